@@ -1,0 +1,70 @@
+"""``trueup dev-cluster``: a throwaway Kubernetes control plane on loopback."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from trueup.cli.output import out, progress
+from trueup.devcluster import DEFAULT_NODES, DevCluster, ensure_binaries
+
+app = typer.Typer(
+    help="A real Kubernetes control plane on 127.0.0.1 (etcd, API server, controllers, "
+    "scheduler and kwok fake nodes), built from Go sources on first use.",
+    no_args_is_help=True,
+)
+
+
+@app.command()
+def up(
+    nodes: Annotated[int, typer.Option(min=1, max=50, help="How many fake nodes.")] = DEFAULT_NODES,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for readiness.")] = 180.0,
+) -> None:
+    """Build (first time only) and start the dev-cluster; return when its nodes are Ready."""
+    cluster = DevCluster()
+    cluster.up(progress, nodes=nodes, timeout=timeout)
+    out.print(f"kubeconfig: {cluster.kubeconfig}")
+
+
+@app.command()
+def build() -> None:
+    """Build (or find in the cache) the control plane's binaries without starting anything."""
+    binaries = ensure_binaries(progress)
+    for path in (binaries.etcd, binaries.kube, binaries.kwok):
+        out.print(str(path), soft_wrap=True)
+
+
+@app.command()
+def down() -> None:
+    """Stop every dev-cluster process and remove its data."""
+    DevCluster().down(progress)
+
+
+@app.command()
+def status() -> None:
+    """Whether the dev-cluster runs, its processes, nodes and memory."""
+    state = DevCluster().status()
+    if not state.running and not state.processes:
+        out.print(state.message)
+        raise typer.Exit(1)
+    out.print(f"server:     {state.server}")
+    out.print(f"kubeconfig: {state.kubeconfig}")
+    for process, alive in state.processes:
+        out.print(f"  {process.name:<24} pid {process.pid:<8} {'running' if alive else 'DEAD'}")
+    out.print(f"ready nodes: {len(state.ready_nodes)} ({', '.join(state.ready_nodes)})")
+    out.print(f"resident memory: {state.resident_bytes / 2**20:.0f} MiB")
+    if state.message:
+        out.print(state.message)
+    if not state.running:
+        raise typer.Exit(1)
+
+
+@app.command()
+def kubeconfig() -> None:
+    """Print the path of the dev-cluster's admin kubeconfig."""
+    cluster = DevCluster()
+    if not cluster.kubeconfig.exists():
+        progress("no dev-cluster is running: start one with 'trueup dev-cluster up'")
+        raise typer.Exit(1)
+    out.print(str(cluster.kubeconfig), soft_wrap=True)

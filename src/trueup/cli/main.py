@@ -1,0 +1,51 @@
+"""The ``trueup`` command: one sub-command per capability, errors without tracebacks."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from trueup import __version__
+from trueup.cli import dev_cluster
+from trueup.cli.demo import demo
+from trueup.cli.output import error
+from trueup.errors import TrueupError
+
+typer_app = typer.Typer(
+    name="trueup",
+    help="trueup: Git holds the desired state; trueup makes the running system agree.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+typer_app.add_typer(dev_cluster.app, name="dev-cluster")
+typer_app.command(help="Run trueup's main job locally: a dev-cluster and a demo app.")(demo)
+
+
+@typer_app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+def app() -> None:
+    """Entry point: run the CLI; a trueup error prints one clear message and exits 2."""
+    try:
+        code = typer_app(standalone_mode=False)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.exceptions.Abort:
+        error("aborted")
+        sys.exit(130)
+    except TrueupError as e:
+        error(str(e))
+        sys.exit(2)
+    except KeyboardInterrupt:
+        error("interrupted")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

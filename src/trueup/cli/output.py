@@ -1,0 +1,18 @@
+"""How the CLI talks to people: progress and errors on stderr, data on stdout."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def progress(message: str) -> None:
+    """One progress line on stderr, so that stdout stays clean for data."""
+    err.print(f"[dim]•[/dim] {message}", soft_wrap=True)
+
+
+def error(message: str) -> None:
+    """An error on stderr, without a traceback."""
+    err.print(f"[bold red]error:[/bold red] {message}", markup=True, soft_wrap=True)

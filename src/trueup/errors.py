@@ -1,0 +1,128 @@
+"""Every error trueup raises on purpose.
+
+::
+
+    TrueupError
+    ├── PermanentError          retrying the same input gives the same failure
+    │   ├── ConfigError         trueup's own configuration objects are invalid
+    │   ├── SourceError         a Git source is refused (bad URL, ref, path, signature)
+    │   ├── RenderError         the rendered manifests are unusable (syntax, limits, paths)
+    │   ├── PlanError           the desired objects cannot be planned (duplicates, bad ids)
+    │   ├── StoreError          the state database is unusable (newer schema, corrupt, closed)
+    │   ├── DevClusterError     the local control plane cannot be built, started or stopped
+    │   └── TargetError         the target refused a request (carries reason and object id)
+    │       ├── ObjectNotFoundError     the object (or its kind) does not exist
+    │       ├── ObjectConflictError     a conflict: field owners, uid precondition, exists
+    │       ├── ObjectInvalidError      the object is invalid (``immutable`` for frozen fields)
+    │       ├── TargetForbiddenError    the credentials lack a permission or are rejected
+    │       └── WatchExpiredError       a watch's resourceVersion is too old: list again
+    └── TemporaryError          the same call may succeed later (network, 5xx, 429, timeouts)
+        ├── SourceUnavailableError   Git could not be reached
+        └── TargetUnavailableError   the target (API server) could not be reached
+
+Every message names what it is about: the file (and line where known), the object as
+``Kind/namespace/name``, and what the user can do about it. Third-party exceptions are
+translated where they enter trueup (``raise X from e``).
+"""
+
+from __future__ import annotations
+
+
+class TrueupError(Exception):
+    """Base of every error trueup raises on purpose."""
+
+
+class PermanentError(TrueupError):
+    """Retrying with the same input gives the same failure; the user must change something."""
+
+
+class TemporaryError(TrueupError):
+    """The same operation may succeed later; callers retry with backoff."""
+
+
+class ConfigError(PermanentError):
+    """trueup's own configuration objects are missing or invalid."""
+
+
+class SourceError(PermanentError):
+    """A Git source was refused: bad URL, ref or path, failed signature check, auth failure."""
+
+
+class RenderError(PermanentError):
+    """Manifests at a path could not be turned into objects."""
+
+
+class PlanError(PermanentError):
+    """The desired objects cannot be planned, for example two objects share one id."""
+
+
+class StoreError(PermanentError):
+    """The state database cannot be used: written by a newer trueup, corrupt, or closed."""
+
+
+class DevClusterError(PermanentError):
+    """The local control plane could not be built, started or stopped."""
+
+
+class SourceUnavailableError(TemporaryError):
+    """Git could not be reached (network, 5xx, timeout); the last good revision stays."""
+
+
+class TargetUnavailableError(TemporaryError):
+    """The target could not be reached or asked us to slow down.
+
+    ``retry_after`` is the delay in seconds the target asked for (HTTP ``Retry-After``), if any.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TargetError(PermanentError):
+    """The target refused a request for good; resending it unchanged fails the same way.
+
+    ``reason`` is the target's short machine-readable reason (Kubernetes ``Status.reason``,
+    such as ``Invalid``), ``object_id`` the object as ``Kind/namespace/name`` ('' when the
+    request was about no single object), ``status`` the HTTP status code when there was one.
+    """
+
+    def __init__(
+        self, message: str, *, reason: str = "", object_id: str = "", status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.object_id = object_id
+        self.status = status
+
+
+class ObjectNotFoundError(TargetError):
+    """The object, its namespace or its kind does not exist on the target."""
+
+
+class ObjectConflictError(TargetError):
+    """A conflict: another field manager owns a field, a uid precondition failed, or it exists."""
+
+
+class ObjectInvalidError(TargetError):
+    """The target rejected the object as invalid; ``immutable`` when a frozen field changed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str = "",
+        object_id: str = "",
+        status: int | None = None,
+        immutable: bool = False,
+    ) -> None:
+        super().__init__(message, reason=reason, object_id=object_id, status=status)
+        self.immutable = immutable
+
+
+class TargetForbiddenError(TargetError):
+    """The credentials were rejected (401) or lack a permission (403)."""
+
+
+class WatchExpiredError(TargetError):
+    """A watch or paged list started from a version the target no longer keeps: list again."""

@@ -1,0 +1,61 @@
+"""Kubernetes-shaped objects as plain dicts, and the one id format used everywhere.
+
+Objects stay plain ``dict`` values end to end (decoding into model classes is where
+Python clients lose most of their time); only their identity is typed. An id prints as
+``Kind/namespace/name`` for namespaced objects and ``Kind/name`` for cluster-scoped ones,
+in every error, result line and table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+Object = dict[str, Any]
+"""A Kubernetes-shaped object: ``apiVersion``, ``kind``, ``metadata``, and the rest."""
+
+LABEL_APP_NAME: Final = "trueup.dev/app"
+"""Owner label: the name of the App that applied the object."""
+
+LABEL_APP_NAMESPACE: Final = "trueup.dev/app-namespace"
+"""Owner label: the namespace of the App that applied the object (``default`` for files)."""
+
+FIELD_MANAGER: Final = "trueup"
+"""The server-side apply field manager trueup applies with."""
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class ObjectId:
+    """The identity of one object: API group, kind, namespace ('' if cluster-scoped) and name."""
+
+    group: str
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        if self.namespace:
+            return f"{self.kind}/{self.namespace}/{self.name}"
+        return f"{self.kind}/{self.name}"
+
+    @property
+    def group_kind(self) -> str:
+        """``Kind.group``, or ``Kind`` for the core group: the form ``kubectl`` prints."""
+        return f"{self.kind}.{self.group}" if self.group else self.kind
+
+
+def api_group(api_version: str) -> str:
+    """The group of an ``apiVersion``: ``apps`` for ``apps/v1``, '' for ``v1``."""
+    group, _, _version = api_version.rpartition("/")
+    return group
+
+
+def object_id(obj: Object) -> ObjectId:
+    """The id of ``obj``; missing fields become '' and are caught by validation upstream."""
+    metadata = obj.get("metadata") or {}
+    return ObjectId(
+        group=api_group(str(obj.get("apiVersion", ""))),
+        kind=str(obj.get("kind", "")),
+        namespace=str(metadata.get("namespace") or ""),
+        name=str(metadata.get("name") or ""),
+    )
