@@ -1,0 +1,78 @@
+"""Fetch a Git source into the shared cache and return the checked-out revision.
+
+One fetch: validate (nothing runs for a refused URL or ref) → lock the repository's cache
+(an asyncio lock within this process, ``flock`` across processes) → ask the remote what
+the ref points to → reuse the tree if that commit is already checked out, else fetch it
+shallowly and check it out → verify its signature when asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from trueup.source.cache import RepositoryCache, file_lock
+from trueup.source.gitcmd import GitRunner
+from trueup.source.model import Artifact, GitRepository, revision_of
+from trueup.source.redact import redact_url
+from trueup.source.resolve import resolve
+from trueup.source.session import git_session
+from trueup.source.validate import Remote, validate_repository
+from trueup.source.verify import verify_commit
+
+
+class GitFetcher:
+    """Resolves Git sources to revisions and checked-out trees, cached under ``cache_dir``.
+
+    One fetcher serves any number of apps and repositories concurrently; fetches of the
+    same repository are serialised, and every app on a repository shares its cache, also
+    across runs and processes. ``allow_file`` permits local repositories (absolute paths
+    and ``file://``). ``timeout`` bounds each git command, in seconds. Raises
+    :class:`~trueup.errors.SourceError` for a refused source and
+    :class:`~trueup.errors.SourceUnavailableError` when Git cannot be reached.
+    """
+
+    def __init__(self, cache_dir: Path, *, allow_file: bool = True, timeout: float = 60) -> None:
+        self._cache_dir = Path(cache_dir)
+        self._allow_file = allow_file
+        self._timeout = timeout
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def fetch(self, repo: GitRepository) -> Artifact:
+        """Resolve ``repo.ref``, make its tree available, and return where it is."""
+        remote = validate_repository(repo, allow_file=self._allow_file)
+        shown = redact_url(repo.url)
+        cache = RepositoryCache(self._cache_dir / "git" / remote.cache_key)
+        lock = self._locks.setdefault(remote.cache_key, asyncio.Lock())
+        async with lock, file_lock(cache.lock_file):
+            with git_session(repo, remote, timeout=self._timeout) as git:
+                return await self._fetch_locked(git, repo, remote, cache, shown)
+
+    async def _fetch_locked(
+        self,
+        git: GitRunner,
+        repo: GitRepository,
+        remote: Remote,
+        cache: RepositoryCache,
+        shown: str,
+    ) -> Artifact:
+        await cache.prepare(git)
+        target = await resolve(git, repo.ref, remote.git_url, cwd=cache.root, shown=shown)
+        commit = target.commit
+        reusable = commit is not None and cache.has_tree(commit)
+        if reusable and repo.verify is not None:
+            assert commit is not None
+            reusable = await cache.has_commit(git, commit)
+        if not reusable or commit is None:
+            commit = await cache.fetch(git, remote.git_url, target.refspec, target.local_ref, shown)
+        if repo.verify is not None:
+            await verify_commit(git, cache.bare, commit, repo.verify, shown=shown)
+        root = cache.tree(commit)
+        if not cache.has_tree(commit):
+            root = await cache.checkout(git, commit)
+        return Artifact(
+            url=shown,
+            revision=revision_of(repo.ref, target.name, commit),
+            commit=commit,
+            root=root,
+        )
