@@ -1,0 +1,132 @@
+"""Checks every path a kustomization refers to before kustomize runs.
+
+kustomize's own load restrictor keeps files inside the kustomization directory but lets
+bases reach anywhere with ``../``, and fetches remote bases and files on its own. trueup
+keeps a build inside the repository instead: a reference may use ``../`` as long as it
+resolves (symlinks included) inside the repository root; an absolute path, a path that
+leaves the root, a missing path, or a remote reference (URL, ``git::``, ``github.com/...``)
+is refused unless remote bases are allowed (then remote and missing references are left to
+kustomize, while local ones are still checked). Referenced kustomization directories are
+checked in turn, each once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from trueup.errors import RenderError
+from trueup.render.files import read_bounded
+from trueup.render.options import RenderLimits
+from trueup.render.paths import relative_name, resolve_inside
+from trueup.render.walk import kustomization_file
+from trueup.render.yamlload import load_documents
+
+# Fields whose entries may name a kustomization directory (or a file) to build.
+_DIRECTORY_FIELDS = ("resources", "bases", "components", "generators", "transformers", "validators")
+# Fields whose entries are file paths (an entry with a newline is inline YAML).
+_FILE_FIELDS = ("crds", "configurations", "patchesStrategicMerge")
+# Fields whose entries are mappings with an optional ``path``.
+_PATH_FIELDS = ("patches", "patchesJson6902", "replacements")
+_GENERATOR_FIELDS = ("configMapGenerator", "secretGenerator")
+_REMOTE_PREFIXES = (
+    "git::",
+    "git@",
+    "ssh:",
+    "http:",
+    "https:",
+    "file:",
+    "github.com/",
+    "gitlab.com/",
+    "bitbucket.org/",
+)
+
+
+def looks_remote(ref: str) -> bool:
+    """Whether kustomize would treat ``ref`` as a remote base or file."""
+    lowered = ref.lower()
+    return (
+        lowered.startswith(_REMOTE_PREFIXES)
+        or "://" in lowered
+        or "?ref=" in lowered
+        or "//" in lowered
+    )
+
+
+def check_references(root: Path, directory: Path, limits: RenderLimits, allow_remote: bool) -> None:
+    """Refuse the build of ``directory`` if any kustomization it reaches refers outside ``root``."""
+    pending = [directory]
+    seen: set[Path] = set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        pending.extend(_check_one(root, current, limits, allow_remote))
+
+
+def _check_one(
+    root: Path, directory: Path, limits: RenderLimits, allow_remote: bool
+) -> Iterator[Path]:
+    kfile = kustomization_file(directory)
+    if kfile is None:
+        return  # not a kustomization: kustomize reports that itself
+    shown = relative_name(root, directory) + "/" + kfile.name
+    real = resolve_inside(root, kfile.relative_to(root).parts, limits.max_symlink_hops, shown)
+    data = read_bounded(real, shown, limits.max_file_bytes)
+    docs = list(load_documents(data, shown, limits, limits.max_objects))
+    if not docs:
+        return
+    spec = docs[0].data
+    if not isinstance(spec, dict):
+        raise RenderError(f"{shown}: a kustomization must be a mapping; fix the file")
+    for field, ref in _references(spec):
+        where = f"{shown}: {field} entry {ref!r}"
+        if looks_remote(ref):
+            if not allow_remote:
+                raise RenderError(
+                    f"{where} is a remote reference and remote bases are off; "
+                    "vendor it into the repository or allow remote bases for this app"
+                )
+            continue
+        if os.path.isabs(ref) or ref.startswith("~"):
+            raise RenderError(f"{where} is an absolute path; use a path inside the repository")
+        parts = (*directory.relative_to(root).parts, *PurePosixPath(ref).parts)
+        target = resolve_inside(root, parts, limits.max_symlink_hops, where)
+        if not target.exists():
+            if allow_remote:
+                continue  # kustomize may resolve it as a remote base, or report it missing
+            raise RenderError(f"{where} does not exist in the repository; fix the path")
+        if target.is_dir() and field in _DIRECTORY_FIELDS:
+            yield target
+
+
+def _references(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for field in (*_DIRECTORY_FIELDS, *_FILE_FIELDS):
+        for entry in _entries(spec.get(field)):
+            if isinstance(entry, str) and "\n" not in entry:
+                yield field, entry
+    for field in _PATH_FIELDS:
+        for entry in _entries(spec.get(field)):
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                yield field, entry["path"]
+    for field in _GENERATOR_FIELDS:
+        for generator in _entries(spec.get(field)):
+            if not isinstance(generator, dict):
+                continue
+            for item in _entries(generator.get("files")):
+                if isinstance(item, str):
+                    yield f"{field}.files", item.split("=", 1)[-1]
+            envs = [*_entries(generator.get("envs")), generator.get("env")]
+            for item in envs:
+                if isinstance(item, str):
+                    yield f"{field}.envs", item
+    openapi = spec.get("openapi")
+    if isinstance(openapi, dict) and isinstance(openapi.get("path"), str):
+        yield "openapi", openapi["path"]
+
+
+def _entries(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
