@@ -1,0 +1,64 @@
+"""Plan: the pure step between render and apply.
+
+Desired objects are prepared (validated, namespaced, labelled), ordered into stages,
+compared with live objects after a server dry-run, diffed for people with Secret values
+masked, and set against the previous inventory to decide what to prune. Nothing here does
+I/O or reads the clock.
+"""
+
+from __future__ import annotations
+
+from trueup.plan.compare import differs
+from trueup.plan.diff import to_yaml, unified_diff
+from trueup.plan.mask import MASK, MASK_AFTER, MASK_BEFORE, mask_secret, mask_secret_pair
+from trueup.plan.model import Plan, PlanSummary
+from trueup.plan.normalize import normalize
+from trueup.plan.order import (
+    WAVE_ANNOTATION,
+    Phase,
+    deletion_order,
+    deletion_order_of_ids,
+    plan_stages,
+    sync_wave,
+)
+from trueup.plan.ownership import AppRef, is_owned_by, owner_of
+from trueup.plan.prepare import IsNamespaced, prepare
+from trueup.plan.prune import (
+    PRUNE_ANNOTATION,
+    PruneAction,
+    PruneDecision,
+    PrunePlan,
+    plan_prune,
+)
+from trueup.plan.stage import Stage
+
+__all__ = [
+    "MASK",
+    "MASK_AFTER",
+    "MASK_BEFORE",
+    "PRUNE_ANNOTATION",
+    "WAVE_ANNOTATION",
+    "AppRef",
+    "IsNamespaced",
+    "Phase",
+    "Plan",
+    "PlanSummary",
+    "PruneAction",
+    "PruneDecision",
+    "PrunePlan",
+    "Stage",
+    "deletion_order",
+    "deletion_order_of_ids",
+    "differs",
+    "is_owned_by",
+    "mask_secret",
+    "mask_secret_pair",
+    "normalize",
+    "owner_of",
+    "plan_prune",
+    "plan_stages",
+    "prepare",
+    "sync_wave",
+    "to_yaml",
+    "unified_diff",
+]
