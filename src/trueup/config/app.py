@@ -1,0 +1,72 @@
+"""``App``: a path in a Git source, applied to one cluster, with its reconcile settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import PurePosixPath
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, StrictBool, model_validator
+from pydantic_core import PydanticCustomError
+
+from trueup.config.duration import PositiveDuration
+from trueup.config.meta import API_VERSION, ConfigModel, ConfigObject, Name, Namespace
+
+_MAX_APP_NAME = 63  # the name becomes the value of an owner label
+
+
+def _check_path(value: str) -> str:
+    # Refused before anything is read: the path is joined to a checkout of untrusted content.
+    parts = PurePosixPath(value).parts
+    if not value or "\x00" in value or value.startswith(("/", "\\")) or ".." in parts:
+        raise PydanticCustomError(
+            "app_path",
+            "'{value}' must be a relative path inside the repository",
+            {"value": value[:200], "hint": "write a path such as ./deploy/prod, without '..'"},
+        )
+    return value
+
+
+class AppSpec(ConfigModel):
+    """``spec`` of an ``App``; every field but ``source`` has a default."""
+
+    source: Name
+    """The name of a ``GitSource`` in the App's namespace."""
+    path: Annotated[str, AfterValidator(_check_path)] = "."
+    namespace: Namespace | None = None
+    """The namespace for objects that name none."""
+    prune: StrictBool = True
+    self_heal: StrictBool = True
+    interval: PositiveDuration = timedelta(minutes=5)
+    timeout: PositiveDuration = timedelta(minutes=2)
+    depends_on: tuple[Name, ...] = ()
+    """Apps (in the same namespace) that must be ready before this one is applied."""
+    suspend: StrictBool = False
+    wait: StrictBool = False
+    """Wait for every applied object to be healthy before the attempt succeeds."""
+    force: StrictBool = False
+    """Delete and recreate objects whose immutable fields changed."""
+    allow_empty: StrictBool = False
+    """Allow a render with no objects to prune everything the app owns."""
+    kubeconfig: str | None = None
+    """Kubeconfig file of the target cluster; the default is the usual kubeconfig lookup."""
+    context: str | None = None
+    """Kubeconfig context of the target cluster; the default is its current context."""
+
+
+class App(ConfigObject):
+    """An application: what to render from which source, and how to keep it in sync."""
+
+    api_version: Literal["trueup.dev/v1alpha1"] = API_VERSION
+    kind: Literal["App"] = "App"
+    spec: AppSpec
+
+    @model_validator(mode="after")
+    def _name_fits_a_label(self) -> Self:
+        if len(self.metadata.name) > _MAX_APP_NAME:
+            raise PydanticCustomError(
+                "app_name",
+                "an App name must be at most 63 characters",
+                {"hint": "shorten metadata.name: it becomes the value of a label on every object"},
+            )
+        return self

@@ -1,0 +1,106 @@
+"""The result of loading a configuration: the valid objects, and one issue per problem found."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from trueup.config.app import App
+from trueup.config.gitsource import GitSource
+from trueup.config.secret import Secret
+from trueup.errors import ConfigError
+from trueup.objects import ObjectId
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an object was declared: file and 1-based line of its document."""
+
+    file: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+def field_path(path: Sequence[str | int]) -> str:
+    """A pydantic location as ``spec.dependsOn[0]``; validator-only parts are left out."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not part.startswith(("function-", "union[")) and part not in ("str", "tagged-union"):
+            text += f".{part}" if text else part
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigIssue:
+    """One problem in the configuration, with where it is and what to do about it.
+
+    ``object`` is ``Kind/name`` (``Kind/namespace/name`` with a namespace), or '' when the
+    document is too broken to tell; ``field`` is a path such as ``spec.ref.branch`` or ''.
+    Messages never contain secret values.
+    """
+
+    file: Path
+    line: int | None
+    object: str
+    field: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else str(self.file)
+        parts = [where, self.object, self.field]
+        text = ": ".join(p for p in parts if p) + f": {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    """Every valid object of a configuration, and the issues that kept others out.
+
+    Invariants: names are unique per kind and namespace; every App's source and
+    ``dependsOn`` entries, and every GitSource's secrets, are among the valid objects; the
+    apps' dependencies have no cycle.
+    """
+
+    sources: tuple[GitSource, ...] = ()
+    apps: tuple[App, ...] = ()
+    secrets: tuple[Secret, ...] = ()
+    errors: tuple[ConfigIssue, ...] = ()
+    origins: Mapping[ObjectId, Origin] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def ok(self) -> bool:
+        """True when no issue was found."""
+        return not self.errors
+
+    def raise_if_invalid(self) -> None:
+        """Raise ``ConfigError`` listing every issue, one per line, if there is any."""
+        if self.errors:
+            count = len(self.errors)
+            lines = "\n".join(f"  {issue}" for issue in self.errors)
+            noun = "problem" if count == 1 else "problems"
+            raise ConfigError(f"the configuration has {count} {noun}:\n{lines}")
+
+    def source_of(self, app: App) -> GitSource:
+        """The GitSource ``app`` renders from (always present: see the invariants)."""
+        for source in self.sources:
+            if source.metadata.name == app.spec.source and source.namespace == app.namespace:
+                return source
+        raise KeyError(f"{app.id}: no GitSource {app.spec.source!r}")
+
+    def secret(self, namespace: str, name: str) -> Secret | None:
+        """The Secret ``name`` in ``namespace`` ('' for none), or ``None``."""
+        for secret in self.secrets:
+            if secret.metadata.name == name and secret.namespace == namespace:
+                return secret
+        return None
+
+    def origin(self, obj: ObjectId) -> Origin | None:
+        """Where the object with id ``obj`` was declared, if it was loaded from a file."""
+        return self.origins.get(obj)

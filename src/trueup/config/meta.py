@@ -1,0 +1,102 @@
+"""What every configuration object shares: the model settings, ``metadata``, names and refs."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Final
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from trueup.objects import ObjectId
+
+API_VERSION: Final = "trueup.dev/v1alpha1"
+"""The ``apiVersion`` of trueup's own kinds."""
+
+API_GROUP: Final = "trueup.dev"
+"""The API group of trueup's own kinds."""
+
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+
+
+class ConfigModel(BaseModel):
+    """Base of every configuration model: frozen, camelCase in YAML, unknown fields refused."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        hide_input_in_errors=True,
+    )
+
+
+def _check_name(value: str) -> str:
+    if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(value):
+        raise PydanticCustomError(
+            "name",
+            "'{value}' is not a valid name",
+            {
+                "value": value[:80],
+                "hint": "use lower-case letters, digits, '-' and '.', starting and ending "
+                "with a letter or digit, at most 253 characters",
+            },
+        )
+    return value
+
+
+def _check_namespace(value: str) -> str:
+    if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
+        raise PydanticCustomError(
+            "namespace",
+            "'{value}' is not a valid namespace",
+            {
+                "value": value[:80],
+                "hint": "use lower-case letters, digits and '-', starting and ending with a "
+                "letter or digit, at most 63 characters",
+            },
+        )
+    return value
+
+
+Name = Annotated[str, AfterValidator(_check_name)]
+"""A Kubernetes object name (DNS-1123 subdomain)."""
+
+Namespace = Annotated[str, AfterValidator(_check_namespace)]
+"""A Kubernetes namespace name (DNS-1123 label)."""
+
+
+class ObjectMeta(ConfigModel):
+    """``metadata``: the object's name, optional namespace, labels and annotations."""
+
+    name: Name
+    namespace: Namespace | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
+class SecretRef(ConfigModel):
+    """A reference to a ``Secret`` in the configuration, in the referring object's namespace."""
+
+    name: Name
+
+
+class ConfigObject(ConfigModel):
+    """A Kubernetes-shaped configuration object: ``apiVersion``, ``kind``, ``metadata``."""
+
+    api_version: str
+    kind: str
+    metadata: ObjectMeta
+
+    @property
+    def id(self) -> ObjectId:
+        """The object's id, printed ``Kind/namespace/name`` (``Kind/name`` without namespace)."""
+        group, _, _version = self.api_version.rpartition("/")
+        return ObjectId(group, self.kind, self.metadata.namespace or "", self.metadata.name)
+
+    @property
+    def namespace(self) -> str:
+        """The object's namespace, '' when it has none; references resolve within it."""
+        return self.metadata.namespace or ""

@@ -1,0 +1,24 @@
+"""The audit trail: every reconcile attempt of every app, and what each app owns.
+
+``Store`` is the interface the engine talks to; ``SqliteStore`` is the default
+implementation (one file, zero setup) and ``MemoryStore`` the in-memory fake for tests of
+the layers above. Change sets and inventories are kept one row per object, so questions
+such as "when did Deployment/shop/web last change, and at which revision" are plain SQL.
+"""
+
+from __future__ import annotations
+
+from trueup.store.memory import MemoryStore
+from trueup.store.model import Attempt, AttemptResult, InventoryEntry, Trigger
+from trueup.store.protocol import Store
+from trueup.store.sqlite import SqliteStore
+
+__all__ = [
+    "Attempt",
+    "AttemptResult",
+    "InventoryEntry",
+    "MemoryStore",
+    "SqliteStore",
+    "Store",
+    "Trigger",
+]

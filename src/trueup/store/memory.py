@@ -1,0 +1,88 @@
+"""An in-memory store with the same behaviour as the SQLite one, for unit tests of other layers."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Iterable
+
+from trueup.errors import StoreError
+from trueup.store.model import Attempt, AttemptResult, InventoryEntry
+
+
+class MemoryStore:
+    """Implements ``Store`` in process memory; nothing survives ``close``.
+
+    Each method runs without an ``await`` in between its reads and writes, so concurrent
+    coroutines see every call as atomic, as they do with the SQLite store.
+    """
+
+    def __init__(self) -> None:
+        self._attempts: list[Attempt] = []
+        self._inventories: dict[str, tuple[InventoryEntry, ...]] = {}
+        self._closed = False
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the in-memory store is closed; open a new one")
+
+    def _newest_first(self, app: str) -> list[Attempt]:
+        mine = [a for a in self._attempts if a.app == app]
+        return sorted(mine, key=lambda a: (a.started_at, a.id or 0), reverse=True)
+
+    async def record_attempt(self, attempt: Attempt) -> int:
+        """Record ``attempt`` and return its new id (ids count up from 1)."""
+        self._check_open()
+        new_id = len(self._attempts) + 1
+        self._attempts.append(dataclasses.replace(attempt, id=new_id))
+        return new_id
+
+    async def history(self, app: str, limit: int = 100) -> list[Attempt]:
+        """Up to ``limit`` attempts of ``app``, newest first."""
+        self._check_open()
+        return self._newest_first(app)[: max(limit, 0)]
+
+    async def last_attempt(self, app: str) -> Attempt | None:
+        """The newest attempt of ``app``, or ``None``."""
+        self._check_open()
+        newest = self._newest_first(app)
+        return newest[0] if newest else None
+
+    async def last_successful(self, app: str) -> Attempt | None:
+        """The newest succeeded attempt of ``app``, or ``None``."""
+        self._check_open()
+        for attempt in self._newest_first(app):
+            if attempt.result is AttemptResult.SUCCEEDED:
+                return attempt
+        return None
+
+    async def apps(self) -> list[str]:
+        """Every app with an attempt or an inventory, sorted."""
+        self._check_open()
+        names = {a.app for a in self._attempts} | set(self._inventories)
+        return sorted(names)
+
+    async def inventory(self, app: str) -> tuple[InventoryEntry, ...]:
+        """The objects ``app`` owns, sorted by id."""
+        self._check_open()
+        return self._inventories.get(app, ())
+
+    async def replace_inventory(self, app: str, entries: Iterable[InventoryEntry]) -> None:
+        """Replace the inventory of ``app`` whole; duplicates keep the old one and raise."""
+        self._check_open()
+        new = sorted(entries)
+        twice = sorted({a.id for a, b in itertools.pairwise(new) if a.id == b.id})
+        if twice:
+            named = ", ".join(str(oid) for oid in twice)
+            raise StoreError(
+                f"inventory of app {app!r} lists {named} more than once; the previous "
+                "inventory was kept (this is a bug in the caller: report it)"
+            )
+        if new:
+            self._inventories[app] = tuple(new)
+        else:
+            self._inventories.pop(app, None)
+
+    async def close(self) -> None:
+        """Forget everything; later calls raise ``StoreError``."""
+        self._closed = True

@@ -1,0 +1,96 @@
+"""Conversions between the store's values and SQLite rows; pure, no connection needed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from trueup.changeset import Action, ChangeSet, ObjectChange
+from trueup.objects import ObjectId
+from trueup.store.model import Attempt, AttemptResult, InventoryEntry
+
+# One fixed width, always UTC: text comparison then orders times correctly in SQL.
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def format_time(value: datetime) -> str:
+    """``value`` (timezone-aware) as the store's sortable UTC text."""
+    return value.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    """The timezone-aware UTC time that ``format_time`` wrote as ``text``."""
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def attempt_row(attempt: Attempt) -> tuple[Any, ...]:
+    """The values of ``attempt`` for ``INSERT`` in table order, without the id."""
+    return (
+        attempt.app,
+        format_time(attempt.started_at),
+        format_time(attempt.finished_at),
+        attempt.revision,
+        attempt.trigger,
+        attempt.result.value,
+        attempt.plan_summary,
+        attempt.health,
+        float(attempt.duration_s),
+        attempt.error,
+    )
+
+
+def change_rows(attempt_id: int, changes: ChangeSet) -> list[tuple[Any, ...]]:
+    """One row per object of ``changes``, keeping their order in ``position``."""
+    return [
+        (
+            attempt_id,
+            position,
+            change.id.group,
+            change.id.kind,
+            change.id.namespace,
+            change.id.name,
+            change.action.value,
+            change.reason,
+        )
+        for position, change in enumerate(changes.changes)
+    ]
+
+
+def change_from_row(row: Sequence[Any]) -> tuple[int, ObjectChange]:
+    """The attempt id and the change stored in an ``attempt_changes`` row without its position."""
+    attempt_id, group, kind, namespace, name, action, reason = row
+    return int(attempt_id), ObjectChange(
+        ObjectId(group, kind, namespace, name), Action(action), reason
+    )
+
+
+def attempt_from_row(row: Sequence[Any], changes: Iterable[ObjectChange]) -> Attempt:
+    """The attempt in an ``attempts`` row (all columns, in table order), with its changes."""
+    (id_, app, started, finished, revision, trigger, result, summary, health, duration, error) = row
+    return Attempt(
+        app=app,
+        started_at=parse_time(started),
+        finished_at=parse_time(finished),
+        revision=revision,
+        trigger=trigger,
+        result=AttemptResult(result),
+        plan_summary=summary,
+        changes=ChangeSet(tuple(changes)),
+        health=health,
+        duration_s=float(duration),
+        error=error,
+        id=int(id_),
+    )
+
+
+def inventory_row(app: str, entry: InventoryEntry) -> tuple[str, ...]:
+    """The values of ``entry`` for the ``inventory`` table."""
+    oid = entry.id
+    return (app, oid.group, oid.kind, oid.namespace, oid.name, entry.api_version)
+
+
+def inventory_from_row(row: Sequence[Any]) -> InventoryEntry:
+    """The entry stored in a ``(api_group, kind, namespace, name, api_version)`` row."""
+    group, kind, namespace, name, api_version = row
+    return InventoryEntry(ObjectId(group, kind, namespace, name), api_version)

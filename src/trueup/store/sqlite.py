@@ -1,0 +1,234 @@
+"""The default store: one SQLite file, safe for many coroutines and several processes at once.
+
+Every sqlite3 call runs on one dedicated worker thread that owns the connection, so the
+event loop never blocks and calls from concurrent coroutines are serialised in order.
+Processes sharing the file are kept apart by SQLite itself: WAL mode lets readers run
+beside one writer, every write takes the write lock up front (``BEGIN IMMEDIATE``, so a
+transaction never has to upgrade a read lock and deadlock), and ``busy_timeout`` makes a
+writer wait for the lock instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Self, TypeVar
+
+from trueup.changeset import ObjectChange
+from trueup.errors import StoreError, TemporaryError, TrueupError
+from trueup.store import rows
+from trueup.store.migrate import migrate
+from trueup.store.model import Attempt, AttemptResult, InventoryEntry
+
+T = TypeVar("T")
+
+# ?1 app, ?2 result or NULL for any, ?3 limit. Kept literal: no SQL is built from values.
+_NEWEST_ATTEMPTS = (
+    "SELECT id, app, started_at, finished_at, revision, trigger, result, plan_summary, health,"
+    " duration_s, error FROM attempts WHERE app = ?1 AND (?2 IS NULL OR result = ?2)"
+    " ORDER BY started_at DESC, id DESC LIMIT ?3"
+)
+_CHANGES_OF_NEWEST_ATTEMPTS = (
+    "SELECT attempt_id, api_group, kind, namespace, name, action, reason FROM attempt_changes"
+    " WHERE attempt_id IN (SELECT id FROM attempts WHERE app = ?1 AND (?2 IS NULL OR result = ?2)"
+    " ORDER BY started_at DESC, id DESC LIMIT ?3) ORDER BY attempt_id, position"
+)
+
+DEFAULT_BUSY_TIMEOUT_S = 30.0
+"""How long a write waits for another process's write lock before giving up."""
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection, *, write: bool) -> Iterator[None]:
+    """One transaction: a consistent snapshot for reads, the write lock up front for writes."""
+    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _translate(path: Path, error: sqlite3.Error) -> TrueupError:
+    text = str(error)
+    if isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return TemporaryError(
+            f"{path}: the state database stayed locked by another process: {text} "
+            "(the operation can be retried; check for a stuck trueup process)"
+        )
+    return StoreError(
+        f"{path}: the state database failed: {text} "
+        "(check the file is a trueup state database and the disk is writable)"
+    )
+
+
+def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Autocommit (isolation_level=None): transactions are explicit, never implicit.
+    conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL keeps WAL databases consistent after a crash or SIGKILL; only a power
+        # loss may forget the last commits, which the next reconcile recreates.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+class SqliteStore:
+    """``Store`` on a SQLite file; create it with ``await SqliteStore.open(path)``."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, executor: ThreadPoolExecutor) -> None:
+        """Use ``SqliteStore.open``; this only wires up an already-open connection."""
+        self.path = path
+        self._conn = conn
+        self._executor = executor
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: Path, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Self:
+        """Open (creating parent folders and the file if needed) and migrate the database."""
+        path = Path(path)
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trueup-store")
+        loop = asyncio.get_running_loop()
+        try:
+            conn = await loop.run_in_executor(executor, _connect, path, busy_timeout_s)
+        except sqlite3.Error as e:
+            executor.shutdown(wait=False)
+            raise _translate(path, e) from e
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(path, conn, executor)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._closed:
+            raise StoreError(f"{self.path}: the state database is closed; open it again")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, work, self._conn)
+        except sqlite3.Error as e:
+            raise _translate(self.path, e) from e
+
+    async def record_attempt(self, attempt: Attempt) -> int:
+        """Record ``attempt`` and its change set in one transaction; return the new id."""
+
+        def work(conn: sqlite3.Connection) -> int:
+            with _transaction(conn, write=True):
+                cursor = conn.execute(
+                    "INSERT INTO attempts (app, started_at, finished_at, revision, trigger, result,"
+                    " plan_summary, health, duration_s, error)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows.attempt_row(attempt),
+                )
+                attempt_id = cursor.lastrowid
+                assert attempt_id is not None  # an INSERT into a rowid table always sets it
+                conn.executemany(
+                    "INSERT INTO attempt_changes (attempt_id, position, api_group, kind, namespace,"
+                    " name, action, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows.change_rows(attempt_id, attempt.changes),
+                )
+            return attempt_id
+
+        return await self._run(work)
+
+    def _select_attempts(
+        self, conn: sqlite3.Connection, app: str, result: AttemptResult | None, limit: int
+    ) -> list[Attempt]:
+        params = (app, result.value if result else None, limit)
+        with _transaction(conn, write=False):
+            found = conn.execute(_NEWEST_ATTEMPTS, params).fetchall()
+            changes = conn.execute(_CHANGES_OF_NEWEST_ATTEMPTS, params).fetchall()
+        by_attempt: dict[int, list[ObjectChange]] = {}
+        for row in changes:
+            attempt_id, change = rows.change_from_row(row)
+            by_attempt.setdefault(attempt_id, []).append(change)
+        return [rows.attempt_from_row(row, by_attempt.get(row[0], ())) for row in found]
+
+    async def history(self, app: str, limit: int = 100) -> list[Attempt]:
+        """Up to ``limit`` attempts of ``app``, newest first."""
+        return await self._run(lambda conn: self._select_attempts(conn, app, None, max(limit, 0)))
+
+    async def last_attempt(self, app: str) -> Attempt | None:
+        """The newest attempt of ``app``, or ``None``."""
+        found = await self.history(app, limit=1)
+        return found[0] if found else None
+
+    async def last_successful(self, app: str) -> Attempt | None:
+        """The newest succeeded attempt of ``app``, or ``None``."""
+        found = await self._run(
+            lambda conn: self._select_attempts(conn, app, AttemptResult.SUCCEEDED, 1)
+        )
+        return found[0] if found else None
+
+    async def apps(self) -> list[str]:
+        """Every app with an attempt or an inventory, sorted."""
+        sql = "SELECT app FROM attempts UNION SELECT app FROM inventory ORDER BY app"
+        return await self._run(lambda conn: [row[0] for row in conn.execute(sql)])
+
+    async def inventory(self, app: str) -> tuple[InventoryEntry, ...]:
+        """The objects ``app`` owns, sorted by id."""
+        sql = (
+            "SELECT api_group, kind, namespace, name, api_version FROM inventory WHERE app = ?"
+            " ORDER BY api_group, kind, namespace, name"
+        )
+        return await self._run(
+            lambda conn: tuple(rows.inventory_from_row(r) for r in conn.execute(sql, (app,)))
+        )
+
+    async def replace_inventory(self, app: str, entries: Iterable[InventoryEntry]) -> None:
+        """Replace the inventory of ``app`` in one transaction; on any error the old one stays."""
+        new = [rows.inventory_row(app, entry) for entry in entries]
+
+        def work(conn: sqlite3.Connection) -> None:
+            with _transaction(conn, write=True):
+                conn.execute("DELETE FROM inventory WHERE app = ?", (app,))
+                conn.executemany(
+                    "INSERT INTO inventory (app, api_group, kind, namespace, name, api_version)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    new,
+                )
+
+        try:
+            await self._run(work)
+        except StoreError as e:
+            twice = [key for key, n in Counter(row[1:5] for row in new).items() if n > 1]
+            if not twice:
+                raise
+            named = ", ".join(str(rows.inventory_from_row((*key, "")).id) for key in twice)
+            raise StoreError(
+                f"{self.path}: inventory of app {app!r} lists {named} more than once; the "
+                "previous inventory was kept (this is a bug in the caller: report it)"
+            ) from e
+
+    async def close(self) -> None:
+        """Close the connection and stop the worker thread; closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._executor, self._conn.close)
+        finally:
+            self._executor.shutdown(wait=False)

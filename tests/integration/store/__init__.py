@@ -1,0 +1,1 @@
+"""Integration tests of the store layer, against real SQLite files."""

@@ -1,0 +1,1 @@
+"""Unit tests of the config layer: models, durations and the loader."""

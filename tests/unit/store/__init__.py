@@ -1,0 +1,1 @@
+"""Unit tests of the store layer, against the in-memory store."""

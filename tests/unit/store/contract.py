@@ -1,0 +1,158 @@
+"""Behaviour every ``Store`` must show; subclasses provide the ``store`` fixture.
+
+The same tests run against ``MemoryStore`` (unit) and ``SqliteStore`` (integration), so the
+fake that other layers test against cannot drift from the real thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from trueup.changeset import Action, ChangeSet, ObjectChange
+from trueup.errors import StoreError
+from trueup.objects import ObjectId
+from trueup.store import Attempt, AttemptResult, InventoryEntry, Store, Trigger
+
+T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
+WEB = ObjectId("apps", "Deployment", "shop", "web")
+SVC = ObjectId("", "Service", "shop", "web")
+NS = ObjectId("", "Namespace", "", "shop")
+REVISION_A = "main@sha1:" + "a" * 40
+REVISION_B = "main@sha1:" + "b" * 40
+
+
+def attempt(
+    app: str = "shop",
+    *,
+    minute: int = 0,
+    result: AttemptResult = AttemptResult.SUCCEEDED,
+    revision: str | None = REVISION_A,
+    changes: tuple[ObjectChange, ...] = (),
+    error: str = "",
+) -> Attempt:
+    """An attempt of ``app`` started ``minute`` minutes after T0, lasting two seconds."""
+    started = T0 + timedelta(minutes=minute)
+    return Attempt(
+        app=app,
+        started_at=started,
+        finished_at=started + timedelta(seconds=2),
+        revision=revision,
+        trigger=str(Trigger.cli("alice")),
+        result=result,
+        plan_summary="1 to create",
+        changes=ChangeSet(changes),
+        health="Healthy",
+        duration_s=2.0,
+        error=error,
+    )
+
+
+class StoreContract:
+    """The behaviour of ``trueup.store.Store``."""
+
+    pytestmark = pytest.mark.anyio
+
+    async def test_recorded_attempt_comes_back_whole_with_its_change_set_in_order(
+        self, store: Store
+    ) -> None:
+        changes = (
+            ObjectChange(NS, Action.UNCHANGED),
+            ObjectChange(WEB, Action.CONFIGURED),
+            ObjectChange(SVC, Action.FAILED, "dry-run refused: spec.ports[0].port: Invalid"),
+        )
+        original = attempt(changes=changes, error="1 object failed")
+        attempt_id = await store.record_attempt(original)
+        [back] = await store.history("shop")
+        assert back.id == attempt_id
+        assert back == dataclasses.replace(original, id=attempt_id)
+        assert back.changes.changes == changes
+
+    async def test_history_is_newest_first_and_honours_the_limit(self, store: Store) -> None:
+        for minute in (5, 1, 9, 3):
+            await store.record_attempt(attempt(minute=minute))
+        history = await store.history("shop")
+        assert [a.started_at.minute for a in history] == [9, 5, 3, 1]
+        assert [a.started_at.minute for a in await store.history("shop", limit=2)] == [9, 5]
+
+    async def test_attempts_started_at_the_same_time_come_back_latest_recorded_first(
+        self, store: Store
+    ) -> None:
+        first = await store.record_attempt(attempt(minute=1))
+        second = await store.record_attempt(attempt(minute=1))
+        assert [a.id for a in await store.history("shop")] == [second, first]
+
+    async def test_history_of_one_app_leaves_out_other_apps(self, store: Store) -> None:
+        await store.record_attempt(attempt("shop"))
+        await store.record_attempt(attempt("billing"))
+        assert {a.app for a in await store.history("shop")} == {"shop"}
+        assert await store.history("nobody") == []
+
+    async def test_last_successful_ignores_later_failures_and_skips(self, store: Store) -> None:
+        await store.record_attempt(attempt(minute=1, revision=REVISION_A))
+        await store.record_attempt(
+            attempt(minute=2, revision=REVISION_B, result=AttemptResult.FAILED, error="boom")
+        )
+        await store.record_attempt(attempt(minute=3, revision=None, result=AttemptResult.SKIPPED))
+        last_good = await store.last_successful("shop")
+        assert last_good is not None
+        assert last_good.revision == REVISION_A
+        last = await store.last_attempt("shop")
+        assert last is not None
+        assert last.result is AttemptResult.SKIPPED
+
+    async def test_an_app_that_never_ran_has_no_last_attempt(self, store: Store) -> None:
+        await store.record_attempt(attempt("shop", result=AttemptResult.FAILED))
+        assert await store.last_attempt("billing") is None
+        assert await store.last_successful("shop") is None
+
+    async def test_apps_lists_every_app_with_history_or_inventory_once(self, store: Store) -> None:
+        await store.record_attempt(attempt("shop"))
+        await store.record_attempt(attempt("shop", minute=1))
+        await store.record_attempt(attempt("billing"))
+        await store.replace_inventory("auth", [InventoryEntry(NS, "v1")])
+        assert await store.apps() == ["auth", "billing", "shop"]
+
+    async def test_replaced_inventory_comes_back_sorted_by_id(self, store: Store) -> None:
+        entries = [InventoryEntry(WEB, "apps/v1"), InventoryEntry(SVC, "v1")]
+        await store.replace_inventory("shop", entries)
+        assert await store.inventory("shop") == tuple(sorted(entries))
+        await store.replace_inventory("shop", [InventoryEntry(NS, "v1")])
+        assert await store.inventory("shop") == (InventoryEntry(NS, "v1"),)
+        assert await store.inventory("billing") == ()
+
+    async def test_inventory_listing_an_object_twice_is_refused_and_the_old_one_kept(
+        self, store: Store
+    ) -> None:
+        old = (InventoryEntry(NS, "v1"),)
+        await store.replace_inventory("shop", old)
+        twice = [InventoryEntry(SVC, "v1"), InventoryEntry(WEB, "apps/v1")] * 2
+        with pytest.raises(StoreError, match=r"Deployment/shop/web.*previous inventory was kept"):
+            await store.replace_inventory("shop", twice)
+        assert await store.inventory("shop") == old
+
+    async def test_inventories_of_two_apps_are_independent(self, store: Store) -> None:
+        await store.replace_inventory("shop", [InventoryEntry(WEB, "apps/v1")])
+        await store.replace_inventory("billing", [InventoryEntry(SVC, "v1")])
+        await store.replace_inventory("shop", [])
+        assert await store.inventory("shop") == ()
+        assert await store.inventory("billing") == (InventoryEntry(SVC, "v1"),)
+
+    async def test_concurrent_coroutines_lose_no_attempt(self, store: Store) -> None:
+        ids = await asyncio.gather(
+            *(store.record_attempt(attempt(f"app-{i % 5}", minute=i)) for i in range(60))
+        )
+        assert len(set(ids)) == 60
+        for n in range(5):
+            assert len(await store.history(f"app-{n}", limit=1000)) == 12
+
+    async def test_a_closed_store_refuses_every_call(self, store: Store) -> None:
+        await store.close()
+        await store.close()
+        with pytest.raises(StoreError, match="closed"):
+            await store.history("shop")
+        with pytest.raises(StoreError, match="closed"):
+            await store.record_attempt(attempt())
