@@ -1,0 +1,137 @@
+"""The interface the engine uses to read and change a target, whatever the target is.
+
+Objects are plain dicts (:data:`~trueup.objects.Object`) in and out. Every method is a
+coroutine and safe to call concurrently; implementations bound their own concurrency.
+Failures are raised as :class:`~trueup.errors.TargetError` subclasses (permanent: the
+request was refused) or :class:`~trueup.errors.TargetUnavailableError` (temporary: retry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from trueup.objects import Object, ObjectId
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceInfo:
+    """How the target serves one kind in one version: its plural name and its scope."""
+
+    group: str
+    version: str
+    kind: str
+    plural: str
+    namespaced: bool
+
+    @property
+    def api_version(self) -> str:
+        """``group/version``, or just ``version`` for the core group."""
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+class ObjectList(list[Object]):
+    """The objects a list call returned, and the version of the collection they were read at.
+
+    ``resource_version`` is where a watch continues without missing a change ('' if the
+    target has no such notion).
+    """
+
+    def __init__(self, items: list[Object] | None = None, resource_version: str = "") -> None:
+        super().__init__(items or [])
+        self.resource_version = resource_version
+
+
+class WatchEventType(StrEnum):
+    """What a watch event reports about its object."""
+
+    ADDED = "ADDED"
+    MODIFIED = "MODIFIED"
+    DELETED = "DELETED"
+    BOOKMARK = "BOOKMARK"
+    """No change; only ``metadata.resourceVersion`` is set, to resume a watch from."""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEvent:
+    """One change seen by a watch: its type and the object after (or, if deleted, before) it."""
+
+    type: WatchEventType
+    object: Object
+
+    @property
+    def resource_version(self) -> str:
+        """The version to resume a watch from after this event."""
+        return str((self.object.get("metadata") or {}).get("resourceVersion") or "")
+
+
+class Target(Protocol):
+    """What the engine needs from a target: resolve kinds, read, apply, delete and watch."""
+
+    async def resolve(self, api_version: str, kind: str) -> ResourceInfo | None:
+        """How ``kind`` in ``api_version`` is served, or None if the target does not serve it.
+
+        A miss re-reads the target's list of kinds (a CRD may have just been created).
+        """
+        ...
+
+    async def list(
+        self,
+        resource: ResourceInfo,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> ObjectList:
+        """Every object of ``resource`` (in ``namespace``, or all namespaces when None).
+
+        ``label_selector`` uses the Kubernetes syntax (``a=b,c!=d,e``).
+        """
+        ...
+
+    async def get(self, ref: Object | ObjectId) -> Object | None:
+        """The live object named by ``ref``, or None if it (or its kind) does not exist.
+
+        An object is read in its own ``apiVersion``; an id in the target's preferred version.
+        """
+        ...
+
+    async def apply(self, obj: Object, *, dry_run: bool, force: bool = True) -> Object:
+        """Server-side apply ``obj`` as field manager ``trueup`` and return the result.
+
+        ``dry_run`` returns what the object would become without storing it. ``force``
+        takes over fields other managers own instead of failing with a conflict.
+        """
+        ...
+
+    async def delete(
+        self, ref: Object | ObjectId, *, uid: str | None = None, dry_run: bool = False
+    ) -> bool:
+        """Delete the object in the background; False if it was already gone.
+
+        With ``uid``, delete only that incarnation: a re-created object with a new uid is
+        left alone and :class:`~trueup.errors.ObjectConflictError` is raised.
+        """
+        ...
+
+    def watch(
+        self,
+        resource: ResourceInfo,
+        namespace: str | None = None,
+        *,
+        resource_version: str | None = None,
+        label_selector: str | None = None,
+        timeout_seconds: int = 300,
+    ) -> AsyncIterator[WatchEvent]:
+        """Changes to objects of ``resource``, until ``timeout_seconds`` pass.
+
+        Without ``resource_version``, every existing object is first reported as ADDED.
+        The iterator ends normally on timeout: call again from the last event's
+        ``resource_version``. :class:`~trueup.errors.WatchExpiredError` means that version
+        is too old: list again and watch from the list's ``resource_version``.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections; the target is unusable afterwards."""
+        ...

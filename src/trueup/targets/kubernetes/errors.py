@@ -1,0 +1,153 @@
+"""Turn API server answers and transport failures into trueup's errors, where they enter.
+
+A failed response carries a ``Status`` object (``reason``, ``message``, ``details``);
+its HTTP code picks the error class, its reason and message go into the error, next to
+the object id (``Kind/namespace/name``) and a hint of what to do. 429, 5xx, timeouts and
+connection failures are temporary (:class:`~trueup.errors.TargetUnavailableError`, with
+the server's ``Retry-After``); everything else is permanent.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import httpx
+import orjson
+
+from trueup.errors import (
+    ObjectConflictError,
+    ObjectInvalidError,
+    ObjectNotFoundError,
+    TargetError,
+    TargetForbiddenError,
+    TargetUnavailableError,
+    TrueupError,
+    WatchExpiredError,
+)
+
+# The API server words immutability differently per kind and field; these cover the
+# built-in validators (generic fields, Service clusterIP, StatefulSet spec, PVC spec).
+_IMMUTABLE_PHRASES = (
+    "field is immutable",
+    "is immutable after creation",
+    "may not change once set",
+    "updates to statefulset spec for fields other than",
+)
+
+_BODY_EXCERPT = 200
+
+
+def is_immutable_field_error(error: BaseException) -> bool:
+    """Whether ``error`` is the server refusing a change to a field that cannot change."""
+    return isinstance(error, ObjectInvalidError) and error.immutable
+
+
+def mentions_immutable_field(message: str) -> bool:
+    """Whether a server message says a field is immutable."""
+    lowered = message.lower()
+    return any(phrase in lowered for phrase in _IMMUTABLE_PHRASES)
+
+
+def parse_status(body: bytes) -> dict[str, Any]:
+    """The ``Status`` object in a response body, or {} if the body is not one."""
+    try:
+        status = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return {}
+    return status if isinstance(status, dict) else {}
+
+
+def _retry_after(response: httpx.Response, status: dict[str, Any]) -> float | None:
+    header = response.headers.get("Retry-After")
+    if header is not None:
+        try:
+            return max(0.0, float(header))
+        except ValueError:
+            pass  # an HTTP date: rare from the API server; fall back to the backoff
+    seconds = (status.get("details") or {}).get("retryAfterSeconds")
+    return float(seconds) if isinstance(seconds, int | float) else None
+
+
+def error_from_response(response: httpx.Response, object_id: str = "") -> TrueupError:
+    """The error for a failed (non-2xx) ``response`` about ``object_id`` ('' for none)."""
+    status = parse_status(response.content)
+    if not status.get("message"):
+        text = response.content[:_BODY_EXCERPT].decode("utf-8", "replace").strip()
+        code = response.status_code
+        status = {**status, "message": f"HTTP {code}" + (f": {text}" if text else "")}
+    return error_from_status(
+        response.status_code,
+        status,
+        object_id=object_id,
+        subject=f"{response.request.method} {response.request.url.path}",
+        retry_after=_retry_after(response, status),
+    )
+
+
+def error_from_status(
+    code: int,
+    status: dict[str, Any],
+    *,
+    object_id: str = "",
+    subject: str = "",
+    retry_after: float | None = None,
+) -> TrueupError:
+    """The error for a ``Status`` object with HTTP ``code`` (also found in watch events).
+
+    ``subject`` names the request in the message when there is no ``object_id``.
+    """
+    reason = str(status.get("reason") or f"HTTP{code}")
+    message = str(status.get("message") or "")
+    what = f"{object_id or subject or 'API server'}: {reason}: {message}"
+    fields: dict[str, Any] = {"reason": reason, "object_id": object_id, "status": code}
+    if code == 429 or code >= 500:
+        return TargetUnavailableError(
+            f"{what}; the API server is overloaded or failing, trueup retries with backoff",
+            retry_after=retry_after,
+        )
+    if code in (401, 403):
+        return TargetForbiddenError(
+            f"{what}; grant the permission to trueup's user or service account, "
+            "or check the kubeconfig credentials",
+            **fields,
+        )
+    if code == 404:
+        return ObjectNotFoundError(what, **fields)
+    if code == 409:
+        return ObjectConflictError(what, **fields)
+    if code == 410:
+        return WatchExpiredError(f"{what}; list again and resume from the new version", **fields)
+    if code == 422:
+        immutable = mentions_immutable_field(message)
+        hint = "; revert the field, or delete and re-create the object" if immutable else ""
+        return ObjectInvalidError(what + hint, immutable=immutable, **fields)
+    return TargetError(what, **fields)
+
+
+def _caused_by_tls_verification(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "CERTIFICATE_VERIFY_FAILED" in str(error)
+
+
+def error_from_transport(error: httpx.TransportError, server: str) -> TrueupError:
+    """The error for a request to ``server`` that got no response at all."""
+    kind = type(error).__name__
+    if _caused_by_tls_verification(error):
+        return TargetError(
+            f"{server}: the API server's TLS certificate was not accepted ({error}); "
+            "check the cluster's certificate-authority in the kubeconfig",
+            reason="TLSVerificationFailed",
+        )
+    if isinstance(error, httpx.TimeoutException):
+        return TargetUnavailableError(
+            f"{server}: the API server did not answer in time ({kind}); trueup retries"
+        )
+    return TargetUnavailableError(
+        f"{server}: cannot reach the API server ({kind}: {error}); "
+        "check that the cluster is running and the kubeconfig's server address"
+    )

@@ -1,0 +1,347 @@
+"""An in-memory :class:`~trueup.targets.base.Target` for fast, deterministic engine tests.
+
+It behaves like an API server where the engine can tell: apply creates or merges
+(see :mod:`trueup.targets.memory_merge`), a dry run returns the result without storing
+it, a no-op apply leaves ``resourceVersion`` alone, namespaced objects need their
+namespace, immutable fields refuse changes, a CRD makes its kinds servable, deleting a
+namespace deletes its objects, and watches stream every change. Tests may seed objects
+(:meth:`MemoryTarget.put`), play a controller (:meth:`MemoryTarget.set_status`), inject
+failures (:meth:`MemoryTarget.fail`) and read what was asked (:attr:`MemoryTarget.calls`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from trueup.errors import (
+    ObjectConflictError,
+    ObjectInvalidError,
+    ObjectNotFoundError,
+)
+from trueup.objects import FIELD_MANAGER, Object, ObjectId, object_id
+from trueup.targets.base import ObjectList, ResourceInfo, WatchEvent, WatchEventType
+from trueup.targets.builtin_kinds import BUILTIN_RESOURCES, IMMUTABLE_FIELDS, PRESENT_NAMESPACES
+from trueup.targets.labels import parse_selector
+from trueup.targets.memory_merge import apply_config, changed_immutable, conflicts
+from trueup.targets.memory_state import MemoryState
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request the target received: verb, object id or kind, and whether a dry run."""
+
+    verb: str
+    id: str
+    dry_run: bool = False
+
+
+@dataclass(slots=True)
+class _Fault:
+    verb: str
+    error: Exception
+    id: str | None
+    dry_run: bool | None
+    times: int | None
+
+
+def _copy(obj: Object) -> Object:
+    result: Object = orjson.loads(orjson.dumps(obj))
+    return result
+
+
+class MemoryTarget(MemoryState):
+    """A target kept in memory; see the module docstring for what it emulates."""
+
+    def __init__(
+        self,
+        *,
+        resources: Iterable[ResourceInfo] = BUILTIN_RESOURCES,
+        immutable_fields: dict[tuple[str, str], tuple[tuple[str, ...], ...]] | None = None,
+        field_manager: str = FIELD_MANAGER,
+        default_namespace: str = "default",
+        history: int = 1000,
+    ) -> None:
+        super().__init__(resources, history=history)
+        self.default_namespace = default_namespace
+        self.calls: list[Call] = []
+        """Every request, in order."""
+        self._immutable = IMMUTABLE_FIELDS if immutable_fields is None else immutable_fields
+        self._field_manager = field_manager
+        self._faults: list[_Fault] = []
+        for name in PRESENT_NAMESPACES:
+            self.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+    # Test helpers ------------------------------------------------------------------------
+
+    def fail(
+        self,
+        verb: str,
+        error: Exception,
+        *,
+        ref: ObjectId | str | None = None,
+        dry_run: bool | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Make the next ``times`` (None: all) ``verb`` calls on ``ref`` raise ``error``."""
+        self._faults.append(_Fault(verb, error, None if ref is None else str(ref), dry_run, times))
+
+    def put(self, obj: Object) -> Object:
+        """Store ``obj`` as if another client created it (trueup owns none of its fields)."""
+        info = self._info_or_raise(obj)
+        key = self._key(info, object_id(obj))
+        return self._store(key, _copy(obj), self._objects.get(key))
+
+    def set_status(self, ref: ObjectId, status: dict[str, Any]) -> Object:
+        """Replace the live object's status, as its controller would."""
+        key = self._key_of_id(ref)
+        live = self._objects.get(key) if key else None
+        if key is None or live is None:
+            raise ObjectNotFoundError(f"{ref}: not found", reason="NotFound", object_id=str(ref))
+        return self._store(key, {**live, "status": status}, live)
+
+    def objects(self) -> list[Object]:
+        """Copies of every live object, sorted by id."""
+        return [_copy(self._objects[key]) for key in sorted(self._objects)]
+
+    # Target -----------------------------------------------------------------------------
+
+    async def resolve(self, api_version: str, kind: str) -> ResourceInfo | None:
+        """How ``kind`` in ``api_version`` is served, or None."""
+        group, _, version = api_version.rpartition("/")
+        return self._resources.get((group, version, kind))
+
+    async def list(
+        self,
+        resource: ResourceInfo,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> ObjectList:
+        """Copies of the matching objects, and the current version."""
+        self._check("list", resource.kind)
+        selects = parse_selector(label_selector)
+        found = [
+            _copy(obj)
+            for key, obj in sorted(self._objects.items())
+            if key.group == resource.group
+            and key.kind == resource.kind
+            and (not namespace or not resource.namespaced or key.namespace == namespace)
+            and selects((obj.get("metadata") or {}).get("labels") or {})
+        ]
+        return ObjectList(found, str(self._version))
+
+    async def get(self, ref: Object | ObjectId) -> Object | None:
+        """A copy of the live object, or None."""
+        key = self._key_of(ref)
+        self._check("get", str(key or ref))
+        live = self._objects.get(key) if key else None
+        return _copy(live) if live is not None else None
+
+    async def apply(self, obj: Object, *, dry_run: bool, force: bool = True) -> Object:
+        """Create or merge ``obj``; a dry run stores nothing."""
+        info = self._info_or_raise(obj)
+        key = self._key(info, object_id(obj))
+        self._check("apply", str(key), dry_run)
+        if info.namespaced and not self._namespace_exists(key.namespace):
+            raise _not_found(key, f'namespaces "{key.namespace}" not found')
+        config = {k: v for k, v in _copy(obj).items() if k != "status"}
+        config["metadata"] = {**config.get("metadata", {}), "name": key.name}
+        if info.namespaced:
+            config["metadata"]["namespace"] = key.namespace
+        live = self._objects.get(key)
+        previous = self._applied.get(key)
+        if live is None:
+            result = config
+        else:
+            self._check_update(key, live, previous, config, force)
+            result = apply_config(live, previous, config)
+        result = self._with_manager(result, str(obj.get("apiVersion")))
+        if dry_run:
+            return _copy(self._stamped(key, result, live, advance=False))
+        stored = self._store(key, result, live)
+        self._applied[key] = config
+        return _copy(stored)
+
+    async def delete(
+        self, ref: Object | ObjectId, *, uid: str | None = None, dry_run: bool = False
+    ) -> bool:
+        """Delete the object (and a namespace's or CRD's contents); False if absent."""
+        key = self._key_of(ref)
+        self._check("delete", str(key or ref), dry_run)
+        live = self._objects.get(key) if key else None
+        if key is None or live is None:
+            return False
+        live_uid = live["metadata"].get("uid")
+        if uid and uid != live_uid:
+            raise ObjectConflictError(
+                f"{key}: Conflict: Precondition failed: UID in precondition: {uid}, "
+                f"UID in object meta: {live_uid}",
+                reason="Conflict",
+                object_id=str(key),
+                status=409,
+            )
+        if not dry_run:
+            self._remove(key)
+        return True
+
+    async def watch(
+        self,
+        resource: ResourceInfo,
+        namespace: str | None = None,
+        *,
+        resource_version: str | None = None,
+        label_selector: str | None = None,
+        timeout_seconds: int = 300,
+    ) -> AsyncGenerator[WatchEvent, None]:
+        """Every change from ``resource_version`` on (or the current objects as ADDED first)."""
+        self._check("watch", resource.kind)
+        selects = parse_selector(label_selector)
+
+        def wanted(key: ObjectId, obj: Object) -> bool:
+            return (
+                (key.group, key.kind) == (resource.group, resource.kind)
+                and (not namespace or not resource.namespaced or key.namespace == namespace)
+                and selects((obj.get("metadata") or {}).get("labels") or {})
+            )
+
+        queue: asyncio.Queue[tuple[int, WatchEventType, ObjectId, Object] | None]
+        queue = asyncio.Queue()
+        self._watchers.add(queue)
+        try:
+            backlog: Iterable[tuple[int, WatchEventType, ObjectId, Object]]
+            if resource_version:
+                backlog = self._since(int(resource_version), str(resource.kind))
+            else:
+                backlog = [
+                    (self._version, WatchEventType.ADDED, key, obj)
+                    for key, obj in sorted(self._objects.items())
+                ]
+            for _, kind, key, obj in list(backlog):
+                if wanted(key, obj):
+                    yield WatchEvent(kind, _copy(obj))
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout_seconds
+            while True:
+                try:
+                    item = await asyncio.wait_for(queue.get(), max(0.0, deadline - loop.time()))
+                except TimeoutError:
+                    return
+                if item is None:
+                    return
+                _, kind, key, obj = item
+                if wanted(key, obj):
+                    yield WatchEvent(kind, _copy(obj))
+        finally:
+            self._watchers.discard(queue)
+
+    async def aclose(self) -> None:
+        """End every watch."""
+        self.close_watches()
+
+    # Internals --------------------------------------------------------------------------
+
+    def _check(self, verb: str, what: str, dry_run: bool = False) -> None:
+        self.calls.append(Call(verb, what, dry_run))
+        for fault in self._faults:
+            if (
+                fault.verb == verb
+                and fault.id in (None, what)
+                and fault.dry_run in (None, dry_run)
+                and fault.times != 0
+            ):
+                if fault.times is not None:
+                    fault.times -= 1
+                raise fault.error
+
+    def _check_update(
+        self, key: ObjectId, live: Object, previous: Object | None, config: Object, force: bool
+    ) -> None:
+        frozen = changed_immutable(live, config, self._immutable.get((key.group, key.kind), ()))
+        if frozen:
+            raise ObjectInvalidError(
+                f'{key}: Invalid: {key.group_kind} "{key.name}" is invalid: '
+                + ", ".join(f"{field}: Invalid value: field is immutable" for field in frozen),
+                reason="Invalid",
+                object_id=str(key),
+                status=422,
+                immutable=True,
+            )
+        wanted_version = (config.get("metadata") or {}).get("resourceVersion")
+        if wanted_version and wanted_version != live["metadata"].get("resourceVersion"):
+            raise ObjectConflictError(
+                f"{key}: Conflict: the object has been modified; apply the latest version",
+                reason="Conflict",
+                object_id=str(key),
+                status=409,
+            )
+        clashes = [] if force else conflicts(live, previous, config)
+        if clashes:
+            raise ObjectConflictError(
+                f"{key}: Conflict: Apply failed with {len(clashes)} conflicts: "
+                + ", ".join(clashes),
+                reason="Conflict",
+                object_id=str(key),
+                status=409,
+            )
+
+    def _with_manager(self, obj: Object, api_version: str) -> Object:
+        # Enough managedFields for normalisation code to meet; no fieldsV1 tree.
+        managers = list((obj.get("metadata") or {}).get("managedFields") or [])
+        if not any(m.get("manager") == self._field_manager for m in managers):
+            managers.append(
+                {
+                    "manager": self._field_manager,
+                    "operation": "Apply",
+                    "apiVersion": api_version,
+                    "fieldsType": "FieldsV1",
+                }
+            )
+        return {**obj, "metadata": {**obj["metadata"], "managedFields": managers}}
+
+    def _info_or_raise(self, obj: Object) -> ResourceInfo:
+        group, _, version = str(obj.get("apiVersion") or "").rpartition("/")
+        info = self._resources.get((group, version, str(obj.get("kind") or "")))
+        if info is None:
+            oid = object_id(obj)
+            raise ObjectNotFoundError(
+                f"{oid}: the cluster serves no kind {oid.kind} in {obj.get('apiVersion')!r}; "
+                "apply its CustomResourceDefinition first, or fix apiVersion and kind",
+                reason="UnknownKind",
+                object_id=str(oid),
+            )
+        if not object_id(obj).name:
+            raise ObjectInvalidError(
+                f"{object_id(obj)}: Invalid: metadata.name is required",
+                reason="Invalid",
+                object_id=str(object_id(obj)),
+                status=422,
+            )
+        return info
+
+    def _key(self, info: ResourceInfo, oid: ObjectId) -> ObjectId:
+        namespace = (oid.namespace or self.default_namespace) if info.namespaced else ""
+        return ObjectId(info.group, info.kind, namespace, oid.name)
+
+    def _key_of(self, ref: Object | ObjectId) -> ObjectId | None:
+        if isinstance(ref, ObjectId):
+            return self._key_of_id(ref)
+        group, _, version = str(ref.get("apiVersion") or "").rpartition("/")
+        info = self._resources.get((group, version, str(ref.get("kind") or "")))
+        return self._key(info, object_id(ref)) if info else None
+
+    def _key_of_id(self, ref: ObjectId) -> ObjectId | None:
+        info = next(
+            (i for i in self._resources.values() if (i.group, i.kind) == (ref.group, ref.kind)),
+            None,
+        )
+        return self._key(info, ref) if info else None
+
+
+def _not_found(key: ObjectId, message: str) -> ObjectNotFoundError:
+    return ObjectNotFoundError(
+        f"{key}: NotFound: {message}", reason="NotFound", object_id=str(key), status=404
+    )
