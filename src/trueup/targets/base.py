@@ -114,6 +114,20 @@ class Target(Protocol):
         """
         ...
 
+    async def wait_established(
+        self,
+        crd_name: str,
+        *,
+        timeout: float = 60.0,  # noqa: ASYNC109  (measured on the target's own clock)
+    ) -> None:
+        """Wait until the CustomResourceDefinition ``crd_name`` is established and served.
+
+        Afterwards :meth:`resolve` finds its kinds. Raises
+        :class:`~trueup.errors.ObjectConflictError` if its names were refused and
+        :class:`~trueup.errors.TargetUnavailableError` when ``timeout`` passes first.
+        """
+        ...
+
     def watch(
         self,
         resource: ResourceInfo,

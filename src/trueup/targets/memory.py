@@ -22,6 +22,7 @@ from trueup.errors import (
     ObjectConflictError,
     ObjectInvalidError,
     ObjectNotFoundError,
+    TargetUnavailableError,
 )
 from trueup.objects import FIELD_MANAGER, Object, ObjectId, object_id
 from trueup.targets.base import ObjectList, ResourceInfo, WatchEvent, WatchEventType
@@ -47,6 +48,9 @@ class _Fault:
     id: str | None
     dry_run: bool | None
     times: int | None
+
+
+_CRD = ("apiextensions.k8s.io", "CustomResourceDefinition")
 
 
 def _copy(obj: Object) -> Object:
@@ -187,6 +191,20 @@ class MemoryTarget(MemoryState):
         if not dry_run:
             self._remove(key)
         return True
+
+    async def wait_established(
+        self,
+        crd_name: str,
+        *,
+        timeout: float = 60.0,  # noqa: ASYNC109  (nothing to wait for in memory)
+    ) -> None:
+        """Return at once: a stored CRD is established; raise if it does not exist."""
+        oid = ObjectId(*_CRD, "", crd_name)
+        self._check("wait_established", str(oid))
+        if oid not in self._objects:
+            raise TargetUnavailableError(
+                f"{oid}: does not exist after {timeout:g}s; check the API server and the CRD status"
+            )
 
     async def watch(
         self,

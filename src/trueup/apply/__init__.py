@@ -1,0 +1,39 @@
+"""Apply: carry out a plan on a target and say, per object, what happened.
+
+One module per verb, each returning an :class:`ApplyResult` (the change set so far, even
+when something failed half-way):
+
+- :func:`apply_stages` (``stages``): dry-run every object of a stage on the server, and
+  only if all pass apply the changed ones; CRD stages are waited on until established;
+  immutable-field changes are re-created when allowed (``recreate``).
+- :func:`prune` (``prune``): delete what the prune plan decided, in its order.
+- :func:`read_live` (``live``): the live state of many objects, one LIST per kind.
+- :func:`wait_healthy` (``wait``): poll until the applied objects are healthy.
+
+Object-level failures are values in the result; only cancellation and
+:class:`~trueup.errors.TargetUnavailableError` are raised.
+"""
+
+from __future__ import annotations
+
+from trueup.apply.dry_run import IMMUTABLE_HINT
+from trueup.apply.known import content_hash
+from trueup.apply.live import read_live
+from trueup.apply.model import FORCE_ANNOTATION, ApplyOptions, ApplyResult, Known
+from trueup.apply.prune import prune
+from trueup.apply.stages import apply_stages
+from trueup.apply.wait import finished, wait_healthy
+
+__all__ = [
+    "FORCE_ANNOTATION",
+    "IMMUTABLE_HINT",
+    "ApplyOptions",
+    "ApplyResult",
+    "Known",
+    "apply_stages",
+    "content_hash",
+    "finished",
+    "prune",
+    "read_live",
+    "wait_healthy",
+]

@@ -1,0 +1,98 @@
+"""The values of the apply layer: the options every verb takes and the result every verb returns.
+
+A result always carries the change set so far: when a stage fails half-way, the objects
+already handled keep their entries, the rest are ``skipped``, and ``error`` says, in one
+line, which object failed first and what the server said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from trueup.changeset import Action, ChangeSet
+from trueup.objects import Object, ObjectId
+
+FORCE_ANNOTATION: Final = "trueup.dev/force"
+"""Annotation (value ``"true"``) that lets apply delete and re-create the object when a
+field that cannot change has changed, as ``ApplyOptions.force`` does for a whole app."""
+
+REASON_LIMIT: Final = 500
+"""The longest server message kept whole in a result line."""
+
+Known = Mapping[ObjectId, tuple[str, str]]
+"""id → (content hash of the desired object, live ``resourceVersion``) after a good apply."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOptions:
+    """How the verbs of the apply layer behave; every field has the default shown."""
+
+    dry_run: bool = False
+    """Server dry-run only: report what would happen, change nothing, prune nothing."""
+    force: bool = False
+    """Delete and re-create objects whose change touches an immutable field (app opt-in)."""
+    concurrency: int = 16
+    """Objects in flight at once within a stage (dry-runs, applies, lists)."""
+    establish_timeout: float = 60
+    """Seconds to wait for the CustomResourceDefinitions of a stage to be Established."""
+    recreate_timeout: float = 60
+    """Seconds to wait for a deleted object to be gone before it is re-created."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What one verb did (or, in a dry run, would do) to every object it was given."""
+
+    changes: ChangeSet = field(default_factory=ChangeSet)
+    """Every object's outcome, in the order they were handled."""
+    live: Mapping[ObjectId, Object] = field(default_factory=dict)
+    """The objects as the server returned them after apply (or dry-run), by id."""
+    diffs: Mapping[ObjectId, tuple[Object | None, Object]] = field(default_factory=dict)
+    """(live before, server dry-run result) of each created or configured object."""
+    failed_deletes: tuple[ObjectId, ...] = ()
+    """Prunes that failed: they stay in the inventory and are retried next time."""
+    error: str = ""
+    """'' on success; else one line naming the first failing object and the server's reason."""
+    known: Known = field(default_factory=dict)
+    """(content hash, resourceVersion) of every object applied or found unchanged; pass it
+    back as ``apply_stages(known=...)`` to skip their dry-run while neither changes."""
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.error and not self.changes.failed
+
+    @property
+    def applied_ids(self) -> tuple[ObjectId, ...]:
+        """Ids on the target as desired (created, configured, unchanged): for the inventory."""
+        applied = (Action.CREATED, Action.CONFIGURED, Action.UNCHANGED)
+        return tuple(c.id for c in self.changes.changes if c.action in applied)
+
+    def __add__(self, other: ApplyResult) -> ApplyResult:
+        """Both results, ``self`` first (apply, then prune); the first error wins."""
+        return ApplyResult(
+            changes=self.changes + other.changes,
+            live={**self.live, **other.live},
+            diffs={**self.diffs, **other.diffs},
+            failed_deletes=self.failed_deletes + other.failed_deletes,
+            error=self.error or other.error,
+            known={**self.known, **other.known},
+        )
+
+
+def server_reason(error: BaseException, oid: ObjectId) -> str:
+    """The error's message on one line, without the object id it starts with.
+
+    The API server quotes whole values in some messages (an immutable pod template comes
+    back as kilobytes of Go syntax); the middle of a message longer than
+    ``REASON_LIMIT`` is elided, keeping the field it starts with and the verdict it ends with.
+    """
+    text = " ".join(str(error).split())
+    prefix = f"{oid}: "
+    text = text[len(prefix) :] if text.startswith(prefix) else text
+    if len(text) <= REASON_LIMIT:
+        return text
+    head = REASON_LIMIT * 3 // 5
+    return f"{text[:head]} … {text[head - REASON_LIMIT + 3 :]}"
