@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import click
 import typer
 
 from trueup import __version__
-from trueup.cli import dev_cluster
+from trueup.cli import apps, dev_cluster
 from trueup.cli.demo import demo
 from trueup.cli.output import error
+from trueup.cli.session import Settings, default_config, default_store
 from trueup.errors import TrueupError
 
 typer_app = typer.Typer(
@@ -20,13 +23,39 @@ typer_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 typer_app.add_typer(dev_cluster.app, name="dev-cluster")
+for command in (apps.build, apps.diff, apps.sync, apps.status, apps.history):
+    typer_app.command()(command)
 typer_app.command(help="Run trueup's main job locally: a dev-cluster and a demo app.")(demo)
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="Config file or folder [default: $TRUEUP_CONFIG, ./trueup.yaml]."
+    ),
+]
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="History database [default: $TRUEUP_STORE, ~/.local/state/trueup]."
+    ),
+]
+KubeconfigOption = Annotated[
+    str | None, typer.Option("--kubeconfig", help="Kubeconfig of the target cluster.")
+]
+ContextOption = Annotated[str | None, typer.Option("--context", help="Kubeconfig context to use.")]
 
 
 @typer_app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
+    ctx.obj = Settings(config or default_config(), store or default_store(), kubeconfig, context)
     if version:
         typer.echo(__version__)
         raise typer.Exit()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 from rich.console import Console
 
+# Not a terminal (a pipe, a CI log): wide lines rather than tables folded at 80 columns.
+_WIDTH = None if sys.stdout.isatty() else 250
+
 err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+out = Console(highlight=False, width=_WIDTH)
 
 
 def progress(message: str) -> None:

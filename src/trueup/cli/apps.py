@@ -1,0 +1,248 @@
+"""``trueup build | diff | sync | status | history``: the engine from the command line.
+
+Exit codes CI can rely on: 0 success; ``diff`` 1 when there is a difference; 1 when a sync
+failed or did not become healthy; 2 for an error before anything ran (bad configuration,
+unknown app, unreachable store).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import typer
+
+from trueup.cli.formats import Format, dump, table
+from trueup.cli.output import err, out, progress
+from trueup.cli.session import Settings, open_engine, open_store, trigger
+from trueup.config import load_config
+from trueup.engine import SyncOptions, SyncReport
+from trueup.plan import unified_diff
+from trueup.store import Attempt, Store
+
+OutputOption = Annotated[Format, typer.Option("--output", "-o", help="table, json or yaml.")]
+AppArgument = Annotated[str, typer.Argument(help="The App's metadata.name.")]
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def build(ctx: typer.Context, app: AppArgument, output: OutputOption = Format.YAML) -> None:
+    """Print the objects App APP renders to, as they would be applied."""
+
+    async def run() -> list[dict[str, Any]]:
+        async with open_engine(_settings(ctx)) as engine:
+            spec = engine.app(app)
+            artifact = await engine.fetch(spec)
+            rendered = await engine.render(spec, artifact)
+            target = engine.targets.for_app(spec)
+            return list(await engine.desired(spec, rendered, target))
+
+    objects = asyncio.run(run())
+    if output is Format.JSON:
+        dump(objects, output)
+    else:
+        for obj in objects:
+            out.print("---", markup=False)
+            dump(obj, Format.YAML)
+
+
+def diff(ctx: typer.Context, app: AppArgument) -> None:
+    """Show what a sync of APP would change (Secret values masked); exit 1 if anything would."""
+
+    async def run() -> SyncReport:
+        async with open_engine(_settings(ctx)) as engine:
+            return await engine.sync(app, SyncOptions(dry_run=True, trigger=trigger()), progress)
+
+    report = asyncio.run(run())
+    if report.error:
+        err.print(f"[bold red]error:[/bold red] {report.error}", soft_wrap=True)
+        raise typer.Exit(2)
+    changes = sorted(report.diffs.items())
+    texts = [unified_diff(oid, before, after) for oid, (before, after) in changes]
+    texts += [unified_diff(oid, live, None) for oid, live in report.deletions.items()]
+    texts = [text for text in texts if text]
+    for text in texts:
+        out.print(text.rstrip("\n"), markup=False, soft_wrap=True, highlight=False)
+    raise typer.Exit(1 if texts else 0)
+
+
+def sync(
+    ctx: typer.Context,
+    app: AppArgument,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Server dry-run only.")] = False,
+    prune: Annotated[
+        bool | None, typer.Option("--prune/--no-prune", help="Override spec.prune.")
+    ] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until the app is Healthy.")] = False,
+    timeout: Annotated[
+        float | None, typer.Option(help="Seconds to wait with --wait (default spec.timeout).")
+    ] = None,
+    output: OutputOption = Format.TABLE,
+) -> None:
+    """Reconcile APP once: fetch, render, apply, prune, check health, record the attempt."""
+    options = SyncOptions(
+        dry_run=dry_run, prune=prune, wait=wait or None, timeout=timeout, trigger=trigger()
+    )
+
+    async def run() -> SyncReport:
+        async with open_engine(_settings(ctx)) as engine:
+            return await engine.sync(app, options, progress)
+
+    report = asyncio.run(run())
+    if output is Format.TABLE:
+        rows = [(str(c.id), c.action.value, c.reason) for c in report.changes.changes]
+        table(("OBJECT", "ACTION", "REASON"), rows)
+        out.print(
+            f"{report.app} {short(report.revision)}: {report.changes.summary()}; "
+            f"health {report.health.value}" + (" (dry run)" if dry_run else ""),
+            soft_wrap=True,
+        )
+    else:
+        dump(report_data(report), output)
+    if report.error:
+        err.print(f"[bold red]error:[/bold red] {report.error}", soft_wrap=True)
+        raise typer.Exit(1)
+    if options.wait and report.health.value != "Healthy":
+        err.print(f"[bold red]error:[/bold red] {report.app} is {report.health.value}")
+        raise typer.Exit(1)
+
+
+STATUS_COLUMNS = ("APP", "REVISION", "SYNC", "HEALTH", "LAST SYNC (UTC)", "ERROR")
+_STATUS_KEYS = ("app", "revision", "sync", "health", "last_sync", "error")
+
+
+async def status_data(store: Store, names: list[str]) -> list[dict[str, str]]:
+    """The status of each App, from its last attempt and its last successful one."""
+    return [
+        _status_row(name, await store.last_attempt(name), await store.last_successful(name))
+        for name in names
+    ]
+
+
+async def status_rows(store: Store, names: list[str]) -> list[tuple[str, ...]]:
+    """The status of each App as table rows under :data:`STATUS_COLUMNS`."""
+    return _rows(await status_data(store, names))
+
+
+def _rows(data: list[dict[str, str]]) -> list[tuple[str, ...]]:
+    return [
+        tuple(short(row[key]) if key == "revision" else row[key] for key in _STATUS_KEYS)
+        for row in data
+    ]
+
+
+def status(ctx: typer.Context, output: OutputOption = Format.TABLE) -> None:
+    """One row per App: revision, sync status, health, last sync time and last error."""
+    settings = _settings(ctx)
+    names = [a.metadata.name for a in load_config(settings.config).apps]
+
+    async def run() -> list[dict[str, str]]:
+        async with open_store(settings) as store:
+            return await status_data(store, names)
+
+    data = asyncio.run(run())
+    if output is Format.TABLE:
+        table(STATUS_COLUMNS, _rows(data))
+    else:
+        dump(data, output)
+
+
+def history(
+    ctx: typer.Context,
+    app: AppArgument,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many attempts.")] = 50,
+    output: OutputOption = Format.TABLE,
+) -> None:
+    """Every recorded attempt of APP, newest first: when, who, revision, result, changes."""
+
+    async def run() -> list[Attempt]:
+        async with open_store(_settings(ctx)) as store:
+            return await store.history(app, limit)
+
+    attempts = asyncio.run(run())
+    if output is not Format.TABLE:
+        dump([attempt_data(a) for a in attempts], output)
+        return
+    rows = [
+        (
+            a.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            a.trigger,
+            short(a.revision),
+            a.result.value,
+            a.plan_summary,
+            f"{a.duration_s:.1f}s",
+            a.error,
+        )
+        for a in attempts
+    ]
+    table(("STARTED (UTC)", "TRIGGER", "REVISION", "RESULT", "CHANGES", "TOOK", "ERROR"), rows)
+
+
+def short(revision: str | None) -> str:
+    """``main@sha1:0123456789ab`` for tables; JSON and YAML keep the whole revision."""
+    if not revision:
+        return "-"
+    name, _, sha = revision.rpartition(":")
+    return f"{name}:{sha[:12]}" if name else revision[:12]
+
+
+def _status_row(name: str, last: Attempt | None, good: Attempt | None) -> dict[str, str]:
+    """Sync is Synced after a successful attempt, OutOfSync after one that failed while
+    planning or applying, and Unknown when the source could not be read (nothing could be
+    compared); the revision shown is the last one applied, which stays in place then."""
+    if last is None:
+        never = {"revision": "-", "sync": "Unknown", "health": "Unknown", "last_sync": "never"}
+        return {"app": name, **never, "error": ""}
+    if last.result.value == "succeeded":
+        sync = "Synced"
+    else:
+        sync = "OutOfSync" if last.revision else "Unknown"
+    applied = good.revision if good is not None else None
+    return {
+        "app": name,
+        "revision": applied or "-",
+        "sync": sync,
+        "health": last.health or (good.health if good else "") or "Unknown",
+        "last_sync": last.finished_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "error": last.error,
+    }
+
+
+def attempt_data(attempt: Attempt) -> dict[str, Any]:
+    """An attempt as plain data for ``-o json|yaml``."""
+    return {
+        "id": attempt.id,
+        "app": attempt.app,
+        "startedAt": attempt.started_at.isoformat(),
+        "finishedAt": attempt.finished_at.isoformat(),
+        "revision": attempt.revision,
+        "trigger": attempt.trigger,
+        "result": attempt.result.value,
+        "summary": attempt.plan_summary,
+        "health": attempt.health,
+        "durationSeconds": round(attempt.duration_s, 3),
+        "error": attempt.error,
+        "changes": [
+            {"object": str(c.id), "action": c.action.value, "reason": c.reason}
+            for c in attempt.changes.changes
+        ],
+    }
+
+
+def report_data(report: SyncReport) -> dict[str, Any]:
+    """A sync report as plain data for ``-o json|yaml``."""
+    return {
+        "app": report.app,
+        "revision": report.revision,
+        "summary": report.changes.summary(),
+        "health": report.health.value,
+        "error": report.error,
+        "changes": [
+            {"object": str(c.id), "action": c.action.value, "reason": c.reason}
+            for c in report.changes.changes
+        ],
+        "objects": {str(oid): r.status.value for oid, r in report.object_health.items()},
+    }

@@ -1,0 +1,42 @@
+"""Data output: tables for people, ``-o json`` and ``-o yaml`` for scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+import orjson
+import yaml
+from rich.table import Table
+
+from trueup.cli.output import out
+
+
+class Format(StrEnum):
+    """How a command prints its data."""
+
+    TABLE = "table"
+    JSON = "json"
+    YAML = "yaml"
+
+
+def dump(data: Any, fmt: Format) -> None:
+    """Print ``data`` as JSON or YAML on stdout."""
+    if fmt is Format.JSON:
+        out.print(
+            orjson.dumps(data, option=orjson.OPT_INDENT_2).decode(), soft_wrap=True, markup=False
+        )
+    else:
+        text = yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
+        out.print(text.rstrip(), soft_wrap=True, markup=False)
+
+
+def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Print a plain table with a header row."""
+    grid = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for column in columns:
+        grid.add_column(column, overflow="fold")
+    for row in rows:
+        grid.add_row(*row)
+    out.print(grid)

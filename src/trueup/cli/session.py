@@ -1,0 +1,78 @@
+"""Everything a command needs to run the engine: configuration, store, Git cache, targets.
+
+Defaults follow the usual places: ``./trueup.yaml`` (or ``$TRUEUP_CONFIG``) for the
+configuration, ``$XDG_STATE_HOME/trueup/trueup.db`` (or ``$TRUEUP_STORE``) for the history
+and inventories, ``$XDG_CACHE_HOME/trueup/git`` for the Git cache, and the usual kubeconfig
+lookup for the target cluster.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from trueup.config import load_config
+from trueup.devcluster.paths import cache_dir
+from trueup.engine import Engine, Targets
+from trueup.source import GitFetcher
+from trueup.store import SqliteStore, Trigger
+
+
+def default_config() -> Path:
+    """``$TRUEUP_CONFIG``, else ``./trueup.yaml``."""
+    return Path(os.environ.get("TRUEUP_CONFIG") or "trueup.yaml")
+
+
+def default_store() -> Path:
+    """``$TRUEUP_STORE``, else ``$XDG_STATE_HOME/trueup/trueup.db``."""
+    if explicit := os.environ.get("TRUEUP_STORE"):
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "trueup" / "trueup.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The global options every engine command shares."""
+
+    config: Path
+    store: Path
+    kubeconfig: str | None
+    context: str | None
+
+
+def trigger() -> str:
+    """Who asked: ``cli:<user>``, as recorded in the history."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return str(Trigger.cli(user))
+
+
+@asynccontextmanager
+async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
+    """An engine over the loaded configuration; a config with any issue is refused whole."""
+    config = load_config(settings.config)
+    config.raise_if_invalid()
+    store = await SqliteStore.open(settings.store)
+    targets = Targets(settings.kubeconfig, settings.context)
+    try:
+        yield Engine(config, store, GitFetcher(cache_dir() / "git"), targets)
+    finally:
+        await targets.aclose()
+        await store.close()
+
+
+@asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[SqliteStore]:
+    """The store alone, for commands that only read the history."""
+    store = await SqliteStore.open(settings.store)
+    try:
+        yield store
+    finally:
+        await store.close()

@@ -1,0 +1,264 @@
+"""The reconcile pipeline: source → render → plan → apply → prune → health → record.
+
+One code path for the CLI's one-shot ``sync`` and for the daemon: every step is awaited,
+cancellable, and free of global state, so many apps can run at once on one event loop.
+Each step lives in its own layer; this module only strings them together, in order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from trueup import apply
+from trueup.changeset import ChangeSet
+from trueup.config import App, LoadedConfig
+from trueup.errors import ConfigError, PermanentError, TemporaryError
+from trueup.health import HealthResult, HealthStatus, aggregate, health_of
+from trueup.objects import Object, ObjectId, object_id
+from trueup.plan import AppRef, PrunePlan, plan_prune, plan_stages, prepare
+from trueup.render import Rendered, RenderOptions, render_async
+from trueup.source import Artifact, GitFetcher
+from trueup.source.from_config import repository_for
+from trueup.store import Attempt, AttemptResult, InventoryEntry, Store
+from trueup.targets import Target
+from trueup.targets.kubernetes import KubernetesTarget
+
+Progress = Callable[[str], None]
+HEALTHY = HealthStatus.HEALTHY
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """How one reconcile runs; None means "as the App's spec says"."""
+
+    dry_run: bool = False
+    prune: bool | None = None
+    wait: bool | None = None
+    timeout: float | None = None
+    trigger: str = "cli"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one reconcile did: revision, change set, health, and the error if any."""
+
+    app: str
+    revision: str | None
+    changes: ChangeSet = field(default_factory=ChangeSet)
+    health: HealthStatus = HealthStatus.UNKNOWN
+    object_health: Mapping[ObjectId, HealthResult] = field(default_factory=dict)
+    diffs: Mapping[ObjectId, tuple[Object | None, Object]] = field(default_factory=dict)
+    """(live before, server dry-run result) of each created or configured object."""
+    deletions: Mapping[ObjectId, Object] = field(default_factory=dict)
+    """The live objects prune deletes (or, in a dry run, would delete)."""
+    prune: PrunePlan | None = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.error
+
+
+class Targets:
+    """One long-lived target per (kubeconfig, context), shared by every app on it."""
+
+    def __init__(self, kubeconfig: str | None = None, context: str | None = None) -> None:
+        self._defaults = (kubeconfig, context)
+        self._open: dict[tuple[str | None, str | None], Target] = {}
+
+    def for_app(self, app: App) -> Target:
+        """The target ``app`` deploys to (the default kubeconfig and context unless set)."""
+        key = (app.spec.kubeconfig or self._defaults[0], app.spec.context or self._defaults[1])
+        if key not in self._open:
+            self._open[key] = KubernetesTarget.from_kubeconfig(key[0], context=key[1])
+        return self._open[key]
+
+    async def aclose(self) -> None:
+        """Close every connection."""
+        for target in self._open.values():
+            await target.aclose()
+        self._open.clear()
+
+
+class Engine:
+    """Reconciles the apps of one configuration against their targets, recording each try."""
+
+    def __init__(
+        self,
+        config: LoadedConfig,
+        store: Store,
+        fetcher: GitFetcher,
+        targets: Targets,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.config, self.store, self.fetcher, self.targets = config, store, fetcher, targets
+        self._clock = clock
+
+    def app(self, name: str) -> App:
+        """The App called ``name``, or a ConfigError listing the known ones."""
+        for app in self.config.apps:
+            if app.metadata.name == name:
+                return app
+        known = ", ".join(sorted(a.metadata.name for a in self.config.apps)) or "none"
+        raise ConfigError(f"App/{name} is not in the configuration (apps: {known})")
+
+    async def fetch(self, app: App) -> Artifact:
+        """Step 1, source: the App's Git source at its current revision."""
+        source = self.config.source_of(app)
+        return await self.fetcher.fetch(repository_for(source, self.config))
+
+    async def render(self, app: App, artifact: Artifact) -> Rendered:
+        """Step 2, render: the objects at the App's path in that revision."""
+        ignore = self.config.source_of(app).spec.ignore
+        options = RenderOptions(ignore=tuple((ignore or "").splitlines()))
+        return await render_async(artifact.root, app.spec.path, options)
+
+    async def desired(self, app: App, rendered: Rendered, target: Target) -> tuple[Object, ...]:
+        """Step 3a, plan: rendered objects with namespaces defaulted and owner labels set."""
+        scopes: dict[tuple[str, str], bool | None] = {}
+        for obj in rendered.objects:
+            oid = object_id(obj)
+            if (oid.group, oid.kind) not in scopes:
+                info = await target.resolve(str(obj.get("apiVersion", "")), oid.kind)
+                scopes[(oid.group, oid.kind)] = info.namespaced if info else None
+        return prepare(
+            rendered.objects,
+            app=_app_ref(app),
+            default_namespace=app.spec.namespace or "default",
+            is_namespaced=lambda group, kind: scopes.get((group, kind)),
+            origins=rendered.origins,
+        )
+
+    async def sync(self, name: str, options: SyncOptions, progress: Progress) -> SyncReport:
+        """Reconcile App ``name`` once and record the attempt; never raises for its failures."""
+        app = self.app(name)
+        started, began = self._clock(), time.monotonic()
+        revision: str | None = None
+        try:
+            progress(f"fetching {app.spec.source}")
+            artifact = await self.fetch(app)
+            revision = artifact.revision
+            progress(f"rendering {app.spec.path} at {revision}")
+            rendered = await self.render(app, artifact)
+            report = await self._reconcile(app, revision, rendered, options, progress)
+        except (PermanentError, TemporaryError) as e:
+            report = SyncReport(app=name, revision=revision, error=str(e))
+        if not options.dry_run:
+            await self._record(app, report, options, started, time.monotonic() - began)
+        return report
+
+    async def _reconcile(
+        self, app: App, revision: str, rendered: Rendered, options: SyncOptions, progress: Progress
+    ) -> SyncReport:
+        target = self.targets.for_app(app)
+        objects = await self.desired(app, rendered, target)
+        stages = plan_stages(objects, rendered.origins)
+        inventory = await self.store.inventory(app.metadata.name)
+        live = await apply.read_live(target, [*objects, *_inventory_refs(inventory)])
+        progress(f"applying {len(objects)} objects in {len(stages)} stages")
+        apply_options = apply.ApplyOptions(dry_run=options.dry_run, force=app.spec.force)
+        applied = await apply.apply_stages(target, stages, live, apply_options)
+        prune_plan = plan_prune(
+            (entry.id for entry in inventory),
+            (object_id(obj) for obj in objects),
+            live,
+            _app_ref(app),
+            prune_enabled=app.spec.prune if options.prune is None else options.prune,
+            render_empty=not objects,
+            source_ok=True,
+            allow_empty=app.spec.allow_empty,
+        )
+        pruned = apply.ApplyResult()
+        if not applied.error:
+            pruned = await apply.prune(target, prune_plan, live, apply_options)
+        if not options.dry_run:
+            await self._save_inventory(app, objects, inventory, applied, pruned, prune_plan)
+        ids = [object_id(obj) for obj in objects]
+        health = await self._health(app, target, ids, applied, options, progress)
+        return SyncReport(
+            app=app.metadata.name,
+            revision=revision,
+            changes=applied.changes + pruned.changes,
+            health=aggregate(health.values()) if health else HealthStatus.HEALTHY,
+            object_health=health,
+            diffs=applied.diffs,
+            deletions={oid: obj for oid in prune_plan.to_delete if (obj := live.get(oid))},
+            prune=prune_plan,
+            error=applied.error or pruned.error,
+        )
+
+    async def _health(
+        self,
+        app: App,
+        target: Target,
+        ids: list[ObjectId],
+        applied: apply.ApplyResult,
+        options: SyncOptions,
+        progress: Progress,
+    ) -> Mapping[ObjectId, HealthResult]:
+        wait = app.spec.wait if options.wait is None else options.wait
+        if options.dry_run or applied.error or not wait:
+            return {oid: health_of(applied.live.get(oid)) for oid in ids}
+        timeout = options.timeout or app.spec.timeout.total_seconds()
+        progress(f"waiting up to {timeout:.0f}s for {len(ids)} objects to be healthy")
+
+        def report(results: Mapping[ObjectId, HealthResult]) -> None:
+            waiting = [f"{oid} ({r})" for oid, r in results.items() if r.status is not HEALTHY]
+            line = f"{len(results) - len(waiting)}/{len(results)} healthy"
+            progress(f"{line}; waiting for {waiting[0]}" if waiting else line)
+
+        return await apply.wait_healthy(target, ids, timeout, report)
+
+    async def _save_inventory(
+        self,
+        app: App,
+        objects: tuple[Object, ...],
+        previous: tuple[InventoryEntry, ...],
+        applied: apply.ApplyResult,
+        pruned: apply.ApplyResult,
+        plan: PrunePlan,
+    ) -> None:
+        versions = {entry.id: entry.api_version for entry in previous}
+        versions.update({object_id(obj): str(obj["apiVersion"]) for obj in objects})
+        kept = plan.next_inventory(applied.applied_ids, pruned.failed_deletes)
+        entries = tuple(InventoryEntry(oid, versions[oid]) for oid in kept if oid in versions)
+        await self.store.replace_inventory(app.metadata.name, entries)
+
+    async def _record(
+        self, app: App, report: SyncReport, options: SyncOptions, started: datetime, took: float
+    ) -> None:
+        await self.store.record_attempt(
+            Attempt(
+                app=app.metadata.name,
+                started_at=started,
+                finished_at=self._clock(),
+                revision=report.revision,
+                trigger=options.trigger,
+                result=AttemptResult.SUCCEEDED if report.ok else AttemptResult.FAILED,
+                plan_summary=report.changes.summary(),
+                changes=report.changes,
+                health=report.health.value,
+                duration_s=took,
+                error=report.error,
+            )
+        )
+
+
+def _app_ref(app: App) -> AppRef:
+    return AppRef(name=app.metadata.name, namespace=app.namespace)
+
+
+def _inventory_refs(inventory: tuple[InventoryEntry, ...]) -> list[Object]:
+    """Inventory entries as minimal objects, so live state is read with the same LISTs."""
+    refs: list[Object] = []
+    for entry in inventory:
+        metadata = {"name": entry.id.name}
+        if entry.id.namespace:
+            metadata["namespace"] = entry.id.namespace
+        refs.append({"apiVersion": entry.api_version, "kind": entry.id.kind, "metadata": metadata})
+    return refs
