@@ -162,7 +162,8 @@ class Engine:
         live = await apply.read_live(target, [*objects, *_inventory_refs(inventory)])
         progress(f"applying {len(objects)} objects in {len(stages)} stages")
         apply_options = apply.ApplyOptions(dry_run=options.dry_run, force=app.spec.force)
-        applied = await apply.apply_stages(target, stages, live, apply_options)
+        known = {e.id: (e.content_hash, e.resource_version) for e in inventory if e.content_hash}
+        applied = await apply.apply_stages(target, stages, live, apply_options, known=known)
         prune_plan = plan_prune(
             (entry.id for entry in inventory),
             (object_id(obj) for obj in objects),
@@ -226,7 +227,11 @@ class Engine:
         versions = {entry.id: entry.api_version for entry in previous}
         versions.update({object_id(obj): str(obj["apiVersion"]) for obj in objects})
         kept = plan.next_inventory(applied.applied_ids, pruned.failed_deletes)
-        entries = tuple(InventoryEntry(oid, versions[oid]) for oid in kept if oid in versions)
+        entries = tuple(
+            InventoryEntry(oid, versions[oid], *applied.known.get(oid, ("", "")))
+            for oid in kept
+            if oid in versions
+        )
         await self.store.replace_inventory(app.metadata.name, entries)
 
     async def _record(

@@ -114,3 +114,7 @@ class InventoryEntry:
 
     id: ObjectId
     api_version: str
+    content_hash: str = ""
+    """Hash of the desired content at the last good apply ('' when not known)."""
+    resource_version: str = ""
+    """``resourceVersion`` the last good apply left the object at ('' when not known)."""

@@ -87,10 +87,23 @@ def attempt_from_row(row: Sequence[Any], changes: Iterable[ObjectChange]) -> Att
 def inventory_row(app: str, entry: InventoryEntry) -> tuple[str, ...]:
     """The values of ``entry`` for the ``inventory`` table."""
     oid = entry.id
-    return (app, oid.group, oid.kind, oid.namespace, oid.name, entry.api_version)
+    return (
+        app,
+        oid.group,
+        oid.kind,
+        oid.namespace,
+        oid.name,
+        entry.api_version,
+        entry.content_hash,
+        entry.resource_version,
+    )
 
 
 def inventory_from_row(row: Sequence[Any]) -> InventoryEntry:
-    """The entry stored in a ``(api_group, kind, namespace, name, api_version)`` row."""
-    group, kind, namespace, name, api_version = row
-    return InventoryEntry(ObjectId(group, kind, namespace, name), api_version)
+    """The entry stored in an ``(api_group, kind, namespace, name, api_version[, content_hash,
+    resource_version])`` row."""
+    group, kind, namespace, name, api_version, *known = row
+    content_hash, resource_version = (*known, "", "")[:2]
+    return InventoryEntry(
+        ObjectId(group, kind, namespace, name), api_version, content_hash, resource_version
+    )

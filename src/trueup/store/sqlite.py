@@ -190,8 +190,8 @@ class SqliteStore:
     async def inventory(self, app: str) -> tuple[InventoryEntry, ...]:
         """The objects ``app`` owns, sorted by id."""
         sql = (
-            "SELECT api_group, kind, namespace, name, api_version FROM inventory WHERE app = ?"
-            " ORDER BY api_group, kind, namespace, name"
+            "SELECT api_group, kind, namespace, name, api_version, content_hash, resource_version"
+            " FROM inventory WHERE app = ? ORDER BY api_group, kind, namespace, name"
         )
         return await self._run(
             lambda conn: tuple(rows.inventory_from_row(r) for r in conn.execute(sql, (app,)))
@@ -205,8 +205,8 @@ class SqliteStore:
             with _transaction(conn, write=True):
                 conn.execute("DELETE FROM inventory WHERE app = ?", (app,))
                 conn.executemany(
-                    "INSERT INTO inventory (app, api_group, kind, namespace, name, api_version)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO inventory (app, api_group, kind, namespace, name, api_version,"
+                    " content_hash, resource_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     new,
                 )
 

@@ -13,6 +13,9 @@ from trueup.changeset import Action, ObjectChange
 from trueup.errors import StoreError
 from trueup.objects import ObjectId
 from trueup.store import InventoryEntry, SqliteStore, Store
+from trueup.store.migrate import known_migrations, statements
+
+LATEST = len(known_migrations())
 
 pytestmark = pytest.mark.anyio
 
@@ -39,7 +42,7 @@ async def test_open_creates_missing_folders_and_a_wal_database(tmp_path: Path) -
     assert path.is_file()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert schema_version(path) == 1
+    assert schema_version(path) == LATEST
 
 
 async def test_an_empty_existing_file_is_migrated_from_scratch(tmp_path: Path) -> None:
@@ -47,7 +50,7 @@ async def test_an_empty_existing_file_is_migrated_from_scratch(tmp_path: Path) -
     path.touch()
     async with await SqliteStore.open(path) as store:
         await store.record_attempt(attempt())
-    assert schema_version(path) == 1
+    assert schema_version(path) == LATEST
 
 
 async def test_reopening_keeps_history_and_inventory_and_applies_no_migration_twice(
@@ -62,7 +65,7 @@ async def test_reopening_keeps_history_and_inventory_and_applies_no_migration_tw
         assert [a.id for a in await store.history("shop")] == [second, first]
         assert await store.inventory("shop") == (InventoryEntry(WEB, "apps/v1"),)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == LATEST
 
 
 async def test_a_database_from_a_newer_trueup_is_refused_and_left_untouched(
@@ -78,7 +81,7 @@ async def test_a_database_from_a_newer_trueup_is_refused_and_left_untouched(
     message = str(refused.value)
     assert str(path) in message
     assert "schema version 99" in message
-    assert "only knows versions up to 1" in message
+    assert f"only knows versions up to {LATEST}" in message
     assert "upgrade trueup" in message
     assert schema_version(path) == 99
     with sqlite3.connect(path) as conn:
@@ -129,3 +132,24 @@ async def test_a_failed_inventory_replace_rolls_back_the_delete_of_the_old_rows(
             await store.replace_inventory("shop", [*fresh, fresh[7]])
     async with await SqliteStore.open(path) as store:
         assert await store.inventory("shop") == (old,)
+
+
+async def test_a_version_one_database_is_migrated_keeping_its_inventory(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    first = known_migrations()[0]
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)"
+        )
+        for statement in statements(first.sql):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version VALUES (1, ?, '2026-01-01')", (first.name,))
+        conn.execute(
+            "INSERT INTO inventory VALUES ('shop', 'apps', 'Deployment', 'shop', 'web', 'apps/v1')"
+        )
+    async with await SqliteStore.open(path) as store:
+        assert await store.inventory("shop") == (InventoryEntry(WEB, "apps/v1"),)
+        known = InventoryEntry(WEB, "apps/v1", content_hash="abc", resource_version="42")
+        await store.replace_inventory("shop", [known])
+        assert await store.inventory("shop") == (known,)
+    assert schema_version(path) == LATEST
