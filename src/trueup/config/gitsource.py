@@ -25,9 +25,12 @@ _COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def url_scheme(url: str) -> str:
-    """The scheme of a Git URL, ``ssh`` for the ``git@host:path`` form too."""
+    """The scheme of a Git URL: ``ssh`` for the ``git@host:path`` form too, and ``file`` for
+    an absolute local path."""
     if _SCP_LIKE.fullmatch(url):
         return "ssh"
+    if url.startswith("/"):
+        return "file"
     return urlsplit(url).scheme.lower()
 
 
@@ -46,7 +49,7 @@ def _check_url(url: str) -> str:
             "URL scheme '{scheme}' is not supported",
             {
                 "scheme": scheme[:20] or "(none)",
-                "hint": "use https://, ssh://, git@host:path or file://",
+                "hint": "use https://, ssh://, git@host:path, file:// or an absolute path",
             },
         )
     parts = urlsplit(url)

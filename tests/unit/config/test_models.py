@@ -126,6 +126,7 @@ def test_models_can_be_built_in_python_by_field_name() -> None:
         ("ssh://git@git.example.com:2222/org/repo.git", "ssh"),
         ("git@git.example.com:org/repo.git", "ssh"),
         ("file:///srv/git/repo.git", "file"),
+        ("/srv/git/repo.git", "file"),
     ],
 )
 def test_supported_git_url_forms_are_accepted(url: str, scheme: str) -> None:
