@@ -109,17 +109,7 @@ class DevCluster:
         )
 
     def _pki(self) -> Pki:
-        directory = self.directory / "pki"
-        return Pki(
-            ca_cert=directory / "ca.crt",
-            ca_key=directory / "ca.key",
-            server_cert=directory / "apiserver.crt",
-            server_key=directory / "apiserver.key",
-            admin_cert=directory / "admin.crt",
-            admin_key=directory / "admin.key",
-            service_account_key=directory / "service-account.key",
-            service_account_pub=directory / "service-account.pub",
-        )
+        return Pki.at(self.directory / "pki")
 
     def _start(self, binaries: Binaries, nodes: int, timeout: float, progress: Progress) -> State:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -42,6 +42,20 @@ class Pki:
     service_account_key: Path
     service_account_pub: Path
 
+    @classmethod
+    def at(cls, directory: Path) -> Pki:
+        """The file names used inside ``directory``."""
+        return cls(
+            ca_cert=directory / "ca.crt",
+            ca_key=directory / "ca.key",
+            server_cert=directory / "apiserver.crt",
+            server_key=directory / "apiserver.key",
+            admin_cert=directory / "admin.crt",
+            admin_key=directory / "admin.key",
+            service_account_key=directory / "service-account.key",
+            service_account_pub=directory / "service-account.pub",
+        )
+
 
 def _key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
@@ -103,16 +117,7 @@ def _write_cert(path: Path, cert: x509.Certificate) -> None:
 def create_pki(directory: Path) -> Pki:
     """Write a fresh CA, serving and admin certificates, and a service-account key."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    pki = Pki(
-        ca_cert=directory / "ca.crt",
-        ca_key=directory / "ca.key",
-        server_cert=directory / "apiserver.crt",
-        server_key=directory / "apiserver.key",
-        admin_cert=directory / "admin.crt",
-        admin_key=directory / "admin.key",
-        service_account_key=directory / "service-account.key",
-        service_account_pub=directory / "service-account.pub",
-    )
+    pki = Pki.at(directory)
     ca_key = _key()
     ca_name = _name("trueup-dev-cluster-ca")
     ca = (
