@@ -21,6 +21,7 @@ typer_app = typer.Typer(
     help="trueup: Git holds the desired state; trueup makes the running system agree.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 typer_app.add_typer(dev_cluster.app, name="dev-cluster")
 for command in (apps.build, apps.diff, apps.sync, apps.status, apps.history):
@@ -31,13 +32,16 @@ typer_app.command(help="Run trueup's main job locally: a dev-cluster and a demo 
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
-        "--config", "-c", help="Config file or folder [default: $TRUEUP_CONFIG, ./trueup.yaml]."
+        "--config",
+        "-c",
+        help="Config file or folder (default: $TRUEUP_CONFIG, else ./trueup.yaml).",
     ),
 ]
 StoreOption = Annotated[
     Path | None,
     typer.Option(
-        "--store", help="History database [default: $TRUEUP_STORE, ~/.local/state/trueup]."
+        "--store",
+        help="History database (default: $TRUEUP_STORE, else ~/.local/state/trueup/trueup.db).",
     ),
 ]
 KubeconfigOption = Annotated[
