@@ -13,9 +13,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from trueup import apply
-from trueup.changeset import ChangeSet
+from trueup.changeset import Action, ChangeSet, ObjectChange
 from trueup.config import App, LoadedConfig
-from trueup.errors import ConfigError, PermanentError, TemporaryError
+from trueup.errors import (
+    ConfigError,
+    PermanentError,
+    SourceError,
+    SourceUnavailableError,
+    TemporaryError,
+)
 from trueup.health import HealthResult, HealthStatus, aggregate, health_of
 from trueup.objects import Object, ObjectId, object_id
 from trueup.plan import AppRef, PrunePlan, plan_prune, plan_stages, prepare
@@ -110,7 +116,11 @@ class Engine:
     async def fetch(self, app: App) -> Artifact:
         """Step 1, source: the App's Git source at its current revision."""
         source = self.config.source_of(app)
-        return await self.fetcher.fetch(repository_for(source, self.config))
+        try:
+            return await self.fetcher.fetch(repository_for(source, self.config))
+        except (SourceError, SourceUnavailableError) as e:
+            # The user's configuration names sources, not URLs: say which one failed.
+            raise type(e)(f"{source.id}: {e}") from e
 
     async def render(self, app: App, artifact: Artifact) -> Rendered:
         """Step 2, render: the objects at the App's path in that revision."""
@@ -174,9 +184,13 @@ class Engine:
             source_ok=True,
             allow_empty=app.spec.allow_empty,
         )
-        pruned = apply.ApplyResult()
+        pruned, kept = apply.ApplyResult(), ChangeSet()
         if not applied.error:
             pruned = await apply.prune(target, prune_plan, live, apply_options)
+            # Say why an object that is no longer desired is still there (a guard, a relabel).
+            kept = ChangeSet(
+                tuple(ObjectChange(d.id, Action.SKIPPED, d.reason) for d in prune_plan.skipped)
+            )
         if not options.dry_run:
             await self._save_inventory(app, objects, inventory, applied, pruned, prune_plan)
         ids = [object_id(obj) for obj in objects]
@@ -184,7 +198,7 @@ class Engine:
         return SyncReport(
             app=app.metadata.name,
             revision=revision,
-            changes=applied.changes + pruned.changes,
+            changes=applied.changes + pruned.changes + kept,
             health=aggregate(health.values()) if health else HealthStatus.HEALTHY,
             object_health=health,
             diffs=applied.diffs,
@@ -255,7 +269,8 @@ class Engine:
 
 
 def _app_ref(app: App) -> AppRef:
-    return AppRef(name=app.metadata.name, namespace=app.namespace)
+    # An App read from a file has no namespace; its owner label says ``default`` (see objects).
+    return AppRef(name=app.metadata.name, namespace=app.namespace or "default")
 
 
 def _inventory_refs(inventory: tuple[InventoryEntry, ...]) -> list[Object]:

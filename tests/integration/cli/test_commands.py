@@ -1,0 +1,142 @@
+"""What scripts and CI rely on: ``diff`` exit codes, the JSON of ``sync``, ``status`` and
+``history``, and configuration errors that name file, line, object and field, exit 2 and
+print no traceback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.integration.engine.helpers import APP, World, run_trueup, trueup_argv, trueup_env
+from tests.servers.git_http import Fault, GitHttpServer
+
+SYNC_FIELDS = {"app", "revision", "summary", "health", "error", "changes", "objects"}
+CHANGE_FIELDS = {"object", "action", "reason"}
+STATUS_FIELDS = {"app", "revision", "sync", "health", "last_sync", "error"}
+HISTORY_FIELDS = {
+    "id",
+    "app",
+    "startedAt",
+    "finishedAt",
+    "revision",
+    "trigger",
+    "result",
+    "summary",
+    "health",
+    "durationSeconds",
+    "error",
+    "changes",
+}
+
+
+@pytest.mark.cluster
+def test_diff_exits_1_on_a_difference_0_when_in_sync_and_2_when_it_cannot_tell(
+    world: World, git_https: GitHttpServer
+) -> None:
+    different = world.cli("diff", APP)
+    assert different.code == 1, str(different)
+    assert f"+++ desired/Deployment/{world.namespace}/web" in different.stdout
+    assert world.names("deployment") == set(), "diff must not apply anything"
+
+    world.sync()
+    same = world.cli("diff", APP)
+    assert (same.code, same.stdout.strip()) == (0, ""), str(same)
+
+    unknown = world.cli("diff", "nope")
+    assert unknown.code == 2, str(unknown)
+    assert "App/nope is not in the configuration (apps: web)" in unknown.stderr
+    git_https.set_fault(Fault.DOWN)
+    unreachable = world.cli("diff", APP)
+    assert unreachable.code == 2, str(unreachable)
+    assert "error: GitSource/deploy: " in unreachable.stderr
+    for run in (different, same, unknown, unreachable):
+        assert "Traceback" not in run.output
+
+    attempts = world.cli("history", APP, "-o", "json").json()
+    assert len(attempts) == 1, "only the sync is recorded, never a diff"
+
+
+@pytest.mark.cluster
+def test_sync_status_and_history_print_json_with_the_documented_fields(world: World) -> None:
+    sha = world.repo.work.head()
+
+    sync = world.sync("--wait", "-o", "json").json()
+    status = world.cli("status", "-o", "json").json()
+    status_yaml = yaml.safe_load(world.cli("status", "-o", "yaml").stdout)
+    history = world.cli("history", APP, "-o", "json").json()
+
+    assert set(sync) == SYNC_FIELDS
+    assert (sync["app"], sync["revision"], sync["health"], sync["error"]) == (
+        APP,
+        f"main@sha1:{sha}",
+        "Healthy",
+        "",
+    )
+    assert sync["summary"] == "3 created"
+    assert all(set(change) == CHANGE_FIELDS for change in sync["changes"])
+    assert set(sync["objects"].values()) == {"Healthy"}
+    assert set(sync["objects"]) == {change["object"] for change in sync["changes"]}
+
+    assert status == status_yaml
+    assert [set(row) for row in status] == [STATUS_FIELDS]
+    assert (status[0]["sync"], status[0]["health"]) == ("Synced", "Healthy")
+    datetime.strptime(status[0]["last_sync"], "%Y-%m-%d %H:%M:%S")
+
+    assert [set(attempt) for attempt in history] == [HISTORY_FIELDS]
+    attempt = history[0]
+    assert attempt["revision"] == sync["revision"]
+    assert attempt["changes"] == sync["changes"]
+    assert (attempt["result"], attempt["summary"], attempt["health"]) == (
+        "succeeded",
+        "3 created",
+        "Healthy",
+    )
+    assert attempt["trigger"].startswith("cli:")
+    started = datetime.fromisoformat(attempt["startedAt"])
+    finished = datetime.fromisoformat(attempt["finishedAt"])
+    assert started.tzinfo is not None
+    assert started <= finished
+    assert 0 < attempt["durationSeconds"] < 120
+
+
+BROKEN_CONFIG = """\
+apiVersion: trueup.dev/v1alpha1
+kind: GitSource
+metadata:
+  name: deploy
+spec:
+  url: https://127.0.0.1:9/deploy.git
+---
+apiVersion: trueup.dev/v1alpha1
+kind: App
+metadata:
+  name: web
+spec:
+  source: deploy
+  path: deploy
+  prune: maybe
+  intervall: 5m
+"""
+
+
+@pytest.mark.parametrize("command", [["sync", APP], ["diff", APP], ["build", APP]])
+def test_a_config_error_names_file_line_object_and_field_and_exits_2_without_a_traceback(
+    tmp_path: Path, git_cache: Path, command: list[str]
+) -> None:
+    config = tmp_path / "trueup.yaml"
+    config.write_text(BROKEN_CONFIG)
+    argv = trueup_argv("--config", str(config), "--store", str(tmp_path / "t.db"), *command)
+
+    run = run_trueup(argv, trueup_env(git_cache))
+
+    assert run.code == 2, str(run)
+    assert run.stdout == ""
+    assert "the configuration has 2 problems" in run.stderr
+    assert f"{config}:15: App/web: spec.prune: expected true or false" in run.stderr
+    assert f"{config}:16: App/web: spec.intervall: unknown field (did you mean 'interval'?)" in (
+        run.stderr
+    )
+    assert "Traceback" not in run.stderr

@@ -1,0 +1,67 @@
+"""A ``trueup sync`` killed with SIGKILL half-way through applying: the next sync converges,
+and the store is readable and consistent (no half-written attempt, an inventory that
+matches what was applied)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+import time
+
+import pytest
+
+from tests.integration.engine.helpers import APP, PATH, World, configmap, manifest
+from trueup.store import InventoryEntry, SqliteStore
+
+pytestmark = pytest.mark.cluster
+
+COUNT = 300
+
+
+async def inventory(world: World) -> tuple[InventoryEntry, ...]:
+    """The App's inventory, read from the store file."""
+    store = await SqliteStore.open(world.store)
+    try:
+        return await store.inventory(APP)
+    finally:
+        await store.close()
+
+
+def test_a_sync_killed_mid_apply_is_converged_by_the_next_sync(world: World) -> None:
+    names = {f"item-{i:03d}" for i in range(COUNT)}
+    items = manifest(*(configmap(name, {"name": name}) for name in sorted(names)))
+    world.commit("Add many settings", {f"{PATH}/items.yaml": items})
+    process = world.spawn("sync", APP)
+    assert process.stderr is not None
+    try:
+        for line in process.stderr:
+            if "applying" in line:
+                break
+        else:
+            pytest.fail("the sync ended before it started applying")
+        deadline = time.monotonic() + 60
+        while len(world.names("configmap") & names) == 0 and process.poll() is None:
+            assert time.monotonic() < deadline, "nothing was applied within a minute"
+    finally:
+        world.kill(process)
+    assert process.returncode == -signal.SIGKILL, "the sync finished before it was killed"
+    applied_before_kill = len(world.names("configmap") & names)
+
+    history = world.cli("history", APP, "-o", "json")
+    assert history.code == 0, str(history)
+    assert history.json() == [], "a killed attempt must not be recorded as if it ended"
+
+    report = world.sync("-o", "json").json()
+
+    assert report["error"] == ""
+    assert world.names("configmap") >= names | {"settings"}
+    assert world.live("deployment", "web") is not None
+    attempts = world.cli("history", APP, "-o", "json").json()
+    assert [a["result"] for a in attempts] == ["succeeded"]
+    applied = {c["object"] for c in attempts[0]["changes"]}
+    assert len(applied) == COUNT + 3
+    assert {str(entry.id) for entry in asyncio.run(inventory(world))} == applied
+    with sqlite3.connect(world.store) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    print(f"{applied_before_kill} of {COUNT} ConfigMaps were applied when the sync was killed")
