@@ -147,6 +147,9 @@ class Engine:
     async def sync(self, name: str, options: SyncOptions, progress: Progress) -> SyncReport:
         """Reconcile App ``name`` once and record the attempt; never raises for its failures."""
         app = self.app(name)
+        if app.spec.suspend:
+            message = f"{app.id} is suspended (spec.suspend: true); set it to false to sync it"
+            return SyncReport(app=name, revision=None, error=message)
         started, began = self._clock(), time.monotonic()
         revision: str | None = None
         try:
@@ -173,6 +176,8 @@ class Engine:
         progress(f"applying {len(objects)} objects in {len(stages)} stages")
         apply_options = apply.ApplyOptions(dry_run=options.dry_run, force=app.spec.force)
         known = {e.id: (e.content_hash, e.resource_version) for e in inventory if e.content_hash}
+        if not options.dry_run:
+            await self._remember_intent(app, objects, inventory)
         applied = await apply.apply_stages(target, stages, live, apply_options, known=known)
         prune_plan = plan_prune(
             (entry.id for entry in inventory),
@@ -228,6 +233,23 @@ class Engine:
             progress(f"{line}; waiting for {waiting[0]}" if waiting else line)
 
         return await apply.wait_healthy(target, ids, timeout, report)
+
+    async def _remember_intent(
+        self, app: App, objects: tuple[Object, ...], previous: tuple[InventoryEntry, ...]
+    ) -> None:
+        """Add what is about to be applied to the inventory before applying it.
+
+        If trueup is killed half-way, the objects it already created are in the inventory,
+        so a later sync prunes them when Git no longer wants them. Prune still deletes only
+        objects that carry this app's owner labels, so naming an object here never makes an
+        unowned one deletable.
+        """
+        entries = {entry.id: entry for entry in previous}
+        for obj in objects:
+            oid = object_id(obj)
+            entries.setdefault(oid, InventoryEntry(oid, str(obj["apiVersion"])))
+        if len(entries) > len(previous):
+            await self.store.replace_inventory(app.metadata.name, tuple(entries.values()))
 
     async def _save_inventory(
         self,

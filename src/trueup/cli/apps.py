@@ -17,7 +17,7 @@ from trueup.cli.output import err, out, progress
 from trueup.cli.session import Settings, open_engine, open_store, trigger
 from trueup.config import load_config
 from trueup.engine import SyncOptions, SyncReport
-from trueup.plan import unified_diff
+from trueup.plan import mask_secret, unified_diff
 from trueup.store import Attempt, Store
 
 OutputOption = Annotated[Format, typer.Option("--output", "-o", help="table, json or yaml.")]
@@ -29,8 +29,15 @@ def _settings(ctx: typer.Context) -> Settings:
     return settings
 
 
-def build(ctx: typer.Context, app: AppArgument, output: OutputOption = Format.YAML) -> None:
-    """Print the objects App APP renders to, as they would be applied."""
+def build(
+    ctx: typer.Context,
+    app: AppArgument,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Print Secret values instead of a mask.")
+    ] = False,
+    output: OutputOption = Format.YAML,
+) -> None:
+    """Print the objects App APP renders to, as they would be applied (Secret values masked)."""
 
     async def run() -> list[dict[str, Any]]:
         async with open_engine(_settings(ctx)) as engine:
@@ -41,6 +48,8 @@ def build(ctx: typer.Context, app: AppArgument, output: OutputOption = Format.YA
             return list(await engine.desired(spec, rendered, target))
 
     objects = asyncio.run(run())
+    if not show_secrets:
+        objects = [mask_secret(obj) for obj in objects]
     if output is Format.JSON:
         dump(objects, output)
     else:
@@ -111,7 +120,7 @@ def sync(
 
 
 STATUS_COLUMNS = ("APP", "REVISION", "SYNC", "HEALTH", "LAST SYNC (UTC)", "ERROR")
-_STATUS_KEYS = ("app", "revision", "sync", "health", "last_sync", "error")
+_STATUS_KEYS = ("app", "revision", "sync", "health", "lastSync", "error")
 
 
 async def status_data(store: Store, names: list[str]) -> list[dict[str, str]]:
@@ -128,10 +137,15 @@ async def status_rows(store: Store, names: list[str]) -> list[tuple[str, ...]]:
 
 
 def _rows(data: list[dict[str, str]]) -> list[tuple[str, ...]]:
-    return [
-        tuple(short(row[key]) if key == "revision" else row[key] for key in _STATUS_KEYS)
-        for row in data
-    ]
+    return [tuple(_cell(key, row[key]) for key in _STATUS_KEYS) for row in data]
+
+
+def _cell(key: str, value: str) -> str:
+    if key == "revision":
+        return short(value)
+    if key == "lastSync":
+        return value[:19].replace("T", " ")
+    return value
 
 
 def status(ctx: typer.Context, output: OutputOption = Format.TABLE) -> None:
@@ -194,7 +208,7 @@ def _status_row(name: str, last: Attempt | None, good: Attempt | None) -> dict[s
     planning or applying, and Unknown when the source could not be read (nothing could be
     compared); the revision shown is the last one applied, which stays in place then."""
     if last is None:
-        never = {"revision": "-", "sync": "Unknown", "health": "Unknown", "last_sync": "never"}
+        never = {"revision": "-", "sync": "Unknown", "health": "Unknown", "lastSync": "never"}
         return {"app": name, **never, "error": ""}
     if last.result.value == "succeeded":
         sync = "Synced"
@@ -206,7 +220,7 @@ def _status_row(name: str, last: Attempt | None, good: Attempt | None) -> dict[s
         "revision": applied or "-",
         "sync": sync,
         "health": last.health or (good.health if good else "") or "Unknown",
-        "last_sync": last.finished_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "lastSync": last.finished_at.isoformat(timespec="seconds"),
         "error": last.error,
     }
 

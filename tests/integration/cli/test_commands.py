@@ -15,7 +15,7 @@ from tests.servers.git_http import Fault, GitHttpServer
 
 SYNC_FIELDS = {"app", "revision", "summary", "health", "error", "changes", "objects"}
 CHANGE_FIELDS = {"object", "action", "reason"}
-STATUS_FIELDS = {"app", "revision", "sync", "health", "last_sync", "error"}
+STATUS_FIELDS = {"app", "revision", "sync", "health", "lastSync", "error"}
 HISTORY_FIELDS = {
     "id",
     "app",
@@ -83,7 +83,7 @@ def test_sync_status_and_history_print_json_with_the_documented_fields(world: Wo
     assert status == status_yaml
     assert [set(row) for row in status] == [STATUS_FIELDS]
     assert (status[0]["sync"], status[0]["health"]) == ("Synced", "Healthy")
-    datetime.strptime(status[0]["last_sync"], "%Y-%m-%d %H:%M:%S")
+    datetime.fromisoformat(status[0]["lastSync"])
 
     assert [set(attempt) for attempt in history] == [HISTORY_FIELDS]
     attempt = history[0]
@@ -140,3 +140,17 @@ def test_a_config_error_names_file_line_object_and_field_and_exits_2_without_a_t
         run.stderr
     )
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.cluster
+def test_a_suspended_app_is_not_synced_and_the_error_says_how_to_resume_it(world: World) -> None:
+    world.write_config(app={"suspend": True})
+    suspended = world.cli("sync", APP)
+    assert suspended.code == 1, str(suspended)
+    assert "App/web is suspended (spec.suspend: true)" in suspended.stderr
+    assert world.names("deployment") == set(), "a suspended app must not be applied"
+    assert world.cli("history", APP, "-o", "json").json() == []
+
+    world.write_config(app={"suspend": False})
+    assert world.sync().code == 0
+    assert world.names("deployment") == {"web"}

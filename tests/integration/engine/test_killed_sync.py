@@ -28,7 +28,8 @@ async def inventory(world: World) -> tuple[InventoryEntry, ...]:
         await store.close()
 
 
-def test_a_sync_killed_mid_apply_is_converged_by_the_next_sync(world: World) -> None:
+def kill_mid_apply(world: World) -> set[str]:
+    """Commit many ConfigMaps, start a sync and SIGKILL it once some exist; their names."""
     names = {f"item-{i:03d}" for i in range(COUNT)}
     items = manifest(*(configmap(name, {"name": name}) for name in sorted(names)))
     world.commit("Add many settings", {f"{PATH}/items.yaml": items})
@@ -46,6 +47,11 @@ def test_a_sync_killed_mid_apply_is_converged_by_the_next_sync(world: World) -> 
     finally:
         world.kill(process)
     assert process.returncode == -signal.SIGKILL, "the sync finished before it was killed"
+    return names
+
+
+def test_a_sync_killed_mid_apply_is_converged_by_the_next_sync(world: World) -> None:
+    names = kill_mid_apply(world)
     applied_before_kill = len(world.names("configmap") & names)
 
     history = world.cli("history", APP, "-o", "json")
@@ -65,3 +71,19 @@ def test_a_sync_killed_mid_apply_is_converged_by_the_next_sync(world: World) -> 
     with sqlite3.connect(world.store) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     print(f"{applied_before_kill} of {COUNT} ConfigMaps were applied when the sync was killed")
+
+
+def test_objects_a_killed_sync_created_are_pruned_when_git_no_longer_wants_them(
+    world: World,
+) -> None:
+    names = kill_mid_apply(world)
+    created = world.names("configmap") & names
+    assert created, "the kill came before any ConfigMap was created"
+
+    world.commit("Drop the settings again", {f"{PATH}/items.yaml": None})
+    report = world.sync("-o", "json").json()
+
+    assert report["error"] == ""
+    assert not world.names("configmap") & names
+    pruned = {c["object"] for c in report["changes"] if c["action"] == "pruned"}
+    assert {f"ConfigMap/{world.namespace}/{name}" for name in created} <= pruned

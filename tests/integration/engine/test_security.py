@@ -98,8 +98,14 @@ def test_a_secret_value_never_shows_in_diff_reports_history_or_the_store(world: 
         f"Secret/{world.namespace}/db"
     ] == "configured"
     history = world.cli("history", APP, "-o", "json")
+    built = world.cli("build", APP)
+    assert built.code == 0, str(built)
+    assert "kind: Secret" in built.stdout
+    revealed = world.cli("build", APP, "--show-secrets", "-o", "json")
+    revealed_secret = next(obj for obj in revealed.json() if obj["kind"] == "Secret")
+    assert second in str(revealed_secret), "--show-secrets must print the real value"
 
-    runs = [creating, synced, rotating, rotated, history]
+    runs = [creating, synced, rotating, rotated, history, built]
     encoded = [base64.b64encode(value.encode()).decode() for value in (first, second)]
     for canary in (first, second, *encoded):
         for run in runs:
