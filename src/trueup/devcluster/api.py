@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from trueup.devcluster.pki import Pki
+from trueup.devcluster.layout import Pki
 from trueup.errors import DevClusterError
 
 Json = dict[str, Any]

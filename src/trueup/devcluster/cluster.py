@@ -16,10 +16,9 @@ from pathlib import Path
 
 from trueup.devcluster import api, components, processes
 from trueup.devcluster.build import Binaries, ensure_binaries
-from trueup.devcluster.components import Layout, Ports
 from trueup.devcluster.kubeconfig import write_kubeconfig
+from trueup.devcluster.layout import Layout, Pki, Ports
 from trueup.devcluster.paths import cache_dir, state_dir
-from trueup.devcluster.pki import Pki, create_pki
 from trueup.devcluster.state import Process, State
 from trueup.errors import DevClusterError
 
@@ -112,6 +111,8 @@ class DevCluster:
         return Pki.at(self.directory / "pki")
 
     def _start(self, binaries: Binaries, nodes: int, timeout: float, progress: Progress) -> State:
+        from trueup.devcluster.pki import create_pki  # certificate machinery: only here
+
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         (self.directory / MARKER).touch()
         ports = Ports(*(processes.free_port() for _ in range(6)))

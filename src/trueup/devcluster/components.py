@@ -7,47 +7,12 @@ kwok. Everything listens on 127.0.0.1 only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from trueup.devcluster.build import Binaries
-from trueup.devcluster.pki import Pki
+from trueup.devcluster.layout import LOOPBACK, Layout
 
 SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.0/16"
 ISSUER = "https://kubernetes.default.svc.cluster.local"
-LOOPBACK = "127.0.0.1"
-
-
-@dataclass(frozen=True, slots=True)
-class Ports:
-    """The loopback ports one dev-cluster uses; all chosen free at ``up``."""
-
-    etcd_client: int
-    etcd_peer: int
-    apiserver: int
-    controller_manager: int
-    scheduler: int
-    kwok: int
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """Everything a command line needs: binaries, certificates, ports and the state directory."""
-
-    binaries: Binaries
-    pki: Pki
-    ports: Ports
-    state: Path
-
-    @property
-    def kubeconfig(self) -> Path:
-        """The admin kubeconfig, for the user and for every component."""
-        return self.state / "kubeconfig"
-
-    @property
-    def server(self) -> str:
-        """The API server's URL."""
-        return f"https://{LOOPBACK}:{self.ports.apiserver}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from trueup.devcluster.pki import Pki
+from trueup.devcluster.layout import Pki
 
 CONTEXT = "trueup-dev"
 

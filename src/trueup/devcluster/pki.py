@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from trueup.devcluster.layout import Pki
 
 _VALIDITY = datetime.timedelta(days=365)
 _SERVER_NAMES = (
@@ -27,34 +28,6 @@ _SERVER_NAMES = (
     "kubernetes.default.svc.cluster.local",
 )
 _SERVER_IPS = ("127.0.0.1", "::1", "10.96.0.1")
-
-
-@dataclass(frozen=True, slots=True)
-class Pki:
-    """Paths of the PEM files written into the state directory's ``pki/`` folder."""
-
-    ca_cert: Path
-    ca_key: Path
-    server_cert: Path
-    server_key: Path
-    admin_cert: Path
-    admin_key: Path
-    service_account_key: Path
-    service_account_pub: Path
-
-    @classmethod
-    def at(cls, directory: Path) -> Pki:
-        """The file names used inside ``directory``."""
-        return cls(
-            ca_cert=directory / "ca.crt",
-            ca_key=directory / "ca.key",
-            server_cert=directory / "apiserver.crt",
-            server_key=directory / "apiserver.key",
-            admin_cert=directory / "admin.crt",
-            admin_key=directory / "admin.key",
-            service_account_key=directory / "service-account.key",
-            service_account_pub=directory / "service-account.pub",
-        )
 
 
 def _key() -> ec.EllipticCurvePrivateKey:

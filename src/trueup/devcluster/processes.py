@@ -15,7 +15,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from trueup.devcluster.components import LOOPBACK, Component
+from trueup.devcluster.components import Component
+from trueup.devcluster.layout import LOOPBACK
 from trueup.devcluster.state import Process
 
 

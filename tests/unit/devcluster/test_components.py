@@ -8,7 +8,7 @@ import pytest
 
 from trueup.devcluster import components
 from trueup.devcluster.build import Binaries
-from trueup.devcluster.components import Layout, Ports
+from trueup.devcluster.layout import Layout, Ports
 from trueup.devcluster.pki import create_pki
 
 
