@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from trueup import apply
 from trueup.changeset import Action, ChangeSet, ObjectChange
@@ -30,7 +31,6 @@ from trueup.source import Artifact, GitFetcher
 from trueup.source.from_config import repository_for
 from trueup.store import Attempt, AttemptResult, InventoryEntry, Store
 from trueup.targets import Target
-from trueup.targets.kubernetes import KubernetesTarget
 
 Progress = Callable[[str], None]
 HEALTHY = HealthStatus.HEALTHY
@@ -69,25 +69,12 @@ class SyncReport:
         return not self.error
 
 
-class Targets:
-    """One long-lived target per (kubeconfig, context), shared by every app on it."""
+class Targets(Protocol):
+    """Where apps are applied: a target per kubeconfig and context (see KubernetesTargets)."""
 
-    def __init__(self, kubeconfig: str | None = None, context: str | None = None) -> None:
-        self._defaults = (kubeconfig, context)
-        self._open: dict[tuple[str | None, str | None], Target] = {}
-
-    def for_app(self, app: App) -> Target:
-        """The target ``app`` deploys to (the default kubeconfig and context unless set)."""
-        key = (app.spec.kubeconfig or self._defaults[0], app.spec.context or self._defaults[1])
-        if key not in self._open:
-            self._open[key] = KubernetesTarget.from_kubeconfig(key[0], context=key[1])
-        return self._open[key]
-
-    async def aclose(self) -> None:
-        """Close every connection."""
-        for target in self._open.values():
-            await target.aclose()
-        self._open.clear()
+    def get(self, kubeconfig: str | None = None, context: str | None = None) -> Target:
+        """The target for that kubeconfig and context (the defaults where None)."""
+        ...
 
 
 class Engine:
@@ -112,6 +99,10 @@ class Engine:
                 return app
         known = ", ".join(sorted(a.metadata.name for a in self.config.apps)) or "none"
         raise ConfigError(f"App/{name} is not in the configuration (apps: {known})")
+
+    def target(self, app: App) -> Target:
+        """Where ``app`` is applied: its own kubeconfig and context, else the defaults."""
+        return self.targets.get(app.spec.kubeconfig, app.spec.context)
 
     async def fetch(self, app: App) -> Artifact:
         """Step 1, source: the App's Git source at its current revision."""
@@ -168,7 +159,7 @@ class Engine:
     async def _reconcile(
         self, app: App, revision: str, rendered: Rendered, options: SyncOptions, progress: Progress
     ) -> SyncReport:
-        target = self.targets.for_app(app)
+        target = self.target(app)
         objects = await self.desired(app, rendered, target)
         stages = plan_stages(objects, rendered.origins)
         inventory = await self.store.inventory(app.metadata.name)

@@ -44,7 +44,7 @@ def build(
             spec = engine.app(app)
             artifact = await engine.fetch(spec)
             rendered = await engine.render(spec, artifact)
-            target = engine.targets.for_app(spec)
+            target = engine.target(spec)
             return list(await engine.desired(spec, rendered, target))
 
     objects = asyncio.run(run())

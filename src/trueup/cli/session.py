@@ -17,9 +17,10 @@ from pathlib import Path
 
 from trueup.config import load_config
 from trueup.devcluster.paths import cache_dir
-from trueup.engine import Engine, Targets
+from trueup.engine import Engine
 from trueup.source import GitFetcher
 from trueup.store import SqliteStore, Trigger
+from trueup.targets.kubernetes.pool import KubernetesTargets
 
 
 def default_config() -> Path:
@@ -60,7 +61,7 @@ async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
     config = load_config(settings.config)
     config.raise_if_invalid()
     store = await SqliteStore.open(settings.store)
-    targets = Targets(settings.kubeconfig, settings.context)
+    targets = KubernetesTargets(settings.kubeconfig, settings.context)
     try:
         yield Engine(config, store, GitFetcher(cache_dir() / "git"), targets)
     finally:

@@ -26,9 +26,10 @@ from tests.servers.cluster import Kube
 from tests.servers.fixtures import HTTP_PASSWORD, HTTP_USER, ServedRepo
 from tests.servers.git_http import GitHttpServer
 from trueup.config import load_config
-from trueup.engine import Engine, SyncOptions, SyncReport, Targets
+from trueup.engine import Engine, SyncOptions, SyncReport
 from trueup.source import GitFetcher
 from trueup.store import SqliteStore
+from trueup.targets.kubernetes.pool import KubernetesTargets
 
 APP = "web"
 SOURCE = "deploy"
@@ -286,7 +287,7 @@ class World:
         config = load_config(self.config)
         config.raise_if_invalid()
         store = await SqliteStore.open(self.store)
-        targets = Targets(str(self.kube.kubeconfig))
+        targets = KubernetesTargets(str(self.kube.kubeconfig))
         try:
             yield Engine(config, store, GitFetcher(self.git_cache / "git"), targets)
         finally:
