@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from trueup import __version__
@@ -50,6 +49,20 @@ KubeconfigOption = Annotated[
 ContextOption = Annotated[str | None, typer.Option("--context", help="Kubeconfig context to use.")]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+VersionOption = Annotated[
+    bool,
+    typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+]
+
+
 @typer_app.callback()
 def _root(
     ctx: typer.Context,
@@ -57,28 +70,21 @@ def _root(
     store: StoreOption = None,
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: VersionOption = False,
 ) -> None:
     ctx.obj = Settings(config or default_config(), store or default_store(), kubeconfig, context)
-    if version:
-        typer.echo(__version__)
-        raise typer.Exit()
 
 
 def app() -> None:
-    """Entry point: run the CLI; a trueup error prints one clear message and exits 2."""
+    """Entry point: run the CLI; a trueup error prints one clear message and exits 2.
+
+    Usage errors are typer's own (a message and exit 2); anything else propagates.
+    """
     try:
-        code = typer_app(standalone_mode=False)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
-    except click.exceptions.Abort:
-        error("aborted")
-        sys.exit(130)
+        typer_app()
     except TrueupError as e:
         error(str(e))
         sys.exit(2)
     except KeyboardInterrupt:
         error("interrupted")
         sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)

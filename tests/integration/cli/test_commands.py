@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import trueup
 from tests.integration.engine.helpers import APP, World, run_trueup, trueup_argv, trueup_env
 from tests.servers.git_http import Fault, GitHttpServer
 
@@ -154,3 +155,25 @@ def test_a_suspended_app_is_not_synced_and_the_error_says_how_to_resume_it(world
     world.write_config(app={"suspend": False})
     assert world.sync().code == 0
     assert world.names("deployment") == {"web"}
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["sync"], "Missing argument"),
+        (["sync", "web", "--no-such-option"], "No such option"),
+        (["no-such-command"], "No such command"),
+    ],
+)
+def test_usage_errors_exit_2_with_a_message_and_no_traceback(
+    tmp_path: Path, args: list[str], says: str
+) -> None:
+    run = run_trueup(trueup_argv(*args), trueup_env(tmp_path))
+    assert run.code == 2, str(run)
+    assert says in run.stderr
+    assert "Traceback" not in run.output
+
+
+def test_version_prints_the_version_and_exits_0(tmp_path: Path) -> None:
+    run = run_trueup(trueup_argv("--version"), trueup_env(tmp_path))
+    assert (run.code, run.stdout.strip()) == (0, trueup.__version__), str(run)
