@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from trueup.changeset import Action
 from trueup.cli.formats import Format, dump, table
 from trueup.cli.output import err, out, progress
 from trueup.cli.session import Settings, open_engine, open_store, trigger
@@ -102,8 +103,13 @@ def sync(
 
     report = asyncio.run(run())
     if output is Format.TABLE:
-        rows = [(str(c.id), c.action.value, c.reason) for c in report.changes.changes]
-        table(("OBJECT", "ACTION", "REASON"), rows)
+        # Only what changed or needs attention; the summary line counts the unchanged ones
+        # and -o json lists every object.
+        changes = [c for c in report.changes.changes if c.action is not Action.UNCHANGED]
+        if changes:
+            table(
+                ("OBJECT", "ACTION", "REASON"), [(str(c.id), c.action, c.reason) for c in changes]
+            )
         out.print(
             f"{report.app} {short(report.revision)}: {report.changes.summary()}; "
             f"health {report.health.value}" + (" (dry run)" if dry_run else ""),

@@ -4,6 +4,7 @@ print no traceback."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -177,3 +178,14 @@ def test_usage_errors_exit_2_with_a_message_and_no_traceback(
 def test_version_prints_the_version_and_exits_0(tmp_path: Path) -> None:
     run = run_trueup(trueup_argv("--version"), trueup_env(tmp_path))
     assert (run.code, run.stdout.strip()) == (0, trueup.__version__), str(run)
+
+
+@pytest.mark.cluster
+def test_the_sync_table_lists_what_changed_and_counts_the_unchanged(world: World) -> None:
+    first = world.sync()
+    listed = re.search(rf"^Deployment/{world.namespace}/web\s+created", first.stdout, re.MULTILINE)
+    assert listed, first.stdout
+    second = world.sync()
+    assert "OBJECT" not in second.stdout, "unchanged objects are not listed"
+    assert f"{APP} main@sha1:" in second.stdout
+    assert "3 unchanged" in second.stdout
