@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.servers.cluster import Kube
+from tests.servers.manifests import widget_crd
 from trueup.apply import (
     IMMUTABLE_HINT,
     ApplyOptions,
@@ -154,29 +155,7 @@ async def test_a_crd_is_established_before_its_custom_resource_is_applied(
     target: KubernetesTarget, kube: Kube, namespace: str
 ) -> None:
     group = f"t{uuid.uuid4().hex[:8]}.example.com"
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"widgets.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"kind": "Widget", "plural": "widgets", "singular": "widget"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    crd = widget_crd(group)
     widget = {
         "apiVersion": f"{group}/v1",
         "kind": "Widget",

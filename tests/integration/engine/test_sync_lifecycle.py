@@ -18,6 +18,7 @@ from tests.integration.engine.helpers import (
     configmap,
     manifest,
 )
+from tests.servers.manifests import widget_crd
 from trueup.engine import SyncOptions
 from trueup.objects import FIELD_MANAGER, LABEL_APP_NAME, LABEL_APP_NAMESPACE, ObjectId
 
@@ -166,34 +167,7 @@ def crd_group(world: World) -> Iterator[str]:
 def test_a_crd_and_its_custom_resource_in_one_commit_are_applied_in_one_sync(
     world: World, crd_group: str
 ) -> None:
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"widgets.{crd_group}"},
-        "spec": {
-            "group": crd_group,
-            "scope": "Namespaced",
-            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "properties": {
-                                "spec": {
-                                    "type": "object",
-                                    "properties": {"size": {"type": "integer"}},
-                                }
-                            },
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    crd = widget_crd(crd_group)
     widget = {
         "apiVersion": f"{crd_group}/v1",
         "kind": "Widget",

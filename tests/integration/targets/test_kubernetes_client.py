@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.servers.cluster import Kube
+from tests.servers.manifests import widget_crd
 from trueup.errors import ObjectConflictError, ObjectInvalidError, ObjectNotFoundError
 from trueup.objects import ObjectId
 from trueup.targets import ResourceInfo, WatchEventType
@@ -136,29 +137,7 @@ async def test_a_crd_is_waited_for_until_its_kind_can_be_applied(
     target: KubernetesTarget, namespace: str
 ) -> None:
     group = f"it{uuid.uuid4().hex[:6]}.trueup.dev"
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"widgets.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"kind": "Widget", "plural": "widgets", "singular": "widget"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    crd = widget_crd(group)
     await target.apply(crd, dry_run=False)
     try:
         await target.wait_established(f"widgets.{group}", timeout=60)
