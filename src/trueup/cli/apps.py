@@ -14,7 +14,7 @@ import typer
 
 from trueup.changeset import Action
 from trueup.cli.formats import Format, dump, table
-from trueup.cli.output import err, out, progress
+from trueup.cli.output import error, out, progress
 from trueup.cli.session import Settings, open_engine, open_store, trigger
 from trueup.config import load_config
 from trueup.engine import SyncOptions, SyncReport
@@ -41,7 +41,7 @@ def build(
     """Print the objects App APP renders to, as they would be applied (Secret values masked)."""
 
     async def run() -> list[dict[str, Any]]:
-        async with open_engine(_settings(ctx)) as engine:
+        async with open_engine(_settings(ctx), app) as engine:
             spec = engine.app(app)
             artifact = await engine.fetch(spec)
             rendered = await engine.render(spec, artifact)
@@ -63,12 +63,12 @@ def diff(ctx: typer.Context, app: AppArgument) -> None:
     """Show what a sync of APP would change (Secret values masked); exit 1 if anything would."""
 
     async def run() -> SyncReport:
-        async with open_engine(_settings(ctx)) as engine:
+        async with open_engine(_settings(ctx), app) as engine:
             return await engine.sync(app, SyncOptions(dry_run=True, trigger=trigger()), progress)
 
     report = asyncio.run(run())
     if report.error:
-        err.print(f"[bold red]error:[/bold red] {report.error}", soft_wrap=True)
+        error(report.error)
         raise typer.Exit(2)
     changes = sorted(report.diffs.items())
     texts = [unified_diff(oid, before, after) for oid, (before, after) in changes]
@@ -98,7 +98,7 @@ def sync(
     )
 
     async def run() -> SyncReport:
-        async with open_engine(_settings(ctx)) as engine:
+        async with open_engine(_settings(ctx), app) as engine:
             return await engine.sync(app, options, progress)
 
     report = asyncio.run(run())
@@ -118,10 +118,10 @@ def sync(
     else:
         dump(report_data(report), output)
     if report.error:
-        err.print(f"[bold red]error:[/bold red] {report.error}", soft_wrap=True)
+        error(report.error)
         raise typer.Exit(1)
     if options.wait and report.health.value != "Healthy":
-        err.print(f"[bold red]error:[/bold red] {report.app} is {report.health.value}")
+        error(f"{report.app} is {report.health.value}")
         raise typer.Exit(1)
 
 

@@ -100,7 +100,7 @@ def demo() -> None:
     settings = Settings(config, root / "trueup.db", str(cluster.kubeconfig), None)
 
     async def run() -> bool:
-        async with open_engine(settings) as engine:
+        async with open_engine(settings, APP) as engine:
             report = await engine.sync(APP, SyncOptions(wait=True, trigger=trigger()), progress)
             rows = await status_rows(engine.store, [APP])
         table(STATUS_COLUMNS, rows)

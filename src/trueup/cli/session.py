@@ -15,9 +15,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from trueup.cli.output import warn
 from trueup.config import load_config
 from trueup.devcluster.paths import cache_dir
 from trueup.engine import Engine
+from trueup.errors import ConfigError
 from trueup.source import GitFetcher
 from trueup.store import SqliteStore, Trigger
 from trueup.targets.kubernetes.pool import KubernetesTargets
@@ -56,10 +58,21 @@ def trigger() -> str:
 
 
 @asynccontextmanager
-async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
-    """An engine over the loaded configuration; a config with any issue is refused whole."""
+async def open_engine(settings: Settings, app: str) -> AsyncIterator[Engine]:
+    """An engine over the loaded configuration, to work on App ``app``.
+
+    A problem with ``app`` itself (or with a source or Secret it needs, which the loader
+    reports against the App too) refuses the command; problems with other objects are
+    printed as warnings and those objects are left out, so one broken App never stops
+    the others.
+    """
     config = load_config(settings.config)
-    config.raise_if_invalid()
+    own = tuple(issue for issue in config.errors if _names_app(issue.object, app))
+    if own:
+        listed = "\n".join(f"  {issue}" for issue in own)
+        raise ConfigError(f"App/{app} cannot be used; the configuration says:\n{listed}")
+    for issue in config.errors:
+        warn(f"{issue} (left out)")
     store = await SqliteStore.open(settings.store)
     targets = KubernetesTargets(settings.kubeconfig, settings.context)
     try:
@@ -67,6 +80,11 @@ async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
     finally:
         await targets.aclose()
         await store.close()
+
+
+def _names_app(described: str, app: str) -> bool:
+    kind, _, rest = described.partition("/")
+    return kind == "App" and rest.rpartition("/")[2] == app
 
 
 @asynccontextmanager

@@ -136,7 +136,7 @@ def test_a_config_error_names_file_line_object_and_field_and_exits_2_without_a_t
 
     assert run.code == 2, str(run)
     assert run.stdout == ""
-    assert "the configuration has 2 problems" in run.stderr
+    assert "App/web cannot be used; the configuration says:" in run.stderr
     assert f"{config}:15: App/web: spec.prune: expected true or false" in run.stderr
     assert f"{config}:16: App/web: spec.intervall: unknown field (did you mean 'interval'?)" in (
         run.stderr
@@ -189,3 +189,26 @@ def test_the_sync_table_lists_what_changed_and_counts_the_unchanged(world: World
     assert "OBJECT" not in second.stdout, "unchanged objects are not listed"
     assert f"{APP} main@sha1:" in second.stdout
     assert "3 unchanged" in second.stdout
+
+
+@pytest.mark.cluster
+def test_a_broken_app_is_left_out_with_a_warning_and_the_others_still_sync(world: World) -> None:
+    broken = {
+        "apiVersion": "trueup.dev/v1alpha1",
+        "kind": "App",
+        "metadata": {"name": "broken"},
+        "spec": {"source": "deploy", "interval": "soon"},
+    }
+    world.config.write_text(yaml.safe_dump_all([*world.documents(), broken]))
+
+    synced = world.cli("sync", APP)
+    assert synced.code == 0, str(synced)
+    assert "warning: " in synced.stderr
+    assert "App/broken: spec.interval" in synced.stderr
+    assert "(left out)" in synced.stderr
+    assert world.names("deployment") == {"web"}
+
+    refused = world.cli("sync", "broken")
+    assert refused.code == 2, str(refused)
+    assert "App/broken cannot be used; the configuration says:" in refused.stderr
+    assert "spec.interval" in refused.stderr
