@@ -108,7 +108,7 @@ def source_commit() -> str:
     status = ("git", "status", "--porcelain", "--untracked-files=no", "--", "src")
     if _command(*status, cwd=tree):
         commit += " with uncommitted changes under src/"
-    return f"{commit} ({tree})"
+    return commit
 
 
 def machine_facts(kubeconfig: Path) -> dict[str, str]:
