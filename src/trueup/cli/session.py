@@ -67,11 +67,13 @@ async def open_engine(settings: Settings, app: str) -> AsyncIterator[Engine]:
     the others.
     """
     config = load_config(settings.config)
-    own = tuple(issue for issue in config.errors if _names_app(issue.object, app))
+    own = [issue for issue in config.errors if _names_app(issue.object, app)]
+    others = [issue for issue in config.errors if issue not in own]
     if own:
-        listed = "\n".join(f"  {issue}" for issue in own)
+        # The others are listed too: an App is often refused for a source it names.
+        listed = "\n".join(f"  {issue}" for issue in own + others)
         raise ConfigError(f"App/{app} cannot be used; the configuration says:\n{listed}")
-    for issue in config.errors:
+    for issue in others:
         warn(f"{issue} (left out)")
     store = await SqliteStore.open(settings.store)
     targets = KubernetesTargets(settings.kubeconfig, settings.context)
