@@ -25,7 +25,7 @@ from trueup.errors import (
 )
 from trueup.health import HealthResult, HealthStatus, aggregate, health_of
 from trueup.objects import Object, ObjectId, object_id
-from trueup.plan import AppRef, PrunePlan, plan_prune, plan_stages, prepare
+from trueup.plan import AppRef, Plan, PrunePlan, plan_prune, plan_stages, prepare
 from trueup.render import Rendered, RenderOptions, render_async
 from trueup.source import Artifact, GitFetcher
 from trueup.source.from_config import repository_for
@@ -60,7 +60,8 @@ class SyncReport:
     """(live before, server dry-run result) of each created or configured object."""
     deletions: Mapping[ObjectId, Object] = field(default_factory=dict)
     """The live objects prune deletes (or, in a dry run, would delete)."""
-    prune: PrunePlan | None = None
+    plan: Plan | None = None
+    """What the sync set out to do: stages and prune decisions (None if it failed earlier)."""
     error: str = ""
 
     @property
@@ -199,7 +200,7 @@ class Engine:
             object_health=health,
             diffs=applied.diffs,
             deletions={oid: obj for oid in prune_plan.to_delete if (obj := live.get(oid))},
-            prune=prune_plan,
+            plan=Plan(_app_ref(app), stages, prune_plan),
             error=applied.error or pruned.error,
         )
 

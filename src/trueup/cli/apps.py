@@ -265,4 +265,5 @@ def report_data(report: SyncReport) -> dict[str, Any]:
             for c in report.changes.changes
         ],
         "objects": {str(oid): r.status.value for oid, r in report.object_health.items()},
+        "plan": report.plan.to_dict() if report.plan is not None else None,
     }

@@ -15,7 +15,7 @@ import trueup
 from tests.integration.engine.helpers import APP, World, run_trueup, trueup_argv, trueup_env
 from tests.servers.git_http import Fault, GitHttpServer
 
-SYNC_FIELDS = {"app", "revision", "summary", "health", "error", "changes", "objects"}
+SYNC_FIELDS = {"app", "revision", "summary", "health", "error", "changes", "objects", "plan"}
 CHANGE_FIELDS = {"object", "action", "reason"}
 STATUS_FIELDS = {"app", "revision", "sync", "health", "lastSync", "error"}
 HISTORY_FIELDS = {
@@ -81,6 +81,9 @@ def test_sync_status_and_history_print_json_with_the_documented_fields(world: Wo
     assert all(set(change) == CHANGE_FIELDS for change in sync["changes"])
     assert set(sync["objects"].values()) == {"Healthy"}
     assert set(sync["objects"]) == {change["object"] for change in sync["changes"]}
+    planned = [oid for stage in sync["plan"]["stages"] for oid in stage["objects"]]
+    assert sorted(planned) == sorted(sync["objects"])
+    assert sync["plan"]["summary"]["toPrune"] == 0
 
     assert status == status_yaml
     assert [set(row) for row in status] == [STATUS_FIELDS]
