@@ -1,0 +1,55 @@
+"""``trueup demo`` (``make demo``) from nothing: a cluster, a repository, a synced app, and
+steps that work when a user follows them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trueup.devcluster import DevCluster
+
+pytestmark = pytest.mark.cluster
+
+
+def run(
+    args: list[str], env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def test_the_demo_syncs_its_app_and_its_printed_steps_apply_a_commit(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRUEUP_", "KUBE"))}
+    env["XDG_STATE_HOME"] = str(state)
+    trueup = [sys.executable, "-m", "trueup"]
+    try:
+        demo = run([*trueup, "demo"], env)
+        assert demo.returncode == 0, demo.stderr
+        assert "Traceback" not in demo.stderr
+        row = next(line for line in demo.stdout.splitlines() if line.startswith("web "))
+        assert "Synced" in row
+        assert "Healthy" in row
+
+        root = state / "trueup" / "demo"
+        env["TRUEUP_CONFIG"] = str(root / "trueup.yaml")
+        env["TRUEUP_STORE"] = str(root / "trueup.db")
+        env["KUBECONFIG"] = str(state / "trueup" / "dev-cluster" / "kubeconfig")
+        assert f"export TRUEUP_CONFIG={env['TRUEUP_CONFIG']}" in demo.stdout
+        work = root / "deploy"
+        manifest = work / "apps" / "web" / "deployment.yaml"
+        manifest.write_text(manifest.read_text().replace("replicas: 2", "replicas: 4"))
+        for step in (["git", "commit", "-qam", "Scale web to 4"], ["git", "push", "-q"]):
+            assert run(step, env, cwd=work).returncode == 0
+
+        diff = run([*trueup, "diff", "web"], env)
+        assert diff.returncode == 1, diff.stderr
+        assert "+  replicas: 4" in diff.stdout
+        sync = run([*trueup, "sync", "web", "--wait"], env)
+        assert sync.returncode == 0, sync.stderr
+        assert "1 configured" in sync.stdout
+    finally:
+        DevCluster(state / "trueup" / "dev-cluster").down(progress=lambda _message: None)
