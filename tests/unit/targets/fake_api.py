@@ -39,6 +39,24 @@ CORE_DISCOVERY = {
     ],
 }
 
+
+def discovered_group(group: str, resource: str, kind: str, scope: str = "Namespaced") -> Any:
+    """One API group of an aggregated discovery list, serving one resource in ``v1``."""
+    return {
+        "metadata": {"name": group},
+        "versions": [
+            {
+                "version": "v1",
+                "resources": [
+                    {"resource": resource, "responseKind": {"kind": kind}, "scope": scope}
+                ],
+            }
+        ],
+    }
+
+
+WIDGETS = discovered_group("example.com", "widgets", "Widget")
+
 GROUP_DISCOVERY = {
     "kind": "APIGroupDiscoveryList",
     "items": [

@@ -27,6 +27,7 @@ from trueup.targets.retry import Backoff
 
 from .fake_api import (
     GROUP_DISCOVERY,
+    WIDGETS,
     FakeApi,
     FakeSleep,
     json_response,
@@ -290,26 +291,7 @@ async def test_misses_rediscover_at_most_once_per_interval_then_refuse_the_kind(
 
 async def test_a_kind_is_found_by_rediscovery_once_its_crd_is_served() -> None:
     api = FakeApi()
-    with_widgets = {
-        "kind": "APIGroupDiscoveryList",
-        "items": [
-            {
-                "metadata": {"name": "example.com"},
-                "versions": [
-                    {
-                        "version": "v1",
-                        "resources": [
-                            {
-                                "resource": "widgets",
-                                "responseKind": {"kind": "Widget"},
-                                "scope": "Namespaced",
-                            }
-                        ],
-                    }
-                ],
-            }
-        ],
-    }
+    with_widgets = {"kind": "APIGroupDiscoveryList", "items": [WIDGETS]}
     api.on(
         "GET",
         "/apis",
@@ -463,27 +445,7 @@ async def test_wait_established_polls_until_the_crd_is_established_and_served() 
         json_response(200, _crd([])),
         json_response(200, _crd(established)),
     )
-    widgets = {
-        "kind": "APIGroupDiscoveryList",
-        "items": [
-            {
-                "metadata": {"name": "example.com"},
-                "versions": [
-                    {
-                        "version": "v1",
-                        "resources": [
-                            {
-                                "resource": "widgets",
-                                "responseKind": {"kind": "Widget"},
-                                "scope": "Namespaced",
-                            }
-                        ],
-                    }
-                ],
-            },
-            *GROUP_DISCOVERY["items"],
-        ],
-    }
+    widgets = {"kind": "APIGroupDiscoveryList", "items": [WIDGETS, *GROUP_DISCOVERY["items"]]}
     api.on("GET", "/apis", json_response(200, widgets))
     sleep = FakeSleep()
     async with make_target(api, sleep) as target:
