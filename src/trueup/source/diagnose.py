@@ -88,7 +88,12 @@ def summarise(stderr: str) -> str:
 def error_for(what: str, stderr: str) -> TrueupError:
     """The error to raise when git failed doing ``what`` (already redacted text only)."""
     fault = classify(stderr)
-    message = f"{what} failed: {summarise(stderr)} ({_ADVICE[fault]})"
+    detail = summarise(stderr)
+    if fault is Fault.AUTH:
+        # git's own words ("could not read Username ... terminal prompts disabled") hide
+        # that the server asked for credentials it did not get or did not accept.
+        detail = f"the server refused the credentials, or none were configured (git: {detail})"
+    message = f"{what} failed: {detail} ({_ADVICE[fault]})"
     if fault is Fault.UNAVAILABLE:
         return SourceUnavailableError(message)
     return SourceError(message)

@@ -33,3 +33,13 @@ def test_the_summary_drops_hints_and_is_bounded() -> None:
     assert text.startswith("fatal: broken; xxx")
     assert "hint" not in text
     assert len(text) <= 400
+
+
+def test_an_authentication_failure_says_so_in_plain_words_before_gits_message() -> None:
+    stderr = "fatal: could not read Username for 'https://h': terminal prompts disabled\n"
+    message = str(error_for("fetching https://h/r", stderr))
+    assert message.startswith(
+        "fetching https://h/r failed: the server refused the credentials, or none were configured"
+    )
+    assert "terminal prompts disabled" in message
+    assert "check the source's credentials" in message
