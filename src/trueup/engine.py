@@ -23,6 +23,7 @@ from trueup.errors import (
     SourceUnavailableError,
     TemporaryError,
 )
+from trueup.failure import Failure, Reason
 from trueup.health import HealthResult, HealthStatus, aggregate, health_of
 from trueup.objects import Object, ObjectId, object_id
 from trueup.plan import AppRef, Plan, PrunePlan, plan_prune, plan_stages, prepare
@@ -62,12 +63,18 @@ class SyncReport:
     """The live objects prune deletes (or, in a dry run, would delete)."""
     plan: Plan | None = None
     """What the sync set out to do: stages and prune decisions (None if it failed earlier)."""
-    error: str = ""
+    failure: Failure | None = None
+    """Why the sync failed, typed (its reason decides retry or stop); None when it did not."""
 
     @property
     def ok(self) -> bool:
         """True when nothing failed."""
-        return not self.error
+        return self.failure is None
+
+    @property
+    def error(self) -> str:
+        """The failure's message, or '' when nothing failed."""
+        return self.failure.message if self.failure else ""
 
 
 class Targets(Protocol):
@@ -141,7 +148,7 @@ class Engine:
         app = self.app(name)
         if app.spec.suspend:
             message = f"{app.id} is suspended (spec.suspend: true); set it to false to sync it"
-            return SyncReport(app=name, revision=None, error=message)
+            return SyncReport(app=name, revision=None, failure=Failure(Reason.CONFIG, message))
         started, began = self._clock(), time.monotonic()
         revision: str | None = None
         try:
@@ -152,7 +159,7 @@ class Engine:
             rendered = await self.render(app, artifact)
             report = await self._reconcile(app, revision, rendered, options, progress)
         except (PermanentError, TemporaryError) as e:
-            report = SyncReport(app=name, revision=revision, error=str(e))
+            report = SyncReport(app=name, revision=revision, failure=Failure.from_error(e))
         if not options.dry_run:
             await self._record(app, report, options, started, time.monotonic() - began)
         return report
@@ -201,7 +208,10 @@ class Engine:
             diffs=applied.diffs,
             deletions={oid: obj for oid in prune_plan.to_delete if (obj := live.get(oid))},
             plan=Plan(_app_ref(app), stages, prune_plan),
-            error=applied.error or pruned.error,
+            # The apply layer reports refusals as text for now; classified as target errors.
+            failure=Failure(Reason.TARGET, error)
+            if (error := applied.error or pruned.error)
+            else None,
         )
 
     async def _health(
