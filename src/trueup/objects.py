@@ -44,6 +44,22 @@ class ObjectId:
         return f"{self.kind}.{self.group}" if self.group else self.kind
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a rendered object was declared: a path in the repository and its first line.
+
+    Prints as ``apps/web/deploy.yaml:12``. ``line`` (1-based) is None when the object has no
+    line of its own in the repository: kustomize output is attributed to its kustomization
+    directory (``apps/overlay``), since kustomize does not say which file an object came from.
+    """
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
 def api_group(api_version: str) -> str:
     """The group of an ``apiVersion``: ``apps`` for ``apps/v1``, '' for ``v1``."""
     group, _, _version = api_version.rpartition("/")

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from enum import IntEnum
 
 from trueup.errors import PlanError
-from trueup.objects import Object, ObjectId, object_id
+from trueup.objects import Object, ObjectId, Origin, object_id
 from trueup.plan.stage import Stage
 
 WAVE_ANNOTATION = "trueup.dev/sync-wave"
@@ -146,17 +146,20 @@ def _stage_name(wave: int, phase: Phase) -> str:
 
 
 def plan_stages(
-    objects: Iterable[Object], origins: Mapping[ObjectId, str] | None = None
+    objects: Iterable[Object], origins: Mapping[ObjectId, Origin] | None = None
 ) -> tuple[Stage, ...]:
     """Group ``objects`` into stages in apply order; PlanError on a malformed wave.
 
-    ``origins`` (id → file) is used only to name the file in errors.
+    ``origins`` (id → file and line) is used only to name the file in errors.
     """
     origins = origins or {}
     keyed = []
     for obj in objects:
         oid = object_id(obj)
-        keyed.append((_apply_key(sync_wave(obj, origins.get(oid)), oid), obj))
+        origin = origins.get(oid)
+        keyed.append(
+            (_apply_key(sync_wave(obj, None if origin is None else str(origin)), oid), obj)
+        )
     keyed.sort(key=lambda pair: pair[0])
 
     stages: list[Stage] = []

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from trueup.errors import PlanError
-from trueup.objects import Object, ObjectId, api_group, object_id
+from trueup.objects import Object, ObjectId, Origin, api_group, object_id
 from trueup.plan.order import sync_wave
 from trueup.plan.ownership import AppRef
 
@@ -26,7 +26,7 @@ def prepare(
     app: AppRef,
     default_namespace: str,
     is_namespaced: IsNamespaced,
-    origins: Mapping[ObjectId, str],
+    origins: Mapping[ObjectId, Origin],
 ) -> tuple[Object, ...]:
     """Validate, default the namespace of, and label copies of ``objects``.
 
@@ -38,7 +38,7 @@ def prepare(
     - The ``trueup.dev/sync-wave`` annotation is checked.
     - Two objects with the same id after defaulting are a PlanError naming both files.
 
-    ``origins`` maps the id an object had as rendered to the file it came from.
+    ``origins`` maps the id an object had as rendered to the file and line it came from.
     """
     rendered = list(objects)
     declared_scopes = _scopes_declared_by_crds(rendered)
@@ -71,10 +71,9 @@ def prepare(
     return tuple(prepared)
 
 
-def _origin(obj: Any, origins: Mapping[ObjectId, str]) -> str:
-    if not isinstance(obj, dict):
-        return _UNKNOWN_ORIGIN
-    return origins.get(object_id(obj), _UNKNOWN_ORIGIN)
+def _origin(obj: Any, origins: Mapping[ObjectId, Origin]) -> str:
+    origin = origins.get(object_id(obj)) if isinstance(obj, dict) else None
+    return _UNKNOWN_ORIGIN if origin is None else str(origin)
 
 
 def _check_shape(obj: Any, origin: str) -> None:

@@ -7,7 +7,7 @@ from types import MappingProxyType
 from typing import Any
 
 from trueup.errors import RenderError
-from trueup.objects import Object, ObjectId, object_id
+from trueup.objects import Object, ObjectId, Origin, object_id
 from trueup.render.options import Rendered, RenderLimits
 from trueup.render.yamlload import Document, load_documents
 
@@ -18,7 +18,7 @@ class Collector:
     def __init__(self, limits: RenderLimits) -> None:
         self._limits = limits
         self._objects: list[Object] = []
-        self._origins: dict[ObjectId, str] = {}
+        self._origins: dict[ObjectId, Origin] = {}
         self._bytes = 0
 
     def charge_bytes(self, size: int, shown: str) -> None:
@@ -35,23 +35,23 @@ class Collector:
         """How many more bytes this render may read."""
         return max(0, self._limits.max_total_bytes - self._bytes)
 
-    def add_yaml(self, data: bytes, name: str, origin: str | None = None) -> None:
+    def add_yaml(self, data: bytes, name: str, origin: Origin | None = None) -> None:
         """Parse ``data`` (read from ``name``) and add its objects.
 
-        Each object's origin is ``name:line`` unless ``origin`` is given (kustomize output
-        is attributed to its kustomization directory).
+        Each object's origin is ``name`` and the line it starts on, unless ``origin`` is
+        given (kustomize output is attributed to its kustomization directory).
         """
         objects_left = self._limits.max_objects - len(self._objects)
         for doc in load_documents(data, name, self._limits, objects_left):
             for obj, line in _flatten(doc):
-                where = f"{name}:{line}"
-                self._add(_checked(obj, where), where, origin or where)
+                where = Origin(name, line)
+                self._add(_checked(obj, str(where)), str(where), origin or where)
 
     def result(self) -> Rendered:
         """The objects collected so far, in the order they were found."""
         return Rendered(tuple(self._objects), MappingProxyType(dict(self._origins)))
 
-    def _add(self, obj: Object, where: str, origin: str) -> None:
+    def _add(self, obj: Object, where: str, origin: Origin) -> None:
         if len(self._objects) >= self._limits.max_objects:
             raise RenderError(
                 f"{where}: more than {self._limits.max_objects} objects in one render; "

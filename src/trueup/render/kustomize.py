@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from trueup.errors import RenderError
+from trueup.objects import Origin
 from trueup.render.collect import Collector
 from trueup.render.kustomize_refs import check_references
 from trueup.render.options import RenderOptions
@@ -36,7 +37,7 @@ def build_kustomization(
     output = run_kustomize(root, directory, shown, options, collector.bytes_left)
     name = f"{shown} (kustomize output)"
     collector.charge_bytes(len(output), name)
-    collector.add_yaml(output, name, origin=shown)
+    collector.add_yaml(output, name, origin=Origin(shown))
 
 
 def run_kustomize(

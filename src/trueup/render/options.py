@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
-from trueup.objects import Object, ObjectId
+from trueup.objects import Object, ObjectId, Origin, object_id
 
 MIB = 1024 * 1024
 
@@ -63,9 +64,24 @@ class RenderOptions:
 class Rendered:
     """The objects found at a path, in a stable order, and where each one came from.
 
-    An origin is ``path/in/repo.yaml:LINE`` (the line where the object starts) for plain
-    YAML, and the kustomization directory (``path/in/repo``) for kustomize output.
+    ``origins`` maps each object's id (as rendered) to its ``Origin``: the file and the line
+    the object starts on for plain YAML (``apps/web/deploy.yaml:12``; an item of a ``List``
+    starts on its own line), the kustomization directory for kustomize output.
     """
 
     objects: tuple[Object, ...]
-    origins: Mapping[ObjectId, str]
+    origins: Mapping[ObjectId, Origin]
+
+    def origins_of(self, derived: Sequence[Object]) -> Mapping[ObjectId, Origin]:
+        """Origins keyed by the ids of ``derived``: objects made one-to-one from ``objects``.
+
+        Planning defaults namespaces, which changes ids; ``derived[i]`` is taken to come from
+        ``objects[i]`` (as ``plan.prepare`` returns them), so each keeps its origin.
+        """
+        return MappingProxyType(
+            {
+                object_id(new): self.origins[object_id(old)]
+                for old, new in zip(self.objects, derived, strict=True)
+                if object_id(old) in self.origins
+            }
+        )

@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.plan.cases import case_named, load_cases
 from trueup.errors import PlanError
-from trueup.objects import object_id
+from trueup.objects import Origin, object_id
 from trueup.plan import deletion_order, plan_stages
 
 
@@ -49,7 +49,7 @@ def test_a_malformed_wave_is_refused_naming_the_object_and_its_file(
 ) -> None:
     obj = case["object"]
     with pytest.raises(PlanError) as raised:
-        plan_stages([obj], origins={object_id(obj): case["origin"]})
+        plan_stages([obj], origins={object_id(obj): Origin(case["origin"])})
     message = str(raised.value)
     assert "Deployment/shop/web" in message
     assert case["origin"] in message

@@ -9,6 +9,7 @@ import pytest
 
 from tests.unit.plan.cases import load_cases, parse_id
 from trueup.errors import PlanError
+from trueup.objects import Origin
 from trueup.plan import AppRef, prepare
 from trueup.plan.prepare import IsNamespaced
 
@@ -25,7 +26,9 @@ def _scopes(case: dict[str, Any]) -> IsNamespaced:
 
 
 def _prepare(case: dict[str, Any]) -> tuple[dict[str, Any], ...]:
-    origins = {parse_id(text): origin for text, origin in (case.get("origins") or {}).items()}
+    origins = {
+        parse_id(text): Origin(origin) for text, origin in (case.get("origins") or {}).items()
+    }
     return prepare(
         case["objects"],
         app=APP,

@@ -44,6 +44,9 @@ def test_render_matches_the_fixture(name: str) -> None:
             assert fragment in str(caught.value)
         return
     rendered = render(root, case["path"], options)
-    got = [[describe(object_id(obj)), rendered.origins[object_id(obj)]] for obj in rendered.objects]
+    got = [
+        [describe(object_id(obj)), str(rendered.origins[object_id(obj)])]
+        for obj in rendered.objects
+    ]
     assert got == case["expect"]
     assert len(rendered.origins) == len(rendered.objects)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
 import pytest
 
 import trueup.render
+from trueup.objects import Origin, object_id
 from trueup.render import RenderOptions, render, render_async
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -71,3 +73,20 @@ def test_the_public_api_is_pinned() -> None:
         "render",
         "render_async",
     ]
+
+
+def test_an_origin_names_the_file_and_the_line_the_object_starts_on() -> None:
+    rendered = render(FIXTURES / "multi_doc" / "repo", ".", RenderOptions())
+    origins = [rendered.origins[object_id(obj)] for obj in rendered.objects]
+    assert origins == [Origin("all.yaml", 3), Origin("all.yaml", 9), Origin("all.yaml", 19)]
+    assert str(origins[0]) == "all.yaml:3"
+    assert str(Origin("apps/overlay")) == "apps/overlay"
+
+
+def test_origins_follow_objects_whose_namespace_was_defaulted() -> None:
+    rendered = render(FIXTURES / "multi_doc" / "repo", ".", RenderOptions())
+    derived = [copy.deepcopy(obj) for obj in rendered.objects]
+    for obj in derived:
+        obj["metadata"]["namespace"] = "elsewhere"
+    origins = rendered.origins_of(derived)
+    assert [origins[object_id(obj)] for obj in derived] == list(rendered.origins.values())
