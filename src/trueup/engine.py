@@ -28,7 +28,7 @@ from trueup.health import HealthResult, HealthStatus, aggregate, health_of
 from trueup.objects import Object, ObjectId, object_id
 from trueup.plan import AppRef, Plan, PrunePlan, plan_prune, plan_stages, prepare
 from trueup.render import Rendered, RenderOptions, render_async
-from trueup.source import Artifact, GitFetcher
+from trueup.source import Artifact, Source
 from trueup.source.from_config import repository_for
 from trueup.store import Attempt, AttemptResult, InventoryEntry, Store
 from trueup.targets import Target
@@ -92,7 +92,7 @@ class Engine:
         self,
         config: LoadedConfig,
         store: Store,
-        fetcher: GitFetcher,
+        fetcher: Source,
         targets: Targets,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),

@@ -6,11 +6,15 @@ which returns an :class:`Artifact`. Errors: :class:`~trueup.errors.SourceError` 
 source is refused (URL, ref, credentials, signature), and
 :class:`~trueup.errors.SourceUnavailableError` when Git cannot be reached; the caller keeps
 its last good revision.
+
+The engine depends only on the :class:`Source` protocol; :class:`MemorySource` is its
+in-memory fake for tests of the layers above.
 """
 
 from __future__ import annotations
 
 from trueup.source.fetcher import GitFetcher
+from trueup.source.memory import MemorySource
 from trueup.source.model import (
     Artifact,
     AuthMode,
@@ -21,6 +25,7 @@ from trueup.source.model import (
     SignatureMode,
     SignaturePolicy,
 )
+from trueup.source.protocol import Source
 
 __all__ = [
     "Artifact",
@@ -29,7 +34,9 @@ __all__ = [
     "GitFetcher",
     "GitRef",
     "GitRepository",
+    "MemorySource",
     "RefKind",
     "SignatureMode",
     "SignaturePolicy",
+    "Source",
 ]

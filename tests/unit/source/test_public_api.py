@@ -26,9 +26,11 @@ def test_the_public_names_are_pinned() -> None:
         "GitFetcher",
         "GitRef",
         "GitRepository",
+        "MemorySource",
         "RefKind",
         "SignatureMode",
         "SignaturePolicy",
+        "Source",
     ]
 
 
