@@ -8,17 +8,22 @@ such as "when did Deployment/shop/web last change, and at which revision" are pl
 
 from __future__ import annotations
 
+from trueup.store.interrupted import mark_interrupted
 from trueup.store.memory import MemoryStore
-from trueup.store.model import Attempt, AttemptResult, InventoryEntry, Trigger
+from trueup.store.model import Attempt, AttemptResult, Confirmation, InventoryEntry, Trigger
+from trueup.store.owner import Owner
 from trueup.store.protocol import Store
 from trueup.store.sqlite import SqliteStore
 
 __all__ = [
     "Attempt",
     "AttemptResult",
+    "Confirmation",
     "InventoryEntry",
     "MemoryStore",
+    "Owner",
     "SqliteStore",
     "Store",
     "Trigger",
+    "mark_interrupted",
 ]

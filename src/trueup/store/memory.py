@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Iterable
 
 from trueup.errors import StoreError
-from trueup.store.model import Attempt, AttemptResult, InventoryEntry
+from trueup.store.model import Attempt, AttemptResult, Confirmation, InventoryEntry
 
 
 class MemoryStore:
@@ -20,6 +20,8 @@ class MemoryStore:
     def __init__(self) -> None:
         self._attempts: list[Attempt] = []
         self._inventories: dict[str, tuple[InventoryEntry, ...]] = {}
+        self._inventory_targets: dict[str, str] = {}
+        self._confirmations: dict[str, Confirmation] = {}
         self._closed = False
 
     def _check_open(self) -> None:
@@ -36,6 +38,20 @@ class MemoryStore:
         new_id = len(self._attempts) + 1
         self._attempts.append(dataclasses.replace(attempt, id=new_id))
         return new_id
+
+    async def update_attempt(self, attempt: Attempt) -> bool:
+        """Replace the running attempt ``attempt.id``; False when none is running."""
+        self._check_open()
+        index = (attempt.id or 0) - 1
+        if not 0 <= index < len(self._attempts) or self._attempts[index].result.finished:
+            return False
+        self._attempts[index] = attempt
+        return True
+
+    async def running_attempts(self) -> list[Attempt]:
+        """Every running attempt, oldest first."""
+        self._check_open()
+        return [a for a in self._attempts if not a.result.finished]
 
     async def history(self, app: str, limit: int = 100) -> list[Attempt]:
         """Up to ``limit`` attempts of ``app``, newest first."""
@@ -67,7 +83,14 @@ class MemoryStore:
         self._check_open()
         return self._inventories.get(app, ())
 
-    async def replace_inventory(self, app: str, entries: Iterable[InventoryEntry]) -> None:
+    async def inventory_target(self, app: str) -> str:
+        """The target the inventory of ``app`` belongs to, or ''."""
+        self._check_open()
+        return self._inventory_targets.get(app, "")
+
+    async def replace_inventory(
+        self, app: str, entries: Iterable[InventoryEntry], *, target: str = ""
+    ) -> None:
         """Replace the inventory of ``app`` whole; duplicates keep the old one and raise."""
         self._check_open()
         new = sorted(entries)
@@ -80,8 +103,20 @@ class MemoryStore:
             )
         if new:
             self._inventories[app] = tuple(new)
+            self._inventory_targets[app] = target
         else:
             self._inventories.pop(app, None)
+            self._inventory_targets.pop(app, None)
+
+    async def record_confirmation(self, confirmation: Confirmation) -> None:
+        """Remember ``confirmation`` as the last comparison of its app."""
+        self._check_open()
+        self._confirmations[confirmation.app] = confirmation
+
+    async def confirmation(self, app: str) -> Confirmation | None:
+        """The last comparison of ``app``, or ``None``."""
+        self._check_open()
+        return self._confirmations.get(app)
 
     async def close(self) -> None:
         """Forget everything; later calls raise ``StoreError``."""

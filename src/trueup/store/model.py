@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from trueup.changeset import ChangeSet
+from trueup.failure import Reason
 from trueup.objects import ObjectId
 
 
@@ -57,8 +58,10 @@ class Trigger:
 
 
 class AttemptResult(StrEnum):
-    """How one reconcile attempt ended."""
+    """How one reconcile attempt ended, or ``running`` while it has not ended yet."""
 
+    RUNNING = "running"
+    """Started and not finished: its process is working on it, or died (see ``INTERRUPTED``)."""
     SUCCEEDED = "succeeded"
     """Everything planned was applied (or nothing needed applying)."""
     FAILED = "failed"
@@ -67,6 +70,13 @@ class AttemptResult(StrEnum):
     """Nothing was tried: the app is suspended or a dependency is not ready."""
     CANCELLED = "cancelled"
     """Stopped part-way by a newer revision or by shutdown."""
+    INTERRUPTED = "interrupted"
+    """Its process ended (killed, crashed, rebooted) before it finished; found afterwards."""
+
+    @property
+    def finished(self) -> bool:
+        """Whether the attempt has ended (every result but ``running``)."""
+        return self is not AttemptResult.RUNNING
 
 
 def _utc(value: datetime, name: str) -> datetime:
@@ -82,6 +92,9 @@ class Attempt:
     ``revision`` is ``None`` when the source could not be read at all. ``health`` is the
     name of a health status (kept as text so the store does not depend on the health
     layer). ``id`` is ``None`` until the store has recorded the attempt.
+
+    An attempt is recorded when it starts (result ``running``) and updated as it goes and
+    when it ends; while it runs, ``finished_at`` is the last time it reported progress.
     """
 
     app: str
@@ -95,6 +108,12 @@ class Attempt:
     health: str = ""
     duration_s: float = 0.0
     error: str = ""
+    reason: Reason | None = None
+    """The class of the failure (``error`` says it in words); None when nothing failed."""
+    target: str = ""
+    """The identity of the system it ran against (for Kubernetes ``context@server``)."""
+    owner: str = ""
+    """The process that runs it (see ``trueup.store.owner.Owner``); '' when not known."""
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -102,6 +121,8 @@ class Attempt:
         object.__setattr__(self, "started_at", _utc(self.started_at, "started_at"))
         object.__setattr__(self, "finished_at", _utc(self.finished_at, "finished_at"))
         object.__setattr__(self, "result", AttemptResult(self.result))
+        if self.reason is not None:
+            object.__setattr__(self, "reason", Reason(self.reason))
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -118,3 +139,23 @@ class InventoryEntry:
     """Hash of the desired content at the last good apply ('' when not known)."""
     resource_version: str = ""
     """``resourceVersion`` the last good apply left the object at ('' when not known)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """The last time an app's state was compared with its target, and what was found.
+
+    Written by every sync and every diff (a dry-run comparison that changes nothing), so
+    that ``status`` can say how old its information is.
+    """
+
+    app: str
+    target: str
+    confirmed_at: datetime
+    revision: str | None
+    in_sync: bool
+    """True when the target matched the revision (nothing to create, change or prune)."""
+    health: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "confirmed_at", _utc(self.confirmed_at, "confirmed_at"))

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from trueup.changeset import Action, ChangeSet, ObjectChange
+from trueup.failure import Reason
 from trueup.objects import ObjectId
-from trueup.store.model import Attempt, AttemptResult, InventoryEntry
+from trueup.store.model import Attempt, AttemptResult, Confirmation, InventoryEntry
 
 # One fixed width, always UTC: text comparison then orders times correctly in SQL.
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -37,6 +38,9 @@ def attempt_row(attempt: Attempt) -> tuple[Any, ...]:
         attempt.health,
         float(attempt.duration_s),
         attempt.error,
+        attempt.reason.value if attempt.reason else "",
+        attempt.target,
+        attempt.owner,
     )
 
 
@@ -67,7 +71,8 @@ def change_from_row(row: Sequence[Any]) -> tuple[int, ObjectChange]:
 
 def attempt_from_row(row: Sequence[Any], changes: Iterable[ObjectChange]) -> Attempt:
     """The attempt in an ``attempts`` row (all columns, in table order), with its changes."""
-    (id_, app, started, finished, revision, trigger, result, summary, health, duration, error) = row
+    id_, app, started, finished, revision, trigger, result, summary, health, duration, *rest = row
+    error, reason, target, owner = rest
     return Attempt(
         app=app,
         started_at=parse_time(started),
@@ -80,12 +85,41 @@ def attempt_from_row(row: Sequence[Any], changes: Iterable[ObjectChange]) -> Att
         health=health,
         duration_s=float(duration),
         error=error,
+        reason=_reason(reason),
+        target=target,
+        owner=owner,
         id=int(id_),
     )
 
 
-def inventory_row(app: str, entry: InventoryEntry) -> tuple[str, ...]:
-    """The values of ``entry`` for the ``inventory`` table."""
+def _reason(text: str) -> Reason | None:
+    # A reason this trueup does not know (written by a newer one) reads as "not classified".
+    try:
+        return Reason(text) if text else None
+    except ValueError:
+        return None
+
+
+def confirmation_row(confirmation: Confirmation) -> tuple[Any, ...]:
+    """The values of ``confirmation`` for the ``confirmations`` table, in table order."""
+    return (
+        confirmation.app,
+        confirmation.target,
+        format_time(confirmation.confirmed_at),
+        confirmation.revision,
+        int(confirmation.in_sync),
+        confirmation.health,
+    )
+
+
+def confirmation_from_row(row: Sequence[Any]) -> Confirmation:
+    """The confirmation in a ``confirmations`` row (all columns, in table order)."""
+    app, target, confirmed_at, revision, in_sync, health = row
+    return Confirmation(app, target, parse_time(confirmed_at), revision, bool(in_sync), health)
+
+
+def inventory_row(app: str, entry: InventoryEntry, target: str = "") -> tuple[str, ...]:
+    """The values of ``entry`` for the ``inventory`` table (``app`` first, ``target`` last)."""
     oid = entry.id
     return (
         app,
@@ -96,6 +130,7 @@ def inventory_row(app: str, entry: InventoryEntry) -> tuple[str, ...]:
         entry.api_version,
         entry.content_hash,
         entry.resource_version,
+        target,
     )
 
 

@@ -18,21 +18,34 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from trueup.changeset import ObjectChange
 from trueup.errors import StoreError, TemporaryError, TrueupError
 from trueup.store import rows
 from trueup.store.migrate import migrate
-from trueup.store.model import Attempt, AttemptResult, InventoryEntry
+from trueup.store.model import Attempt, AttemptResult, Confirmation, InventoryEntry
 
 T = TypeVar("T")
 
 # ?1 app, ?2 result or NULL for any, ?3 limit. Kept literal: no SQL is built from values.
-_NEWEST_ATTEMPTS = (
+_ATTEMPT = (
     "SELECT id, app, started_at, finished_at, revision, trigger, result, plan_summary, health,"
-    " duration_s, error FROM attempts WHERE app = ?1 AND (?2 IS NULL OR result = ?2)"
+    " duration_s, error, reason, target, owner FROM attempts"
+)
+_NEWEST_ATTEMPTS = (
+    _ATTEMPT + " WHERE app = ?1 AND (?2 IS NULL OR result = ?2)"
     " ORDER BY started_at DESC, id DESC LIMIT ?3"
+)
+_RUNNING_ATTEMPTS = _ATTEMPT + " WHERE result = 'running' ORDER BY id"
+_CHANGES_OF_RUNNING_ATTEMPTS = (
+    "SELECT attempt_id, api_group, kind, namespace, name, action, reason FROM attempt_changes"
+    " WHERE attempt_id IN (SELECT id FROM attempts WHERE result = 'running')"
+    " ORDER BY attempt_id, position"
+)
+_INSERT_CHANGES = (
+    "INSERT INTO attempt_changes (attempt_id, position, api_group, kind, namespace, name, action,"
+    " reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _CHANGES_OF_NEWEST_ATTEMPTS = (
     "SELECT attempt_id, api_group, kind, namespace, name, action, reason FROM attempt_changes"
@@ -88,6 +101,15 @@ def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     return conn
 
 
+def _with_changes(found: list[Any], changes: list[Any]) -> list[Attempt]:
+    """The attempts of ``found`` rows, each with its rows of ``changes``."""
+    by_attempt: dict[int, list[ObjectChange]] = {}
+    for row in changes:
+        attempt_id, change = rows.change_from_row(row)
+        by_attempt.setdefault(attempt_id, []).append(change)
+    return [rows.attempt_from_row(row, by_attempt.get(row[0], ())) for row in found]
+
+
 class SqliteStore:
     """``Store`` on a SQLite file; create it with ``await SqliteStore.open(path)``."""
 
@@ -138,18 +160,46 @@ class SqliteStore:
             with _transaction(conn, write=True):
                 cursor = conn.execute(
                     "INSERT INTO attempts (app, started_at, finished_at, revision, trigger, result,"
-                    " plan_summary, health, duration_s, error)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " plan_summary, health, duration_s, error, reason, target, owner)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows.attempt_row(attempt),
                 )
                 attempt_id = cursor.lastrowid
                 assert attempt_id is not None  # an INSERT into a rowid table always sets it
-                conn.executemany(
-                    "INSERT INTO attempt_changes (attempt_id, position, api_group, kind, namespace,"
-                    " name, action, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows.change_rows(attempt_id, attempt.changes),
-                )
+                conn.executemany(_INSERT_CHANGES, rows.change_rows(attempt_id, attempt.changes))
             return attempt_id
+
+        return await self._run(work)
+
+    async def update_attempt(self, attempt: Attempt) -> bool:
+        """Replace the running attempt ``attempt.id`` and its change set; False if none runs."""
+
+        def work(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn, write=True):
+                cursor = conn.execute(
+                    "UPDATE attempts SET app = ?, started_at = ?, finished_at = ?, revision = ?,"
+                    " trigger = ?, result = ?, plan_summary = ?, health = ?, duration_s = ?,"
+                    " error = ?, reason = ?, target = ?, owner = ?"
+                    " WHERE id = ? AND result = 'running'",
+                    (*rows.attempt_row(attempt), attempt.id),
+                )
+                if cursor.rowcount != 1:
+                    return False
+                assert attempt.id is not None  # the UPDATE matched a row by it
+                conn.execute("DELETE FROM attempt_changes WHERE attempt_id = ?", (attempt.id,))
+                conn.executemany(_INSERT_CHANGES, rows.change_rows(attempt.id, attempt.changes))
+            return True
+
+        return await self._run(work)
+
+    async def running_attempts(self) -> list[Attempt]:
+        """Every running attempt of every app, oldest first."""
+
+        def work(conn: sqlite3.Connection) -> list[Attempt]:
+            with _transaction(conn, write=False):
+                found = conn.execute(_RUNNING_ATTEMPTS).fetchall()
+                changes = conn.execute(_CHANGES_OF_RUNNING_ATTEMPTS).fetchall()
+            return _with_changes(found, changes)
 
         return await self._run(work)
 
@@ -160,11 +210,7 @@ class SqliteStore:
         with _transaction(conn, write=False):
             found = conn.execute(_NEWEST_ATTEMPTS, params).fetchall()
             changes = conn.execute(_CHANGES_OF_NEWEST_ATTEMPTS, params).fetchall()
-        by_attempt: dict[int, list[ObjectChange]] = {}
-        for row in changes:
-            attempt_id, change = rows.change_from_row(row)
-            by_attempt.setdefault(attempt_id, []).append(change)
-        return [rows.attempt_from_row(row, by_attempt.get(row[0], ())) for row in found]
+        return _with_changes(found, changes)
 
     async def history(self, app: str, limit: int = 100) -> list[Attempt]:
         """Up to ``limit`` attempts of ``app``, newest first."""
@@ -197,16 +243,28 @@ class SqliteStore:
             lambda conn: tuple(rows.inventory_from_row(r) for r in conn.execute(sql, (app,)))
         )
 
-    async def replace_inventory(self, app: str, entries: Iterable[InventoryEntry]) -> None:
+    async def inventory_target(self, app: str) -> str:
+        """The target the inventory of ``app`` belongs to, or ''."""
+        sql = "SELECT target FROM inventory WHERE app = ? LIMIT 1"
+
+        def work(conn: sqlite3.Connection) -> str:
+            row = conn.execute(sql, (app,)).fetchone()
+            return str(row[0]) if row else ""
+
+        return await self._run(work)
+
+    async def replace_inventory(
+        self, app: str, entries: Iterable[InventoryEntry], *, target: str = ""
+    ) -> None:
         """Replace the inventory of ``app`` in one transaction; on any error the old one stays."""
-        new = [rows.inventory_row(app, entry) for entry in entries]
+        new = [rows.inventory_row(app, entry, target) for entry in entries]
 
         def work(conn: sqlite3.Connection) -> None:
             with _transaction(conn, write=True):
                 conn.execute("DELETE FROM inventory WHERE app = ?", (app,))
                 conn.executemany(
                     "INSERT INTO inventory (app, api_group, kind, namespace, name, api_version,"
-                    " content_hash, resource_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " content_hash, resource_version, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     new,
                 )
 
@@ -221,6 +279,32 @@ class SqliteStore:
                 f"{self.path}: inventory of app {app!r} lists {named} more than once; the "
                 "previous inventory was kept (this is a bug in the caller: report it)"
             ) from e
+
+    async def record_confirmation(self, confirmation: Confirmation) -> None:
+        """Remember ``confirmation`` as the last comparison of its app."""
+        sql = (
+            "INSERT OR REPLACE INTO confirmations (app, target, confirmed_at, revision, in_sync,"
+            " health) VALUES (?, ?, ?, ?, ?, ?)"
+        )
+
+        def work(conn: sqlite3.Connection) -> None:
+            with _transaction(conn, write=True):
+                conn.execute(sql, rows.confirmation_row(confirmation))
+
+        await self._run(work)
+
+    async def confirmation(self, app: str) -> Confirmation | None:
+        """The last comparison of ``app``, or ``None``."""
+        sql = (
+            "SELECT app, target, confirmed_at, revision, in_sync, health FROM confirmations"
+            " WHERE app = ?"
+        )
+
+        def work(conn: sqlite3.Connection) -> Confirmation | None:
+            row = conn.execute(sql, (app,)).fetchone()
+            return rows.confirmation_from_row(row) if row else None
+
+        return await self._run(work)
 
     async def close(self) -> None:
         """Close the connection and stop the worker thread; closing twice is harmless."""

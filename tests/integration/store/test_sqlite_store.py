@@ -153,3 +153,30 @@ async def test_a_version_one_database_is_migrated_keeping_its_inventory(tmp_path
         await store.replace_inventory("shop", [known])
         assert await store.inventory("shop") == (known,)
     assert schema_version(path) == LATEST
+
+
+async def test_attempts_recorded_before_the_lifecycle_columns_read_as_unclassified(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)"
+        )
+        for migration in known_migrations()[:2]:
+            for statement in statements(migration.sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_version VALUES (?, ?, '2026-01-01')",
+                (migration.version, migration.name),
+            )
+        conn.execute(
+            "INSERT INTO attempts (app, started_at, finished_at, trigger, result, error) VALUES"
+            " ('shop', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:02.000000Z', 'cli:alice',"
+            " 'failed', 'boom')"
+        )
+    async with await SqliteStore.open(path) as store:
+        [old] = await store.history("shop")
+        assert (old.error, old.reason, old.target, old.owner) == ("boom", None, "", "")
+        assert await store.running_attempts() == []
+    assert schema_version(path) == LATEST

@@ -14,8 +14,18 @@ import pytest
 
 from trueup.changeset import Action, ChangeSet, ObjectChange
 from trueup.errors import StoreError
+from trueup.failure import Reason
 from trueup.objects import ObjectId
-from trueup.store import Attempt, AttemptResult, InventoryEntry, Store, Trigger
+from trueup.store import (
+    Attempt,
+    AttemptResult,
+    Confirmation,
+    InventoryEntry,
+    Owner,
+    Store,
+    Trigger,
+    mark_interrupted,
+)
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 WEB = ObjectId("apps", "Deployment", "shop", "web")
@@ -23,6 +33,7 @@ SVC = ObjectId("", "Service", "shop", "web")
 NS = ObjectId("", "Namespace", "", "shop")
 REVISION_A = "main@sha1:" + "a" * 40
 REVISION_B = "main@sha1:" + "b" * 40
+TARGET = "dev@https://127.0.0.1:6443"
 
 
 def attempt(
@@ -33,6 +44,8 @@ def attempt(
     revision: str | None = REVISION_A,
     changes: tuple[ObjectChange, ...] = (),
     error: str = "",
+    reason: Reason | None = None,
+    owner: str = "",
 ) -> Attempt:
     """An attempt of ``app`` started ``minute`` minutes after T0, lasting two seconds."""
     started = T0 + timedelta(minutes=minute)
@@ -48,7 +61,26 @@ def attempt(
         health="Healthy",
         duration_s=2.0,
         error=error,
+        reason=reason,
+        target=TARGET,
+        owner=owner,
     )
+
+
+def started(app: str = "shop", *, owner: Owner | None = None) -> Attempt:
+    """An attempt of ``app`` that has just started (``running``), owned by ``owner``."""
+    return dataclasses.replace(
+        attempt(app, revision=None, owner=str(owner or Owner.current())),
+        result=AttemptResult.RUNNING,
+        finished_at=T0,
+        plan_summary="",
+        health="",
+        duration_s=0.0,
+    )
+
+
+GONE = Owner("some-host", "boot", 4242, 7)
+"""An owner the tests below declare gone (they pass their own ``gone``)."""
 
 
 class StoreContract:
@@ -64,7 +96,7 @@ class StoreContract:
             ObjectChange(WEB, Action.CONFIGURED),
             ObjectChange(SVC, Action.FAILED, "dry-run refused: spec.ports[0].port: Invalid"),
         )
-        original = attempt(changes=changes, error="1 object failed")
+        original = attempt(changes=changes, error="1 object failed", reason=Reason.INVALID)
         attempt_id = await store.record_attempt(original)
         [back] = await store.history("shop")
         assert back.id == attempt_id
@@ -156,3 +188,80 @@ class StoreContract:
             await store.history("shop")
         with pytest.raises(StoreError, match="closed"):
             await store.record_attempt(attempt())
+
+    async def test_a_started_attempt_is_completed_in_place_with_its_change_set(
+        self, store: Store
+    ) -> None:
+        attempt_id = await store.record_attempt(started())
+        [running] = await store.history("shop")
+        assert running.result is AttemptResult.RUNNING
+        assert await store.running_attempts() == [running]
+        done = attempt(
+            changes=(ObjectChange(WEB, Action.CREATED),),
+            result=AttemptResult.FAILED,
+            error="timed out",
+            reason=Reason.TIMEOUT,
+        )
+        assert await store.update_attempt(dataclasses.replace(done, id=attempt_id))
+        assert await store.history("shop") == [dataclasses.replace(done, id=attempt_id)]
+        assert await store.running_attempts() == []
+
+    async def test_a_finished_attempt_is_never_changed_again(self, store: Store) -> None:
+        attempt_id = await store.record_attempt(attempt(result=AttemptResult.FAILED))
+        [before] = await store.history("shop")
+        later = dataclasses.replace(before, result=AttemptResult.SUCCEEDED, id=attempt_id)
+        assert not await store.update_attempt(later)
+        assert not await store.update_attempt(dataclasses.replace(later, id=attempt_id + 99))
+        assert await store.history("shop") == [before]
+
+    async def test_attempts_of_owners_provably_gone_are_recorded_as_interrupted(
+        self, store: Store
+    ) -> None:
+        dead = await store.record_attempt(started("shop", owner=GONE))
+        alive = await store.record_attempt(started("billing"))
+        marked = await mark_interrupted(store, gone=lambda owner: owner == GONE)
+        assert [a.id for a in marked] == [dead]
+        [interrupted] = await store.history("shop")
+        assert interrupted.result is AttemptResult.INTERRUPTED
+        assert interrupted.reason is Reason.INTERRUPTED
+        assert str(GONE) in interrupted.error
+        assert interrupted.target == TARGET, "what is known of it is kept"
+        assert [a.id for a in await store.running_attempts()] == [alive]
+        assert await mark_interrupted(store, gone=lambda owner: owner == GONE) == []
+
+    async def test_a_live_owner_s_attempt_is_never_marked_interrupted(self, store: Store) -> None:
+        await store.record_attempt(started(owner=Owner.current()))
+        assert await mark_interrupted(store) == []
+        [still] = await store.running_attempts()
+        assert still.result is AttemptResult.RUNNING
+
+    async def test_an_attempt_of_another_host_is_never_marked_interrupted(
+        self, store: Store
+    ) -> None:
+        here = Owner.current()
+        elsewhere = dataclasses.replace(here, host=here.host + "-other", pid=1 << 30)
+        await store.record_attempt(started(owner=elsewhere))
+        assert await mark_interrupted(store) == []
+        assert len(await store.running_attempts()) == 1
+
+    async def test_the_inventory_remembers_its_target_until_it_is_emptied(
+        self, store: Store
+    ) -> None:
+        assert await store.inventory_target("shop") == ""
+        await store.replace_inventory("shop", [InventoryEntry(WEB, "apps/v1")], target=TARGET)
+        assert await store.inventory_target("shop") == TARGET
+        assert await store.inventory_target("billing") == ""
+        await store.replace_inventory("shop", [], target=TARGET)
+        assert await store.inventory_target("shop") == ""
+
+    async def test_the_last_confirmation_of_an_app_replaces_the_previous_one(
+        self, store: Store
+    ) -> None:
+        assert await store.confirmation("shop") is None
+        first = Confirmation("shop", TARGET, T0, REVISION_A, in_sync=True, health="Healthy")
+        second = Confirmation("shop", TARGET, T0 + timedelta(minutes=1), REVISION_B, False)
+        await store.record_confirmation(first)
+        await store.record_confirmation(second)
+        await store.record_confirmation(dataclasses.replace(first, app="billing"))
+        assert await store.confirmation("shop") == second
+        assert await store.confirmation("billing") == dataclasses.replace(first, app="billing")

@@ -48,9 +48,12 @@ def test_public_api_is_pinned() -> None:
     assert sorted(trueup.store.__all__) == [
         "Attempt",
         "AttemptResult",
+        "Confirmation",
         "InventoryEntry",
         "MemoryStore",
+        "Owner",
         "SqliteStore",
         "Store",
         "Trigger",
+        "mark_interrupted",
     ]
