@@ -80,8 +80,14 @@ class SyncReport:
 class Targets(Protocol):
     """Where apps are applied: a target per kubeconfig and context (see KubernetesTargets)."""
 
-    def get(self, kubeconfig: str | None = None, context: str | None = None) -> Target:
-        """The target for that kubeconfig and context (the defaults where None)."""
+    def get(
+        self,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        *,
+        impersonate: str | None = None,
+    ) -> Target:
+        """The target for that kubeconfig and context (the defaults where None), as a user."""
         ...
 
 
@@ -109,8 +115,13 @@ class Engine:
         raise ConfigError(f"App/{name} is not in the configuration (apps: {known})")
 
     def target(self, app: App) -> Target:
-        """Where ``app`` is applied: its own kubeconfig and context, else the defaults."""
-        return self.targets.get(app.spec.kubeconfig, app.spec.context)
+        """Where ``app`` is applied: its own kubeconfig and context, else the defaults.
+
+        An App with ``serviceAccountName`` acts as that service account, so the cluster's
+        RBAC limits what its repository can change.
+        """
+        spec = app.spec
+        return self.targets.get(spec.kubeconfig, spec.context, impersonate=spec.impersonated_user)
 
     async def fetch(self, app: App) -> Artifact:
         """Step 1, source: the App's Git source at its current revision."""

@@ -47,6 +47,14 @@ KubeconfigOption = Annotated[
     str | None, typer.Option("--kubeconfig", help="Kubeconfig of the target cluster.")
 ]
 ContextOption = Annotated[str | None, typer.Option("--context", help="Kubeconfig context to use.")]
+AllowExecOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-exec-credentials",
+        envvar="TRUEUP_ALLOW_EXEC",
+        help="Let kubeconfigs run their exec credential plugins (also TRUEUP_ALLOW_EXEC=1).",
+    ),
+]
 
 
 def _print_version(value: bool) -> None:
@@ -70,9 +78,16 @@ def _root(
     store: StoreOption = None,
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
+    allow_exec_credentials: AllowExecOption = False,
     version: VersionOption = False,
 ) -> None:
-    ctx.obj = Settings(config or default_config(), store or default_store(), kubeconfig, context)
+    ctx.obj = Settings(
+        config or default_config(),
+        store or default_store(),
+        kubeconfig,
+        context,
+        allow_exec=allow_exec_credentials,
+    )
 
 
 def app() -> None:

@@ -3,7 +3,7 @@
 Defaults follow the usual places: ``./trueup.yaml`` (or ``$TRUEUP_CONFIG``) for the
 configuration, ``$XDG_STATE_HOME/trueup/trueup.db`` (or ``$TRUEUP_STORE``) for the history
 and inventories, ``$XDG_CACHE_HOME/trueup/git`` for the Git cache, and the usual kubeconfig
-lookup for the target cluster.
+lookup for the target cluster (then the pod's service account, inside a pod).
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ class Settings:
     store: Path
     kubeconfig: str | None
     context: str | None
+    allow_exec: bool = False
+    """Whether kubeconfigs may run exec credential plugins (``--allow-exec-credentials``)."""
 
 
 def trigger() -> str:
@@ -76,7 +78,9 @@ async def open_engine(settings: Settings, app: str) -> AsyncIterator[Engine]:
     for issue in others:
         warn(f"{issue} (left out)")
     store = await SqliteStore.open(settings.store)
-    targets = KubernetesTargets(settings.kubeconfig, settings.context)
+    targets = KubernetesTargets(
+        settings.kubeconfig, settings.context, allow_exec=settings.allow_exec
+    )
     try:
         yield Engine(config, store, GitFetcher(cache_dir() / "git"), targets)
     finally:

@@ -52,6 +52,25 @@ class AppSpec(ConfigModel):
     """Kubeconfig file of the target cluster; the default is the usual kubeconfig lookup."""
     context: str | None = None
     """Kubeconfig context of the target cluster; the default is its current context."""
+    service_account_name: Name | None = None
+    """A ServiceAccount in ``namespace`` whose permissions every request of the App has."""
+
+    @model_validator(mode="after")
+    def _service_account_has_a_namespace(self) -> Self:
+        if self.service_account_name and not self.namespace:
+            raise PydanticCustomError(
+                "service_account_namespace",
+                "serviceAccountName needs spec.namespace, the namespace of the ServiceAccount",
+                {"hint": "add spec.namespace: the namespace the App deploys to"},
+            )
+        return self
+
+    @property
+    def impersonated_user(self) -> str | None:
+        """``system:serviceaccount:<namespace>:<serviceAccountName>``, or None."""
+        if not self.service_account_name or not self.namespace:
+            return None
+        return f"system:serviceaccount:{self.namespace}:{self.service_account_name}"
 
 
 class App(ConfigObject):

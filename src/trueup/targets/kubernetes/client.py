@@ -67,16 +67,14 @@ class KubernetesTarget:
         self._extensions = (
             {"sni_hostname": connection.tls_server_name} if connection.tls_server_name else {}
         )
+        # Watches hold a connection each under HTTP/1.1; the semaphore bounds the rest.
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=concurrency)
         self._client = httpx.AsyncClient(
             base_url=connection.server,
-            http2=True,
-            verify=connection.ssl_context() if transport is None else True,
             auth=connection.auth(),
             headers={"Accept": "application/json", "User-Agent": f"trueup/{__version__}"},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            # Watches hold a connection each under HTTP/1.1; the semaphore bounds the rest.
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=concurrency),
-            transport=transport,
+            transport=transport or connection.transport(limits),
             trust_env=False,
         )
         self.mapper = RestMapper(self._fetch_json, clock=clock)

@@ -3,7 +3,9 @@
 A :class:`ClusterConnection` comes from a kubeconfig
 (:func:`trueup.targets.kubernetes.kubeconfig.load_kubeconfig`) or from the service account
 of the pod trueup runs in (:meth:`ClusterConnection.in_cluster`). Secrets (token, client
-key) are left out of its repr.
+key) are left out of its repr. It makes the httpx parts a client needs: the TLS context
+(:meth:`ClusterConnection.ssl_context`), the transport and the auth, which share one exec
+credential plugin when the kubeconfig names one.
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from trueup.errors import ConfigError
-from trueup.targets.kubernetes.auth import (
-    BearerAuth,
+from trueup.targets.kubernetes.auth import ClusterAuth, FileToken, StaticToken, TokenSource
+from trueup.targets.kubernetes.exec_credentials import (
+    ExecCertificateTransport,
+    ExecCredential,
+    ExecCredentials,
     ExecPlugin,
-    ExecToken,
-    FileToken,
-    StaticToken,
-    TokenSource,
 )
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
@@ -55,8 +56,14 @@ class ClusterConnection:
     """The namespace for namespaced objects that name none."""
     origin: str = ""
     """Where this came from (``<kubeconfig>: context <name>``), for messages."""
+    impersonate_user: str | None = None
+    """Sent as ``Impersonate-User``: requests act as this user (an App's service account)."""
+    _exec: ExecCredentials | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.exec_plugin is not None:
+            # One plugin run serves both the bearer token (auth) and the certificate (transport).
+            object.__setattr__(self, "_exec", ExecCredentials(self.exec_plugin))
         where = f"{self.origin}: " if self.origin else ""
         url = urlsplit(self.server)
         if url.scheme not in ("https", "http") or not url.hostname:
@@ -88,8 +95,8 @@ class ClusterConnection:
 
     def token_source(self) -> TokenSource | None:
         """Where requests get their bearer token from, or None for none."""
-        if self.exec_plugin is not None:
-            return ExecToken(self.exec_plugin)
+        if self._exec is not None:
+            return self._exec
         if self.token_file:
             return FileToken(Path(self.token_file))
         if self.token:
@@ -97,12 +104,29 @@ class ClusterConnection:
         return None
 
     def auth(self) -> httpx.Auth | None:
-        """The httpx auth adding the bearer token, or None without a token."""
+        """The httpx auth adding the bearer token and impersonation, or None for neither."""
         source = self.token_source()
-        return BearerAuth(source) if source is not None else None
+        if source is None and not self.impersonate_user:
+            return None
+        return ClusterAuth(source, impersonate_user=self.impersonate_user)
 
-    def ssl_context(self) -> ssl.SSLContext:
-        """TLS settings: the trusted CAs, the client certificate, or no verification."""
+    def transport(self, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+        """The HTTP/2-capable transport, presenting an exec plugin's certificate if it has one."""
+
+        def make(credential: ExecCredential | None = None) -> httpx.AsyncBaseTransport:
+            return httpx.AsyncHTTPTransport(
+                verify=self.ssl_context(credential), http2=True, limits=limits, trust_env=False
+            )
+
+        if self._exec is None:
+            return make()
+        return ExecCertificateTransport(self._exec, make)
+
+    def ssl_context(self, credential: ExecCredential | None = None) -> ssl.SSLContext:
+        """TLS settings: the trusted CAs, the client certificate, or no verification.
+
+        ``credential`` is an exec plugin's answer; its certificate wins over the kubeconfig's.
+        """
         context = ssl.create_default_context()
         if self.insecure_skip_tls_verify:
             context.check_hostname = False
@@ -110,16 +134,24 @@ class ClusterConnection:
         elif self.ca_data:
             context = ssl.create_default_context(cadata=self.ca_data.decode("ascii", "replace"))
         try:
-            with (
-                _as_file(self.client_cert_file, self.client_cert_data) as cert,
-                _as_file(self.client_key_file, self.client_key_data) as key,
-            ):
+            cert_file, cert_data = self.client_cert_file, self.client_cert_data
+            key_file, key_data = self.client_key_file, self.client_key_data
+            if credential is not None and credential.client_cert:
+                cert_file, cert_data = None, credential.client_cert
+                key_file, key_data = None, credential.client_key
+            with _as_file(cert_file, cert_data) as cert, _as_file(key_file, key_data) as key:
                 if cert:
                     context.load_cert_chain(cert, key)
         except (ssl.SSLError, OSError) as error:
+            where = self.origin or self.server
             raise ConfigError(
-                f"{self.origin or self.server}: the client certificate or key cannot be loaded "
-                f"({type(error).__name__}); check client-certificate and client-key"
+                f"{where}: the client certificate or key cannot be loaded "
+                f"({type(error).__name__}); check "
+                + (
+                    f"what the {self.exec_plugin.describe()} returns"
+                    if credential is not None and self.exec_plugin is not None
+                    else "client-certificate and client-key"
+                )
             ) from error
         return context
 

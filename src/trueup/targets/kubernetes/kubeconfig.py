@@ -3,8 +3,10 @@
 Several files (``KUBECONFIG=a:b``) merge by name: the first file defining a cluster, user
 or context wins, and the first ``current-context`` wins. Relative paths are relative to
 the file that wrote them. Exec credential plugins run only with ``allow_exec=True``
-(a kubeconfig is input, and running its commands is a choice); ``auth-provider``,
-basic auth and impersonation are refused with a clear error.
+(a kubeconfig is input, and running its commands is the user's choice:
+``--allow-exec-credentials`` or ``TRUEUP_ALLOW_EXEC=1``); ``auth-provider``, basic auth
+and impersonation are refused with a clear error. :func:`find_connection` falls back to
+the pod's service account, as client-go does, when there is no kubeconfig at all.
 """
 
 from __future__ import annotations
@@ -20,8 +22,13 @@ from typing import Any
 import yaml
 
 from trueup.errors import ConfigError
-from trueup.targets.kubernetes.auth import EXEC_API_VERSIONS, ExecPlugin
-from trueup.targets.kubernetes.connection import ClusterConnection
+from trueup.targets.kubernetes.connection import SERVICE_ACCOUNT_DIR, ClusterConnection
+from trueup.targets.kubernetes.exec_credentials import (
+    ALLOW_HINT,
+    EXEC_API_VERSIONS,
+    INTERACTIVE_MODES,
+    ExecPlugin,
+)
 
 DEFAULT_KUBECONFIG = Path("~/.kube/config")
 """Read when neither a path nor ``KUBECONFIG`` is given."""
@@ -109,21 +116,33 @@ def _read_file(entry: _Named, key: str) -> bytes | None:
         raise ConfigError(f"{entry.file}: cannot read {key} {path} ({error.strerror})") from error
 
 
-def _exec_plugin(user: _Named, user_name: str, allow_exec: bool) -> ExecPlugin:
+def _exec_plugin(
+    user: _Named, user_name: str, allow_exec: bool, cluster: Mapping[str, Any]
+) -> ExecPlugin:
     spec = user.value["exec"]
     origin = f"{user.file}: user {user_name!r}"
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"{origin}: exec must be a map with a command")
     if not allow_exec:
         raise ConfigError(
-            f"{origin} gets its token from the exec credential plugin {spec.get('command')!r}; "
-            "trueup runs no kubeconfig commands unless exec plugins are explicitly allowed "
-            "(allow_exec=True)"
+            f"{origin} gets its credentials from the exec credential plugin "
+            f"{spec.get('command')!r}; trueup runs no command named in a kubeconfig unless "
+            f"you allow it: {ALLOW_HINT}"
         )
     if spec.get("apiVersion") not in EXEC_API_VERSIONS:
         raise ConfigError(
             f"{origin}: exec apiVersion must be one of {', '.join(EXEC_API_VERSIONS)}"
         )
-    if spec.get("interactiveMode") == "Always":
-        raise ConfigError(f"{origin}: the exec plugin needs a terminal; trueup runs unattended")
+    mode = str(spec.get("interactiveMode") or "IfAvailable")
+    if mode not in INTERACTIVE_MODES:
+        raise ConfigError(
+            f"{origin}: exec interactiveMode {mode!r} must be one of {', '.join(INTERACTIVE_MODES)}"
+        )
+    if mode == "Always":
+        raise ConfigError(
+            f"{origin}: the exec plugin needs a terminal (interactiveMode: Always), and trueup "
+            "runs unattended; use a plugin or mode that works without one (Never, IfAvailable)"
+        )
     command = str(spec.get("command") or "")
     if not command:
         raise ConfigError(f"{origin}: exec needs a command")
@@ -139,8 +158,29 @@ def _exec_plugin(user: _Named, user_name: str, allow_exec: bool) -> ExecPlugin:
             if isinstance(e, Mapping) and e.get("name")
         },
         api_version=str(spec["apiVersion"]),
+        interactive_mode=mode,
+        cluster=cluster if spec.get("provideClusterInfo") else None,
+        install_hint=str(spec.get("installHint") or ""),
         origin=origin,
     )
+
+
+def _cluster_info(cluster: _Named, ca_data: bytes | None) -> dict[str, Any]:
+    """``spec.cluster`` of ``KUBERNETES_EXEC_INFO``: the cluster as the plugin should see it."""
+    info: dict[str, Any] = {"server": str(cluster.value["server"])}
+    if ca_data:
+        info["certificate-authority-data"] = base64.b64encode(ca_data).decode("ascii")
+    for key in ("tls-server-name", "insecure-skip-tls-verify", "proxy-url"):
+        if cluster.value.get(key):
+            info[key] = cluster.value[key]
+    extensions = {
+        str(e.get("name")): e.get("extension")
+        for e in cluster.value.get("extensions") or []
+        if isinstance(e, Mapping)
+    }
+    if (config := extensions.get("client.authentication.k8s.io/exec")) is not None:
+        info["config"] = config
+    return info
 
 
 def load_kubeconfig(
@@ -198,12 +238,15 @@ def load_kubeconfig(
             raise ConfigError(f"{user.file}: user {user_name!r}: {why}")
     if not cluster.value.get("server"):
         raise ConfigError(f"{cluster.file}: cluster {cluster_name!r} has no server")
+    ca_data = _data(cluster, "certificate-authority-data", f"cluster {cluster_name!r}") or (
+        _read_file(cluster, "certificate-authority")
+    )
+    exec_plugin = None
+    if user.value.get("exec"):
+        exec_plugin = _exec_plugin(user, user_name, allow_exec, _cluster_info(cluster, ca_data))
     return ClusterConnection(
         server=str(cluster.value["server"]).rstrip("/"),
-        ca_data=(
-            _data(cluster, "certificate-authority-data", f"cluster {cluster_name!r}")
-            or _read_file(cluster, "certificate-authority")
-        ),
+        ca_data=ca_data,
         insecure_skip_tls_verify=bool(cluster.value.get("insecure-skip-tls-verify")),
         tls_server_name=cluster.value.get("tls-server-name") or None,
         client_cert_data=_data(user, "client-certificate-data", f"user {user_name!r}"),
@@ -212,7 +255,35 @@ def load_kubeconfig(
         client_key_file=_path(user, "client-key"),
         token=user.value.get("token") or None,
         token_file=_path(user, "tokenFile"),
-        exec_plugin=_exec_plugin(user, user_name, allow_exec) if user.value.get("exec") else None,
+        exec_plugin=exec_plugin,
         namespace=str(ctx.value.get("namespace") or "default"),
         origin=f"{ctx.file}: context {name!r}",
     )
+
+
+def find_connection(
+    kubeconfig: str | None = None,
+    *,
+    context: str | None = None,
+    allow_exec: bool = False,
+    environ: Mapping[str, str] | None = None,
+    service_account_dir: Path = SERVICE_ACCOUNT_DIR,
+) -> ClusterConnection:
+    """The kubeconfig's connection, or the pod's service account when there is no kubeconfig.
+
+    Like client-go, the in-cluster configuration is used only when nothing names a
+    kubeconfig or a context (no ``kubeconfig``, no ``$KUBECONFIG``, no ``~/.kube/config``)
+    and ``KUBERNETES_SERVICE_HOST``/``PORT`` say trueup runs in a pod.
+    """
+    environ = os.environ if environ is None else environ
+    in_pod = bool(environ.get("KUBERNETES_SERVICE_HOST") and environ.get("KUBERNETES_SERVICE_PORT"))
+    if (
+        in_pod
+        and kubeconfig is None
+        and context is None
+        and not any(f.is_file() for f in kubeconfig_paths(None, environ))
+    ):
+        return ClusterConnection.in_cluster(
+            environ=environ, service_account_dir=service_account_dir
+        )
+    return load_kubeconfig(kubeconfig, context=context, allow_exec=allow_exec, environ=environ)
