@@ -73,14 +73,20 @@ def namespace(name: str) -> dict[str, Any]:
 
 
 class MemoryTargets:
-    """Implements the engine's ``Targets``: one MemoryTarget per (kubeconfig, context)."""
+    """Implements the engine's ``Targets``: one MemoryTarget per (kubeconfig, context, user)."""
 
     def __init__(self) -> None:
-        self.targets: dict[tuple[str | None, str | None], MemoryTarget] = {}
+        self.targets: dict[tuple[str | None, str | None, str | None], MemoryTarget] = {}
 
-    def get(self, kubeconfig: str | None = None, context: str | None = None) -> MemoryTarget:
-        """The target for that kubeconfig and context, made on first use."""
-        return self.targets.setdefault((kubeconfig, context), MemoryTarget())
+    def get(
+        self,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        *,
+        impersonate: str | None = None,
+    ) -> MemoryTarget:
+        """The target for that kubeconfig, context and impersonated user, made on first use."""
+        return self.targets.setdefault((kubeconfig, context, impersonate), MemoryTarget())
 
 
 @dataclass
