@@ -13,15 +13,14 @@ in-memory fake for tests of the layers above.
 
 from __future__ import annotations
 
+from trueup.gitspec import GitRef, RefKind
 from trueup.source.fetcher import GitFetcher
 from trueup.source.memory import MemorySource
 from trueup.source.model import (
     Artifact,
     AuthMode,
     GitAuth,
-    GitRef,
     GitRepository,
-    RefKind,
     SignatureMode,
     SignaturePolicy,
 )

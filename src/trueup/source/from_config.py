@@ -18,7 +18,7 @@ from trueup.config.secret import (
     USERNAME,
 )
 from trueup.errors import ConfigError
-from trueup.source.model import GitAuth, GitRef, GitRepository, SignatureMode, SignaturePolicy
+from trueup.source.model import GitAuth, GitRepository, SignatureMode, SignaturePolicy
 
 CA_CERT = "ca.crt"
 
@@ -26,9 +26,6 @@ CA_CERT = "ca.crt"
 def repository_for(source: GitSource, config: LoadedConfig) -> GitRepository:
     """The fetchable description of ``source``, with credentials from its Secrets."""
     spec = source.spec
-    ref = GitRef(
-        branch=spec.ref.branch, tag=spec.ref.tag, semver=spec.ref.semver, commit=spec.ref.commit
-    )
     auth: GitAuth | None = None
     ca_cert: str | None = None
     if spec.secret_ref is not None:
@@ -39,7 +36,7 @@ def repository_for(source: GitSource, config: LoadedConfig) -> GitRepository:
     if spec.verify is not None:
         secret = _secret(config, source, spec.verify.secret_ref.name)
         verify = _policy(spec.verify.mode, secret)
-    return GitRepository(url=spec.url, ref=ref, auth=auth, verify=verify, ca_cert=ca_cert)
+    return GitRepository(url=spec.url, ref=spec.ref, auth=auth, verify=verify, ca_cert=ca_cert)
 
 
 def _secret(config: LoadedConfig, source: GitSource, name: str) -> Secret:

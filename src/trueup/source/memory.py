@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from trueup.errors import SourceError, TrueupError
-from trueup.source import semver
-from trueup.source.model import Artifact, GitRef, GitRepository, RefKind, revision_of
+from trueup.gitspec import GitRef, RefKind, semver
+from trueup.source.model import Artifact, GitRepository, revision_of
 from trueup.source.validate import validate_repository
 
 Tree = Mapping[str, str | bytes]

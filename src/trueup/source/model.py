@@ -1,8 +1,8 @@
 """The values a Git source is described by, and the value a fetch returns.
 
-These are plain frozen dataclasses so that the config layer can map its own models onto
-them without this package importing it. Constructors validate the shape (exactly one ref
-kind, exactly one auth mode); the content of URLs and ref names is validated by
+Plain frozen dataclasses, and the one :class:`~trueup.gitspec.GitRef` the configuration
+uses too. Constructors validate the shape (exactly one ref kind, exactly one auth mode);
+the URL, the ref and their fit with the credentials are validated again by
 :mod:`trueup.source.validate` when a fetch starts, so that every refusal happens before git
 runs.
 """
@@ -14,51 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from trueup.errors import SourceError
-
-
-class RefKind(StrEnum):
-    """Which kind of Git reference a :class:`GitRef` names."""
-
-    BRANCH = "branch"
-    TAG = "tag"
-    SEMVER = "semver"
-    COMMIT = "commit"
-
-
-@dataclass(frozen=True)
-class GitRef:
-    """The reference to follow: exactly one of a branch, a tag, a semver range or a commit."""
-
-    branch: str | None = None
-    tag: str | None = None
-    semver: str | None = None
-    commit: str | None = None
-
-    def __post_init__(self) -> None:
-        given = [kind for kind in RefKind if getattr(self, kind.value) is not None]
-        if len(given) != 1:
-            names = ", ".join(kind.value for kind in given) or "none"
-            raise SourceError(
-                f"a Git ref needs exactly one of branch, tag, semver or commit (got {names})"
-            )
-
-    @property
-    def kind(self) -> RefKind:
-        """The one kind of reference that is set."""
-        return next(kind for kind in RefKind if getattr(self, kind.value) is not None)
-
-    @property
-    def value(self) -> str:
-        """The branch name, tag name, semver range or commit id that is set."""
-        value = getattr(self, self.kind.value)
-        assert isinstance(value, str)
-        return value
-
-    def describe(self) -> str:
-        """The ref as people write it, e.g. ``branch main`` or ``semver ">=1.0.0 <2.0.0"``."""
-        if self.kind is RefKind.SEMVER:
-            return f'semver "{self.value}"'
-        return f"{self.kind.value} {self.value}"
+from trueup.gitspec import GitRef, RefKind
 
 
 class AuthMode(StrEnum):

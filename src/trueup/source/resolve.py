@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trueup.errors import SourceError, SourceUnavailableError
-from trueup.source import semver
+from trueup.gitspec import GitRef, RefKind, semver
 from trueup.source.gitcmd import GitRunner
-from trueup.source.model import GitRef, RefKind
 
 _PEELED = "^{}"
 

@@ -130,7 +130,10 @@ def test_models_can_be_built_in_python_by_field_name() -> None:
     ],
 )
 def test_supported_git_url_forms_are_accepted(url: str, scheme: str) -> None:
-    source = GitSource.model_validate({"metadata": {"name": "s"}, "spec": {"url": url}})
+    spec: dict[str, object] = {"url": url}
+    if scheme == "ssh":
+        spec["secretRef"] = {"name": "ssh-key"}
+    source = GitSource.model_validate({"metadata": {"name": "s"}, "spec": spec})
     assert trueup.config.url_scheme(source.spec.url) == scheme
 
 

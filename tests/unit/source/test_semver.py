@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from trueup.errors import SourceError
-from trueup.source.semver import MAX_TAGS, Version, parse_range, parse_version, select
+from trueup.gitspec.semver import MAX_TAGS, Version, parse_range, parse_version, select
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SELECT: dict[str, Any] = yaml.safe_load((FIXTURES / "semver_select.yaml").read_text())

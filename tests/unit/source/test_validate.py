@@ -1,4 +1,8 @@
-"""Repository URLs, ref names and credential combinations are checked before git runs."""
+"""Repository URLs, refs and credential combinations are checked before git runs.
+
+The rules themselves are :mod:`trueup.gitspec`'s; ``tests/unit/gitspec`` checks that the
+configuration and the source apply them alike.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,10 @@ import yaml
 
 from trueup.errors import SourceError
 from trueup.source import GitAuth, GitRef, GitRepository
-from trueup.source.validate import check_ref_name, parse_url, validate_repository
+from trueup.source.validate import parse_url, validate_repository
 
 FIXTURES = Path(__file__).parent / "fixtures"
 URLS: dict[str, list[dict[str, str]]] = yaml.safe_load((FIXTURES / "urls.yaml").read_text())
-REFS: dict[str, list[str]] = yaml.safe_load((FIXTURES / "refs.yaml").read_text())
 KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n"
 
 
@@ -41,30 +44,25 @@ def test_local_repositories_are_refused_unless_allowed() -> None:
             parse_url(url, allow_file=False)
 
 
-@pytest.mark.parametrize("name", REFS["refused"], ids=repr)
-def test_a_ref_name_git_would_refuse_is_refused(name: str) -> None:
-    with pytest.raises(SourceError, match="not valid"):
-        check_ref_name(name)
-
-
-@pytest.mark.parametrize("name", REFS["accepted"])
-def test_an_ordinary_ref_name_is_accepted(name: str) -> None:
-    check_ref_name(name)
-
-
 @pytest.mark.parametrize(
-    ("ref", "error"),
+    ("fields", "error"),
     [
-        (GitRef(commit="abc123"), "40-character"),
-        (GitRef(commit="g" * 40), "40-character"),
-        (GitRef(commit="--" + "a" * 38), "40-character"),
-        (GitRef(semver="latest"), "not a version"),
-        (GitRef(tag="v1..2"), "not valid"),
+        ({"commit": "abc123"}, "not a full commit id"),
+        ({"commit": "g" * 40}, "not a full commit id"),
+        ({"commit": "--" + "a" * 38}, "not a full commit id"),
+        ({"semver": "latest"}, "not a semver range"),
+        ({"tag": "v1..2"}, "not a valid Git ref name"),
+        ({"branch": "main", "tag": "v1"}, "exactly one"),
     ],
 )
-def test_a_bad_ref_value_is_refused(ref: GitRef, error: str) -> None:
+def test_a_bad_ref_is_refused_even_when_built_without_checks(
+    fields: dict[str, str], error: str
+) -> None:
+    with pytest.raises(ValueError, match=error):
+        GitRef(**fields)
+    unchecked = GitRef.model_construct(**fields)
     with pytest.raises(SourceError, match=error):
-        validate_repository(GitRepository("https://h/r.git", ref), allow_file=False)
+        validate_repository(GitRepository("https://h/r.git", unchecked), allow_file=False)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +89,7 @@ def test_credentials_must_fit_the_transport(url: str, auth: GitAuth | None, erro
     ],
 )
 def test_a_ref_names_exactly_one_kind(fields: dict[str, Any]) -> None:
-    with pytest.raises(SourceError, match="exactly one"):
+    with pytest.raises(ValueError, match="exactly one"):
         GitRef(**fields)
 
 
