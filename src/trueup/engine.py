@@ -7,6 +7,7 @@ Each step lives in its own layer; this module only strings them together, in ord
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,11 +31,13 @@ from trueup.plan import AppRef, Plan, PrunePlan, plan_prune, plan_stages, prepar
 from trueup.render import Rendered, RenderOptions, render_async
 from trueup.source import Artifact, Source
 from trueup.source.from_config import repository_for
-from trueup.store import Attempt, AttemptResult, InventoryEntry, Store
+from trueup.store import Attempt, AttemptResult, Confirmation, InventoryEntry, Store
+from trueup.store.recorder import AttemptLog, refuse_other_target
 from trueup.targets import Target
 
 Progress = Callable[[str], None]
 HEALTHY = HealthStatus.HEALTHY
+_UNHEALTHY = (Reason.TIMEOUT, Reason.DEGRADED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,18 +164,35 @@ class Engine:
             message = f"{app.id} is suspended (spec.suspend: true); set it to false to sync it"
             return SyncReport(app=name, revision=None, failure=Failure(Reason.CONFIG, message))
         started, began = self._clock(), time.monotonic()
+        try:
+            # Refusals before anything ran are not attempts (as an unknown or suspended App).
+            identity = self.target(app).identity
+            await refuse_other_target(self.store, name, identity)
+        except PermanentError as e:
+            return SyncReport(app=name, revision=None, failure=Failure.from_error(e))
+        log = None
+        if not options.dry_run:
+            log = await AttemptLog.start(
+                self.store, name, target=identity, trigger=options.trigger, started=started
+            )
         revision: str | None = None
         try:
             progress(f"fetching {app.spec.source}")
             artifact = await self.fetch(app)
             revision = artifact.revision
+            if log is not None:
+                await log.progress(self._clock(), revision=revision)
             progress(f"rendering {app.spec.path} at {revision}")
             rendered = await self.render(app, artifact)
             report = await self._reconcile(app, revision, rendered, options, progress)
         except (PermanentError, TemporaryError) as e:
             report = SyncReport(app=name, revision=revision, failure=Failure.from_error(e))
-        if not options.dry_run:
-            await self._record(app, report, options, started, time.monotonic() - began)
+        except asyncio.CancelledError:
+            if log is not None:
+                cancelled = SyncReport(app=name, revision=revision)
+                await self._record(app, cancelled, log, AttemptResult.CANCELLED, began, identity)
+            raise
+        await self._record(app, report, log, None, began, identity)
         return report
 
     async def _reconcile(
@@ -209,7 +229,7 @@ class Engine:
         if not options.dry_run:
             await self._save_inventory(app, objects, inventory, applied, pruned, prune_plan)
         ids = [object_id(obj) for obj in objects]
-        health = await self._health(app, target, ids, applied, options, progress)
+        health, unhealthy = await self._health(app, target, ids, applied, options, progress)
         return SyncReport(
             app=app.metadata.name,
             revision=revision,
@@ -222,7 +242,7 @@ class Engine:
             # The apply layer reports refusals as text for now; classified as target errors.
             failure=Failure(Reason.TARGET, error)
             if (error := applied.error or pruned.error)
-            else None,
+            else unhealthy,
         )
 
     async def _health(
@@ -233,10 +253,11 @@ class Engine:
         applied: apply.ApplyResult,
         options: SyncOptions,
         progress: Progress,
-    ) -> Mapping[ObjectId, HealthResult]:
+    ) -> tuple[Mapping[ObjectId, HealthResult], Failure | None]:
+        """Step 5, health: each object's, waited for when asked; and why the wait failed."""
         wait = app.spec.wait if options.wait is None else options.wait
         if options.dry_run or applied.error or not wait:
-            return {oid: health_of(applied.live.get(oid)) for oid in ids}
+            return {oid: health_of(applied.live.get(oid)) for oid in ids}, None
         timeout = options.timeout or app.spec.timeout.total_seconds()
         progress(f"waiting up to {timeout:.0f}s for {len(ids)} objects to be healthy")
 
@@ -245,7 +266,8 @@ class Engine:
             line = f"{len(results) - len(waiting)}/{len(results)} healthy"
             progress(f"{line}; waiting for {waiting[0]}" if waiting else line)
 
-        return await apply.wait_healthy(target, ids, timeout, report)
+        results = await apply.wait_healthy(target, ids, timeout, report)
+        return results, apply.wait_failure(results, timeout)
 
     async def _remember_intent(
         self, app: App, objects: tuple[Object, ...], previous: tuple[InventoryEntry, ...]
@@ -262,7 +284,9 @@ class Engine:
             oid = object_id(obj)
             entries.setdefault(oid, InventoryEntry(oid, str(obj["apiVersion"])))
         if len(entries) > len(previous):
-            await self.store.replace_inventory(app.metadata.name, tuple(entries.values()))
+            await self.store.replace_inventory(
+                app.metadata.name, tuple(entries.values()), target=self.target(app).identity
+            )
 
     async def _save_inventory(
         self,
@@ -281,24 +305,60 @@ class Engine:
             for oid in kept
             if oid in versions
         )
-        await self.store.replace_inventory(app.metadata.name, entries)
+        await self.store.replace_inventory(
+            app.metadata.name, entries, target=self.target(app).identity
+        )
 
     async def _record(
-        self, app: App, report: SyncReport, options: SyncOptions, started: datetime, took: float
+        self,
+        app: App,
+        report: SyncReport,
+        log: AttemptLog | None,
+        result: AttemptResult | None,
+        began: float,
+        target: str,
     ) -> None:
-        await self.store.record_attempt(
+        """Step 6, record: complete the attempt (none in a dry run), and note the comparison.
+
+        The result is ``failed`` whenever the report carries a failure (a wait that timed
+        out or found an object Degraded included), so record, exit code and status agree.
+        """
+        now = self._clock()
+        if report.plan is not None:
+            # The target was compared with Git (a sync or a diff): status says since when.
+            # A sync that applied everything leaves the target as Git says, even if a wait then
+            # failed; a diff found it so when nothing would change.
+            changes = report.changes.changes
+            drift = any(c.action not in (Action.UNCHANGED, Action.SKIPPED) for c in changes)
+            applied = report.failure is None or report.failure.reason in _UNHEALTHY
+            await self.store.record_confirmation(
+                Confirmation(
+                    app.metadata.name,
+                    target,
+                    now,
+                    report.revision,
+                    in_sync=applied and (log is not None or not drift),
+                    health=report.health.value,
+                )
+            )
+        if log is None:
+            return
+        if result is None:
+            result = AttemptResult.SUCCEEDED if report.ok else AttemptResult.FAILED
+        await log.finish(
             Attempt(
                 app=app.metadata.name,
-                started_at=started,
-                finished_at=self._clock(),
+                started_at=log.attempt.started_at,
+                finished_at=now,
                 revision=report.revision,
-                trigger=options.trigger,
-                result=AttemptResult.SUCCEEDED if report.ok else AttemptResult.FAILED,
+                trigger=log.attempt.trigger,
+                result=result,
                 plan_summary=report.changes.summary(),
                 changes=report.changes,
                 health=report.health.value,
-                duration_s=took,
+                duration_s=time.monotonic() - began,
                 error=report.error,
+                reason=report.failure.reason if report.failure else None,
             )
         )
 

@@ -8,7 +8,8 @@ when something failed half-way):
   immutable-field changes are re-created when allowed (``recreate``).
 - :func:`prune` (``prune``): delete what the prune plan decided, in its order.
 - :func:`read_live` (``live``): the live state of many objects, one LIST per kind.
-- :func:`wait_healthy` (``wait``): poll until the applied objects are healthy.
+- :func:`wait_healthy` (``wait``): poll until the applied objects are healthy;
+  :func:`wait_failure` says why a wait failed (timeout or Degraded).
 
 Object-level failures are values in the result; only cancellation and
 :class:`~trueup.errors.TargetUnavailableError` are raised.
@@ -22,7 +23,7 @@ from trueup.apply.live import read_live
 from trueup.apply.model import FORCE_ANNOTATION, ApplyOptions, ApplyResult, Known
 from trueup.apply.prune import prune
 from trueup.apply.stages import apply_stages
-from trueup.apply.wait import finished, wait_healthy
+from trueup.apply.wait import finished, wait_failure, wait_healthy
 
 __all__ = [
     "FORCE_ANNOTATION",
@@ -35,5 +36,6 @@ __all__ = [
     "finished",
     "prune",
     "read_live",
+    "wait_failure",
     "wait_healthy",
 ]

@@ -22,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from trueup.apply.live import read_live, ref_of
+from trueup.failure import Failure, Reason
 from trueup.health import HealthOverrides, HealthResult, HealthStatus, health_of
 from trueup.objects import Object, ObjectId
 from trueup.targets import Target
@@ -82,3 +83,32 @@ async def wait_healthy(
         if finished(results, fail_fast=fail_fast) or remaining <= 0:
             return results
         await sleep(min(interval, remaining))
+
+
+def wait_failure(
+    results: Mapping[ObjectId, HealthResult],
+    timeout: float,
+) -> Failure | None:
+    """Why a wait that returned ``results`` failed, or None when every object is done.
+
+    A Degraded object is a ``degraded`` failure; an object still short of Healthy (or
+    Suspended) when the wait ended is a ``timeout``. The first such object is named, with
+    its health and why.
+    """
+    degraded = [(oid, r) for oid, r in results.items() if r.status is HealthStatus.DEGRADED]
+    if degraded:
+        oid, result = degraded[0]
+        return Failure(Reason.DEGRADED, f"{oid} is {result}{_more(degraded, 'Degraded')}")
+    waiting = [(oid, r) for oid, r in results.items() if r.status not in _DONE]
+    if waiting:
+        oid, result = waiting[0]
+        return Failure(
+            Reason.TIMEOUT,
+            f"timed out after {timeout:g}s waiting for {oid} ({result}){_more(waiting, 'waiting')}"
+            "; raise --timeout or spec.timeout",
+        )
+    return None
+
+
+def _more(found: Sequence[tuple[ObjectId, HealthResult]], what: str) -> str:
+    return f" and {len(found) - 1} more {what}" if len(found) > 1 else ""

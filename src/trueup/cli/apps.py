@@ -120,9 +120,6 @@ def sync(
     if report.error:
         error(report.error)
         raise typer.Exit(1)
-    if options.wait and report.health.value != "Healthy":
-        error(f"{report.app} is {report.health.value}")
-        raise typer.Exit(1)
 
 
 STATUS_COLUMNS = ("APP", "REVISION", "SYNC", "HEALTH", "LAST SYNC (UTC)", "ERROR")

@@ -70,6 +70,15 @@ class WatchEvent:
 class Target(Protocol):
     """What the engine needs from a target: resolve kinds, read, apply, delete and watch."""
 
+    @property
+    def identity(self) -> str:
+        """Which system this is, recorded with every attempt (``context@server`` for Kubernetes).
+
+        An App's inventory belongs to the target it was applied to; another identity is
+        another system.
+        """
+        ...
+
     async def resolve(self, api_version: str, kind: str) -> ResourceInfo | None:
         """How ``kind`` in ``api_version`` is served, or None if the target does not serve it.
 

@@ -69,9 +69,12 @@ class MemoryTarget(MemoryState):
         field_manager: str = FIELD_MANAGER,
         default_namespace: str = "default",
         history: int = 1000,
+        identity: str = "memory",
     ) -> None:
         super().__init__(resources, history=history)
         self.default_namespace = default_namespace
+        self.identity = identity
+        """Which system this is, as attempts record it."""
         self.calls: list[Call] = []
         """Every request, in order."""
         self._immutable = IMMUTABLE_FIELDS if immutable_fields is None else immutable_fields

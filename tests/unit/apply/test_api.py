@@ -24,6 +24,7 @@ def test_the_public_api_is_pinned() -> None:
         "finished",
         "prune",
         "read_live",
+        "wait_failure",
         "wait_healthy",
     ]
 

@@ -73,7 +73,11 @@ def namespace(name: str) -> dict[str, Any]:
 
 
 class MemoryTargets:
-    """Implements the engine's ``Targets``: one MemoryTarget per (kubeconfig, context, user)."""
+    """Implements the engine's ``Targets``: one MemoryTarget per (kubeconfig, context, user).
+
+    Each target's identity is ``CONTEXT@KUBECONFIG`` (``default@memory`` for the default),
+    whoever it impersonates.
+    """
 
     def __init__(self) -> None:
         self.targets: dict[tuple[str | None, str | None, str | None], MemoryTarget] = {}
@@ -86,7 +90,11 @@ class MemoryTargets:
         impersonate: str | None = None,
     ) -> MemoryTarget:
         """The target for that kubeconfig, context and impersonated user, made on first use."""
-        return self.targets.setdefault((kubeconfig, context, impersonate), MemoryTarget())
+        key = (kubeconfig, context, impersonate)
+        if key not in self.targets:
+            identity = f"{context or 'default'}@{kubeconfig or 'memory'}"
+            self.targets[key] = MemoryTarget(identity=identity)
+        return self.targets[key]
 
 
 @dataclass

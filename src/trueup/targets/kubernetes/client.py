@@ -81,6 +81,14 @@ class KubernetesTarget:
         """The cached kind table; ``mapper.invalidate()`` after installing CRDs out of band."""
 
     @property
+    def identity(self) -> str:
+        """``context@server`` (the server alone in-cluster), recorded with every attempt."""
+        connection = self.connection
+        return (
+            f"{connection.context}@{connection.server}" if connection.context else connection.server
+        )
+
+    @property
     def default_namespace(self) -> str:
         """The namespace used for namespaced objects that name none (the context's)."""
         return self.connection.namespace

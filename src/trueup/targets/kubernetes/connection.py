@@ -56,6 +56,8 @@ class ClusterConnection:
     """The namespace for namespaced objects that name none."""
     origin: str = ""
     """Where this came from (``<kubeconfig>: context <name>``), for messages."""
+    context: str = ""
+    """The kubeconfig context it was read from ('' for the in-cluster service account)."""
     impersonate_user: str | None = None
     """Sent as ``Impersonate-User``: requests act as this user (an App's service account)."""
     _exec: ExecCredentials | None = field(default=None, init=False, repr=False, compare=False)

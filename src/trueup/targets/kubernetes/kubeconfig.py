@@ -258,6 +258,7 @@ def load_kubeconfig(
         exec_plugin=exec_plugin,
         namespace=str(ctx.value.get("namespace") or "default"),
         origin=f"{ctx.file}: context {name!r}",
+        context=name,
     )
 
 
