@@ -8,7 +8,8 @@ basic ``user:password`` from ``users``, or a token from ``tokens`` sent either a
 name (the way GitHub accepts tokens). ``REMOTE_USER`` is passed on, so pushes work.
 
 Faults can be switched at runtime with :meth:`GitHttpServer.set_fault`: answer 500,
-answer an HTML error page with status 200, hang (up to ``hang_seconds``), or be down
+answer an HTML error page with status 200, hang (up to ``hang_seconds``), answer every
+request properly but only after ``slow_seconds``, or be down
 (the port refuses connections). Every request that reached the handler is logged in
 :attr:`GitHttpServer.requests`.
 """
@@ -45,6 +46,7 @@ class Fault(StrEnum):
     ERROR_500 = "error-500"
     HTML_200 = "html-200"
     HANG = "hang"
+    SLOW = "slow"
     DOWN = "down"
 
 
@@ -124,12 +126,15 @@ class GitHttpServer:
         tokens: Collection[str] = (),
         tls: TlsFiles | None = None,
         hang_seconds: float = 20.0,
+        slow_seconds: float = 1.5,
     ) -> None:
         self.root = root
         self.users = dict(users or {})
         self.tokens = set(tokens)
         self.tls = tls
         self.hang_seconds = hang_seconds
+        self.slow_seconds = slow_seconds
+        """How long ``Fault.SLOW`` delays every request before answering it properly."""
         self.requests: list[Request] = []
         self.fault = Fault.NONE
         self.port = 0
@@ -153,7 +158,7 @@ class GitHttpServer:
             previous, self.fault = self.fault, fault
         if previous is Fault.HANG:
             self._release.set()
-        if fault is Fault.HANG:
+        if fault in (Fault.HANG, Fault.SLOW):
             self._release.clear()
         if fault is Fault.DOWN and previous is not Fault.DOWN:
             self._stop_listening()
@@ -248,6 +253,8 @@ def _handler_for(server: GitHttpServer) -> type[BaseHTTPRequestHandler]:
                 server._release.wait(server.hang_seconds)
                 self.close_connection = True
                 return
+            if fault is Fault.SLOW:
+                server._release.wait(server.slow_seconds)
             if fault is Fault.ERROR_500:
                 self._reply(500, b"internal error\n", "text/plain")
                 return

@@ -1,9 +1,10 @@
 """Fetch a Git source into the shared cache and return the checked-out revision.
 
 One fetch: validate (nothing runs for a refused URL or ref) → lock the repository's cache
-(an asyncio lock within this process, ``flock`` across processes) → ask the remote what
-the ref points to → reuse the tree if that commit is already checked out, else fetch it
-shallowly and check it out → verify its signature when asked.
+(an asyncio lock within this process, ``flock`` across processes) → then, within the
+source's timeout: ask the remote what the ref points to → reuse the tree if that commit is
+already checked out, else fetch it shallowly and check it out → verify its signature when
+asked.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from trueup.errors import SourceUnavailableError
 from trueup.source.cache import RepositoryCache, file_lock
 from trueup.source.gitcmd import GitRunner
 from trueup.source.model import Artifact, GitRepository, revision_of
@@ -27,7 +29,9 @@ class GitFetcher:
     One fetcher serves any number of apps and repositories concurrently; fetches of the
     same repository are serialised, and every app on a repository shares its cache, also
     across runs and processes. ``allow_file`` permits local repositories (absolute paths
-    and ``file://``). ``timeout`` bounds each git command, in seconds. Raises
+    and ``file://``). A fetch takes at most the repository's ``timeout`` (its GitSource's
+    ``spec.timeout``), else ``timeout`` seconds; the wait for another fetch of the same
+    repository is not counted. Raises
     :class:`~trueup.errors.SourceError` for a refused source and
     :class:`~trueup.errors.SourceUnavailableError` when Git cannot be reached.
     """
@@ -44,9 +48,18 @@ class GitFetcher:
         shown = redact_url(repo.url)
         cache = RepositoryCache(self._cache_dir / "git" / remote.cache_key)
         lock = self._locks.setdefault(remote.cache_key, asyncio.Lock())
+        timeout = repo.timeout or self._timeout
         async with lock, file_lock(cache.lock_file):
-            with git_session(repo, remote, timeout=self._timeout) as git:
-                return await self._fetch_locked(git, repo, remote, cache, shown)
+            try:
+                async with asyncio.timeout(timeout):
+                    with git_session(repo, remote, timeout=timeout) as git:
+                        return await self._fetch_locked(git, repo, remote, cache, shown)
+            except TimeoutError:
+                raise SourceUnavailableError(
+                    f"fetching {shown} timed out after {timeout:g}s (raise the GitSource's "
+                    "spec.timeout for a slow server or a large repository; trueup keeps the "
+                    "last good revision and retries)"
+                ) from None
 
     async def _fetch_locked(
         self,

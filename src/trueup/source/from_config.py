@@ -36,7 +36,14 @@ def repository_for(source: GitSource, config: LoadedConfig) -> GitRepository:
     if spec.verify is not None:
         secret = _secret(config, source, spec.verify.secret_ref.name)
         verify = _policy(spec.verify.mode, secret)
-    return GitRepository(url=spec.url, ref=spec.ref, auth=auth, verify=verify, ca_cert=ca_cert)
+    return GitRepository(
+        url=spec.url,
+        ref=spec.ref,
+        auth=auth,
+        verify=verify,
+        ca_cert=ca_cert,
+        timeout=spec.timeout.total_seconds(),
+    )
 
 
 def _secret(config: LoadedConfig, source: GitSource, name: str) -> Secret:

@@ -120,7 +120,8 @@ class GitRepository:
     """One Git source: where it lives, which ref to follow, how to log in, what to verify.
 
     ``ca_cert`` is an optional PEM bundle trusted for this repository's HTTPS server, for
-    servers with a private certificate authority.
+    servers with a private certificate authority. ``timeout`` bounds a whole fetch of it, in
+    seconds (a GitSource's ``spec.timeout``); None leaves it to the fetcher's default.
     """
 
     url: str
@@ -128,6 +129,7 @@ class GitRepository:
     auth: GitAuth | None = None
     verify: SignaturePolicy | None = None
     ca_cert: str | None = None
+    timeout: float | None = None
 
 
 @dataclass(frozen=True)
