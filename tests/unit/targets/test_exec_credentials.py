@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from tests.unit.targets.test_kubeconfig import CERT, KEY, _write, b64
-from trueup.errors import ConfigError, TargetUnavailableError
+from trueup.errors import ConfigError
 from trueup.targets.kubernetes import load_kubeconfig
 from trueup.targets.kubernetes.auth import ClusterAuth
 from trueup.targets.kubernetes.exec_credentials import (
@@ -266,7 +266,7 @@ async def test_a_plugin_that_is_not_installed_shows_the_install_hint(tmp_path: P
 
 async def test_a_plugin_that_hangs_is_stopped_after_the_timeout() -> None:
     plugin = ExecPlugin(command=sys.executable, args=("-c", "import time; time.sleep(60)"))
-    with pytest.raises(TargetUnavailableError, match=r"did not finish within 0\.2s"):
+    with pytest.raises(ConfigError, match=r"did not finish within 0\.2s; .* interactive login"):
         await ExecCredentials(plugin, timeout=0.2).token()
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import orjson
 
-from trueup.errors import ConfigError, TargetUnavailableError
+from trueup.errors import ConfigError
 
 EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
 """The ExecCredential versions trueup speaks with credential plugins."""
@@ -135,8 +135,12 @@ class ExecCredentials:
         except TimeoutError as error:
             process.kill()
             await process.wait()
-            raise TargetUnavailableError(
-                f"{what} did not finish within {self._timeout:g}s"
+            # Not retried as an outage: a plugin that hangs usually waits for a login
+            # in a browser or on a terminal, and would hang again for every retry.
+            raise ConfigError(
+                f"{what} did not finish within {self._timeout:g}s; it may be waiting for an "
+                "interactive login, which trueup cannot give: log in first, or use a plugin "
+                "that works unattended"
             ) from error
         except asyncio.CancelledError:
             process.kill()
