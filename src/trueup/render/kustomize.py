@@ -33,7 +33,7 @@ def build_kustomization(
     root: Path, directory: Path, shown: str, options: RenderOptions, collector: Collector
 ) -> None:
     """Check, build and collect the kustomization in ``directory`` (shown as ``shown``)."""
-    check_references(root, directory, options.limits, options.allow_remote_bases)
+    check_references(root, directory, options.limits)
     output = run_kustomize(root, directory, shown, options, collector.bytes_left)
     name = f"{shown} (kustomize output)"
     collector.charge_bytes(len(output), name)

@@ -5,8 +5,9 @@ bases reach anywhere with ``../``, and fetches remote bases and files on its own
 keeps a build inside the repository instead: a reference may use ``../`` as long as it
 resolves (symlinks included) inside the repository root; an absolute path, a path that
 leaves the root, a missing path, or a remote reference (URL, ``git::``, ``github.com/...``)
-is refused unless remote bases are allowed (then remote and missing references are left to
-kustomize, while local ones are still checked). Referenced kustomization directories are
+is refused. trueup never lets kustomize fetch remote bases: they would be downloaded at
+every render, past the GitSource's credentials, pinning and signature checks; a remote
+base is vendored into the repository instead. Referenced kustomization directories are
 checked in turn, each once.
 """
 
@@ -55,7 +56,7 @@ def looks_remote(ref: str) -> bool:
     )
 
 
-def check_references(root: Path, directory: Path, limits: RenderLimits, allow_remote: bool) -> None:
+def check_references(root: Path, directory: Path, limits: RenderLimits) -> None:
     """Refuse the build of ``directory`` if any kustomization it reaches refers outside ``root``."""
     pending = [directory]
     seen: set[Path] = set()
@@ -64,12 +65,10 @@ def check_references(root: Path, directory: Path, limits: RenderLimits, allow_re
         if current in seen:
             continue
         seen.add(current)
-        pending.extend(_check_one(root, current, limits, allow_remote))
+        pending.extend(_check_one(root, current, limits))
 
 
-def _check_one(
-    root: Path, directory: Path, limits: RenderLimits, allow_remote: bool
-) -> Iterator[Path]:
+def _check_one(root: Path, directory: Path, limits: RenderLimits) -> Iterator[Path]:
     kfile = kustomization_file(directory)
     if kfile is None:
         return  # not a kustomization: kustomize reports that itself
@@ -85,19 +84,16 @@ def _check_one(
     for field, ref in _references(spec):
         where = f"{shown}: {field} entry {ref!r}"
         if looks_remote(ref):
-            if not allow_remote:
-                raise RenderError(
-                    f"{where} is a remote reference and remote bases are off; "
-                    "vendor it into the repository or allow remote bases for this app"
-                )
-            continue
+            raise RenderError(
+                f"{where} is a remote reference, and trueup does not fetch remote bases "
+                "(there is no setting for it); vendor the base into this repository and "
+                "refer to it by a relative path"
+            )
         if os.path.isabs(ref) or ref.startswith("~"):
             raise RenderError(f"{where} is an absolute path; use a path inside the repository")
         parts = (*directory.relative_to(root).parts, *PurePosixPath(ref).parts)
         target = resolve_inside(root, parts, limits.max_symlink_hops, where)
         if not target.exists():
-            if allow_remote:
-                continue  # kustomize may resolve it as a remote base, or report it missing
             raise RenderError(f"{where} does not exist in the repository; fix the path")
         if target.is_dir() and field in _DIRECTORY_FIELDS:
             yield target

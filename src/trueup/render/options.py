@@ -49,13 +49,12 @@ class RenderOptions:
     """How to render one path.
 
     ``ignore`` holds gitignore-style patterns relative to the rendered path, added to those
-    of a ``.trueupignore`` file there. ``allow_remote_bases`` lets kustomize fetch remote
-    bases and files (off by default: a repository should not make trueup fetch arbitrary
-    URLs). ``kubectl`` is the program used for ``kubectl kustomize``.
+    of a ``.trueupignore`` file there. ``kubectl`` is the program used for
+    ``kubectl kustomize``. Remote kustomize bases are never fetched (see
+    :mod:`trueup.render.kustomize_refs`).
     """
 
     ignore: tuple[str, ...] = ()
-    allow_remote_bases: bool = False
     limits: RenderLimits = field(default_factory=RenderLimits)
     kubectl: str = "kubectl"
 

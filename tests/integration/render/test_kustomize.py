@@ -95,19 +95,17 @@ def test_unsafe_kustomize_references_are_refused_before_kubectl_runs(
     assert not marker.exists()
 
 
-def test_remote_bases_are_left_to_kubectl_when_allowed(tmp_path: Path) -> None:
-    kubectl, marker = recording_kubectl(tmp_path)
-    with pytest.raises(RenderError, match="kubectl kustomize failed"):
-        render(REPO, "remote", RenderOptions(kubectl=kubectl, allow_remote_bases=True))
-    assert marker.exists()
-
-
-def test_allowing_remote_bases_still_refuses_local_paths_outside_the_repository(
-    tmp_path: Path,
+@pytest.mark.parametrize("path", ["remote", "remote-git"])
+def test_a_remote_base_is_refused_saying_there_is_no_setting_and_what_to_do(
+    tmp_path: Path, path: str
 ) -> None:
     kubectl, marker = recording_kubectl(tmp_path)
-    with pytest.raises(RenderError, match="points outside the repository"):
-        render(REPO, "escape", RenderOptions(kubectl=kubectl, allow_remote_bases=True))
+    with pytest.raises(RenderError) as raised:
+        render(REPO, path, RenderOptions(kubectl=kubectl))
+    message = str(raised.value)
+    assert "trueup does not fetch remote bases (there is no setting for it)" in message
+    assert "vendor the base into this repository" in message
+    assert "allow" not in message
     assert not marker.exists()
 
 
