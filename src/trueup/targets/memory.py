@@ -7,6 +7,10 @@ namespace, immutable fields refuse changes, a CRD makes its kinds servable, dele
 namespace deletes its objects, and watches stream every change. Tests may seed objects
 (:meth:`MemoryTarget.put`), play a controller (:meth:`MemoryTarget.set_status`), inject
 failures (:meth:`MemoryTarget.fail`) and read what was asked (:attr:`MemoryTarget.calls`).
+
+What it must do is pinned by the target contract (``tests/unit/targets/contract.py``),
+which a KubernetesTarget on the dev-cluster passes too; it does no more than that contract
+and the tests built on it need.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ class _Fault:
 
 
 _CRD = ("apiextensions.k8s.io", "CustomResourceDefinition")
+_HISTORY = 1000
+"""How many changes a watch can resume across (older versions are expired)."""
 
 
 def _copy(obj: Object) -> Object:
@@ -61,24 +67,14 @@ def _copy(obj: Object) -> Object:
 class MemoryTarget(MemoryState):
     """A target kept in memory; see the module docstring for what it emulates."""
 
-    def __init__(
-        self,
-        *,
-        resources: Iterable[ResourceInfo] = BUILTIN_RESOURCES,
-        immutable_fields: dict[tuple[str, str], tuple[tuple[str, ...], ...]] | None = None,
-        field_manager: str = FIELD_MANAGER,
-        default_namespace: str = "default",
-        history: int = 1000,
-        identity: str = "memory",
-    ) -> None:
-        super().__init__(resources, history=history)
-        self.default_namespace = default_namespace
+    def __init__(self, *, identity: str = "memory") -> None:
+        super().__init__(BUILTIN_RESOURCES, history=_HISTORY)
+        self.default_namespace = "default"
+        """Where a namespaced object or id that names no namespace lives."""
         self.identity = identity
         """Which system this is, as attempts record it."""
         self.calls: list[Call] = []
         """Every request, in order."""
-        self._immutable = IMMUTABLE_FIELDS if immutable_fields is None else immutable_fields
-        self._field_manager = field_manager
         self._faults: list[_Fault] = []
         for name in PRESENT_NAMESPACES:
             self.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
@@ -185,8 +181,9 @@ class MemoryTarget(MemoryState):
         live_uid = live["metadata"].get("uid")
         if uid and uid != live_uid:
             raise ObjectConflictError(
-                f"{key}: Conflict: Precondition failed: UID in precondition: {uid}, "
-                f"UID in object meta: {live_uid}",
+                f'{key}: Conflict: Operation cannot be fulfilled on {key.kind} "{key.name}": '
+                f"the UID in the precondition ({uid}) does not match the UID in record "
+                f"({live_uid}). The object might have been deleted and then recreated",
                 reason="Conflict",
                 object_id=str(key),
                 status=409,
@@ -281,7 +278,7 @@ class MemoryTarget(MemoryState):
     def _check_update(
         self, key: ObjectId, live: Object, previous: Object | None, config: Object, force: bool
     ) -> None:
-        frozen = changed_immutable(live, config, self._immutable.get((key.group, key.kind), ()))
+        frozen = changed_immutable(live, config, IMMUTABLE_FIELDS.get((key.group, key.kind), ()))
         if frozen:
             raise ObjectInvalidError(
                 f'{key}: Invalid: {key.group_kind} "{key.name}" is invalid: '
@@ -290,14 +287,6 @@ class MemoryTarget(MemoryState):
                 object_id=str(key),
                 status=422,
                 immutable=True,
-            )
-        wanted_version = (config.get("metadata") or {}).get("resourceVersion")
-        if wanted_version and wanted_version != live["metadata"].get("resourceVersion"):
-            raise ObjectConflictError(
-                f"{key}: Conflict: the object has been modified; apply the latest version",
-                reason="Conflict",
-                object_id=str(key),
-                status=409,
             )
         clashes = [] if force else conflicts(live, previous, config)
         if clashes:
@@ -312,10 +301,10 @@ class MemoryTarget(MemoryState):
     def _with_manager(self, obj: Object, api_version: str) -> Object:
         # Enough managedFields for normalisation code to meet; no fieldsV1 tree.
         managers = list((obj.get("metadata") or {}).get("managedFields") or [])
-        if not any(m.get("manager") == self._field_manager for m in managers):
+        if not any(m.get("manager") == FIELD_MANAGER for m in managers):
             managers.append(
                 {
-                    "manager": self._field_manager,
+                    "manager": FIELD_MANAGER,
                     "operation": "Apply",
                     "apiVersion": api_version,
                     "fieldsType": "FieldsV1",

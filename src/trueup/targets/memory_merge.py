@@ -72,7 +72,9 @@ def apply_config(live: Object, previous: Object | None, config: Object) -> Objec
     result = merge(live, config)
     if previous is not None:
         kept = set(leaf_paths(config))
-        for path in set(leaf_paths(previous)) - kept:
+        # A map applied empty before and filled now is still declared (its paths are parents).
+        parents = {path[:n] for path in kept for n in range(1, len(path))}
+        for path in set(leaf_paths(previous)) - kept - parents:
             # Only remove a field the config stopped declaring if no prefix of it is declared.
             if not any(path[:n] in kept for n in range(1, len(path))):
                 _remove(result, path)

@@ -120,7 +120,7 @@ async def test_an_object_recreated_since_it_was_read_is_left_alone() -> None:
     result = await prune(target, plan, live, ApplyOptions())
 
     assert result.changes.changes[1].action is Action.FAILED
-    assert "Precondition failed" in result.changes.changes[1].reason
+    assert "the UID in the precondition" in result.changes.changes[1].reason
     assert result.failed_deletes == (SERVICE,)
     assert "Service/web" in present(target)
 

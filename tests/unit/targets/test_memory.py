@@ -1,4 +1,5 @@
-"""The in-memory target behaves like server-side apply where the engine can tell."""
+"""What only the in-memory target does: its test helpers, and behaviour the contract
+(``contract.py``, also run on the dev-cluster) cannot check on a shared cluster."""
 
 from __future__ import annotations
 
@@ -8,15 +9,12 @@ from typing import Any
 import pytest
 
 from trueup.errors import (
-    ObjectConflictError,
-    ObjectInvalidError,
     ObjectNotFoundError,
     TargetUnavailableError,
     WatchExpiredError,
 )
 from trueup.objects import ObjectId
 from trueup.targets import ResourceInfo, Target, WatchEventType
-from trueup.targets.kubernetes import is_immutable_field_error
 from trueup.targets.memory import Call, MemoryTarget
 
 pytestmark = pytest.mark.anyio
@@ -54,36 +52,6 @@ def test_the_memory_target_implements_the_target_interface() -> None:
     assert target is not None
 
 
-async def test_apply_creates_then_updates_and_advances_versions() -> None:
-    target = await target_with_shop()
-    created = await target.apply(deployment(replicas=1), dry_run=False)
-    assert created["metadata"]["generation"] == 1
-    assert created["metadata"]["uid"]
-    updated = await target.apply(deployment(replicas=3), dry_run=False)
-    assert updated["spec"]["replicas"] == 3
-    assert updated["metadata"]["generation"] == 2
-    assert updated["metadata"]["uid"] == created["metadata"]["uid"]
-    assert int(updated["metadata"]["resourceVersion"]) > int(created["metadata"]["resourceVersion"])
-
-
-async def test_an_unchanged_apply_keeps_the_resource_version() -> None:
-    target = await target_with_shop()
-    first = await target.apply(deployment(replicas=1), dry_run=False)
-    again = await target.apply(deployment(replicas=1), dry_run=False)
-    assert again == first
-
-
-async def test_a_dry_run_returns_the_merged_object_and_stores_nothing() -> None:
-    target = await target_with_shop()
-    live = await target.apply(deployment(replicas=1), dry_run=False)
-    preview = await target.apply(deployment(replicas=5), dry_run=True)
-    assert preview["spec"]["replicas"] == 5
-    assert preview["metadata"]["resourceVersion"] == live["metadata"]["resourceVersion"]
-    assert await target.get(WEB) == live
-    assert await target.apply(configmap("new"), dry_run=True)
-    assert await target.get(configmap("new")) is None
-
-
 async def test_fields_set_by_others_stay_and_fields_trueup_dropped_go() -> None:
     target = await target_with_shop()
     await target.apply(deployment(replicas=2, paused=True), dry_run=False)
@@ -96,53 +64,6 @@ async def test_fields_set_by_others_stay_and_fields_trueup_dropped_go() -> None:
     assert "paused" not in result["spec"]
     assert result["metadata"]["annotations"] == {"by-hand": "yes"}
     assert result["status"] == {"readyReplicas": 2}
-
-
-async def test_a_namespaced_object_needs_its_namespace_even_in_a_dry_run() -> None:
-    target = MemoryTarget()
-    with pytest.raises(ObjectNotFoundError, match='namespaces "shop" not found'):
-        await target.apply(deployment(), dry_run=True)
-
-
-async def test_changing_an_immutable_field_is_refused_as_immutable() -> None:
-    target = await target_with_shop()
-    await target.apply(deployment(), dry_run=False)
-    changed = deployment()
-    changed["spec"]["selector"] = {"matchLabels": {"app": "other"}}
-    with pytest.raises(ObjectInvalidError, match=r"spec\.selector") as caught:
-        await target.apply(changed, dry_run=True)
-    assert is_immutable_field_error(caught.value)
-
-
-async def test_without_force_a_field_owned_by_another_manager_conflicts() -> None:
-    target = await target_with_shop()
-    target.put(configmap("settings", mode="by-hand"))
-    with pytest.raises(ObjectConflictError, match=r"data\.mode"):
-        await target.apply(configmap("settings", mode="git"), dry_run=False, force=False)
-    forced = await target.apply(configmap("settings", mode="git"), dry_run=False)
-    assert forced["data"] == {"mode": "git"}
-
-
-async def test_list_filters_by_namespace_and_label_selector() -> None:
-    target = await target_with_shop()
-    await target.apply(configmap("a", {"trueup.dev/app": "shop"}), dry_run=False)
-    await target.apply(configmap("b"), dry_run=False)
-    found = await target.list(CONFIGMAPS, "shop", label_selector="trueup.dev/app=shop")
-    assert [o["metadata"]["name"] for o in found] == ["a"]
-    assert found.resource_version
-    assert await target.list(CONFIGMAPS, "elsewhere") == []
-
-
-async def test_delete_honours_the_uid_precondition_and_reports_absence() -> None:
-    target = await target_with_shop()
-    live = await target.apply(configmap("a"), dry_run=False)
-    with pytest.raises(ObjectConflictError, match="Precondition failed"):
-        await target.delete(live, uid="someone-else")
-    assert await target.delete(live, uid=live["metadata"]["uid"], dry_run=True) is True
-    assert await target.get(live) is not None
-    assert await target.delete(live, uid=live["metadata"]["uid"]) is True
-    assert await target.get(live) is None
-    assert await target.delete(live) is False
 
 
 async def test_deleting_a_namespace_deletes_its_objects() -> None:
