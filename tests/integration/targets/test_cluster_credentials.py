@@ -28,7 +28,7 @@ from tests.servers.cluster import Kube
 from trueup.errors import TargetForbiddenError
 from trueup.objects import ObjectId
 from trueup.targets import ResourceInfo
-from trueup.targets.kubernetes import KubernetesTarget
+from trueup.targets.kubernetes import KubernetesTarget, load_kubeconfig
 from trueup.targets.kubernetes.pool import KubernetesTargets
 
 __all__ = ["git_cache", "world"]
@@ -175,6 +175,23 @@ def test_a_failing_plugin_fails_the_sync_naming_the_plugin_and_what_it_said(
     assert "the SSO session has expired" in run.output
     history = world.cli("history", APP, "-o", "json")
     assert "the SSO session has expired" in history.stdout
+
+
+async def test_a_token_the_server_rejects_makes_the_plugin_run_again(
+    kube: Kube, namespace: str, tmp_path: Path
+) -> None:
+    plugin = ExecPluginKubeconfig(kube, tmp_path / "plugin")
+    plugin.answer(token="a-token-the-server-never-issued")
+    target = KubernetesTarget(load_kubeconfig(plugin.path, allow_exec=True))
+    try:
+        with pytest.raises(TargetForbiddenError):
+            await target.list(CONFIGMAPS, namespace)
+        assert plugin.runs == 2  # the first answer, and once more after the 401
+        plugin.answer(token=_service_account(kube, namespace, "reader", "view"))
+        assert await target.list(CONFIGMAPS, namespace) is not None
+        assert plugin.runs == 3
+    finally:
+        await target.aclose()
 
 
 async def test_in_a_pod_without_a_kubeconfig_the_service_account_is_used_and_its_token_rotates(

@@ -30,6 +30,7 @@ from trueup.targets.kubernetes.exec_credentials import (
     ExecCredentials,
     ExecPlugin,
 )
+from trueup.targets.kubernetes.transport import Http2WithFallback
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 """Where Kubernetes mounts a pod's service account token, CA and namespace."""
@@ -116,9 +117,7 @@ class ClusterConnection:
         """The HTTP/2-capable transport, presenting an exec plugin's certificate if it has one."""
 
         def make(credential: ExecCredential | None = None) -> httpx.AsyncBaseTransport:
-            return httpx.AsyncHTTPTransport(
-                verify=self.ssl_context(credential), http2=True, limits=limits, trust_env=False
-            )
+            return Http2WithFallback(self.ssl_context(credential), limits)
 
         if self._exec is None:
             return make()
