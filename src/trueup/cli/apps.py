@@ -16,10 +16,19 @@ from trueup.changeset import Action
 from trueup.cli.formats import Format, dump, table
 from trueup.cli.output import error, out, progress
 from trueup.cli.session import Settings, open_engine, open_store, trigger
+from trueup.cli.status import (
+    ERROR_WIDTH,
+    configured_apps,
+    print_table,
+    short,
+    status_data,
+    unknown_app,
+)
 from trueup.config import load_config
 from trueup.engine import SyncOptions, SyncReport
+from trueup.errors import ConfigError
 from trueup.plan import mask_secret, unified_diff
-from trueup.store import Attempt, Store
+from trueup.store import Attempt
 
 OutputOption = Annotated[Format, typer.Option("--output", "-o", help="table, json or yaml.")]
 AppArgument = Annotated[str, typer.Argument(help="The App's metadata.name.")]
@@ -122,49 +131,52 @@ def sync(
         raise typer.Exit(1)
 
 
-STATUS_COLUMNS = ("APP", "REVISION", "SYNC", "HEALTH", "LAST SYNC (UTC)", "ERROR")
-_STATUS_KEYS = ("app", "revision", "sync", "health", "lastSync", "error")
+def status(
+    ctx: typer.Context,
+    app: Annotated[str | None, typer.Argument(help="One App (default: every App).")] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Compare with the cluster now (a diff) first.")
+    ] = False,
+    output: OutputOption = Format.TABLE,
+) -> None:
+    """One row per App of the configuration: revision, sync, health, when last confirmed.
 
-
-async def status_data(store: Store, names: list[str]) -> list[dict[str, str]]:
-    """The status of each App, from its last attempt and its last successful one."""
-    return [
-        _status_row(name, await store.last_attempt(name), await store.last_successful(name))
-        for name in names
-    ]
-
-
-async def status_rows(store: Store, names: list[str]) -> list[tuple[str, ...]]:
-    """The status of each App as table rows under :data:`STATUS_COLUMNS`."""
-    return _rows(await status_data(store, names))
-
-
-def _rows(data: list[dict[str, str]]) -> list[tuple[str, ...]]:
-    return [tuple(_cell(key, row[key]) for key in _STATUS_KEYS) for row in data]
-
-
-def _cell(key: str, value: str) -> str:
-    if key == "revision":
-        return short(value)
-    if key == "lastSync":
-        return value[:19].replace("T", " ")
-    return value
-
-
-def status(ctx: typer.Context, output: OutputOption = Format.TABLE) -> None:
-    """One row per App: revision, sync status, health, last sync time and last error."""
+    The rows are what the last sync or diff found; CONFIRMED says when that was. Apps the
+    configuration refuses are listed as Invalid, suspended ones as Suspended.
+    """
     settings = _settings(ctx)
-    names = [a.metadata.name for a in load_config(settings.config).apps]
+    config = load_config(settings.config)
+    apps = configured_apps(config)
+    if app is not None and app not in apps:
+        raise ConfigError(unknown_app(app, apps))
+    names = [app] if app is not None else list(apps)
+    suspended = {a.metadata.name for a in config.apps if a.spec.suspend}
 
     async def run() -> list[dict[str, str]]:
+        failed: dict[str, str] = {}
+        if live:
+            for name in names:
+                if not apps[name] and name not in suspended:
+                    async with open_engine(settings, name, quiet=True) as engine:
+                        options = SyncOptions(dry_run=True, trigger=trigger())
+                        report = await engine.sync(name, options, progress)
+                    if report.error:
+                        failed[name] = report.error
         async with open_store(settings) as store:
-            return await status_data(store, names)
+            data = await status_data(store, names, invalid=apps, suspended=suspended)
+        for row in data:
+            if row["app"] in failed:
+                row.update(sync="Unknown", error=f"comparing now failed: {failed[row['app']]}")
+        return data
 
     data = asyncio.run(run())
     if output is Format.TABLE:
-        table(STATUS_COLUMNS, _rows(data))
+        print_table(data)
     else:
         dump(data, output)
+
+
+HISTORY_COLUMNS = ("STARTED (UTC)", "TRIGGER", "TARGET", "REVISION", "RESULT", "CHANGES", "TOOK")
 
 
 def history(
@@ -173,10 +185,19 @@ def history(
     limit: Annotated[int, typer.Option(min=1, help="At most this many attempts.")] = 50,
     output: OutputOption = Format.TABLE,
 ) -> None:
-    """Every recorded attempt of APP, newest first: when, who, revision, result, changes."""
+    """Every recorded attempt of APP, newest first: when, who, where, revision, result.
+
+    An App that is neither in the configuration nor in the history exits 2.
+    """
+    settings = _settings(ctx)
 
     async def run() -> list[Attempt]:
-        async with open_store(_settings(ctx)) as store:
+        async with open_store(settings) as store:
+            recorded = await store.apps()
+            if app not in recorded:
+                configured = configured_apps(load_config(settings.config))
+                if app not in configured:
+                    raise ConfigError(unknown_app(app, {*configured, *recorded}))
             return await store.history(app, limit)
 
     attempts = asyncio.run(run())
@@ -187,6 +208,7 @@ def history(
         (
             a.started_at.strftime("%Y-%m-%d %H:%M:%S"),
             a.trigger,
+            a.target or "-",
             short(a.revision),
             a.result.value,
             a.plan_summary,
@@ -195,37 +217,7 @@ def history(
         )
         for a in attempts
     ]
-    table(("STARTED (UTC)", "TRIGGER", "REVISION", "RESULT", "CHANGES", "TOOK", "ERROR"), rows)
-
-
-def short(revision: str | None) -> str:
-    """``main@sha1:0123456789ab`` for tables; JSON and YAML keep the whole revision."""
-    if not revision:
-        return "-"
-    name, _, sha = revision.rpartition(":")
-    return f"{name}:{sha[:12]}" if name else revision[:12]
-
-
-def _status_row(name: str, last: Attempt | None, good: Attempt | None) -> dict[str, str]:
-    """Sync is Synced after a successful attempt, OutOfSync after one that failed while
-    planning or applying, and Unknown when the source could not be read (nothing could be
-    compared); the revision shown is the last one applied, which stays in place then."""
-    if last is None:
-        never = {"revision": "-", "sync": "Unknown", "health": "Unknown", "lastSync": "never"}
-        return {"app": name, **never, "error": ""}
-    if last.result.value == "succeeded":
-        sync = "Synced"
-    else:
-        sync = "OutOfSync" if last.revision else "Unknown"
-    applied = good.revision if good is not None else None
-    return {
-        "app": name,
-        "revision": applied or "-",
-        "sync": sync,
-        "health": last.health or (good.health if good else "") or "Unknown",
-        "lastSync": last.finished_at.isoformat(timespec="seconds"),
-        "error": last.error,
-    }
+    table((*HISTORY_COLUMNS, "ERROR"), rows, max_widths={"ERROR": ERROR_WIDTH})
 
 
 def attempt_data(attempt: Attempt) -> dict[str, Any]:
@@ -242,6 +234,9 @@ def attempt_data(attempt: Attempt) -> dict[str, Any]:
         "health": attempt.health,
         "durationSeconds": round(attempt.duration_s, 3),
         "error": attempt.error,
+        "reason": attempt.reason.value if attempt.reason else "",
+        "target": attempt.target,
+        "owner": attempt.owner,
         "changes": [
             {"object": str(c.id), "action": c.action.value, "reason": c.reason}
             for c in attempt.changes.changes

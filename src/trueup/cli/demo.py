@@ -15,10 +15,10 @@ import subprocess
 from importlib import resources
 from pathlib import Path
 
-from trueup.cli.apps import STATUS_COLUMNS, status_rows
 from trueup.cli.formats import table
 from trueup.cli.output import out, progress
 from trueup.cli.session import Settings, open_engine, trigger
+from trueup.cli.status import STATUS_COLUMNS, status_rows
 from trueup.devcluster import DevCluster
 from trueup.engine import SyncOptions
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -32,11 +32,22 @@ def dump(data: Any, fmt: Format) -> None:
         out.print(text.rstrip(), soft_wrap=True, markup=False)
 
 
-def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Print a plain table with a header row."""
+def table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    max_widths: Mapping[str, int] | None = None,
+) -> None:
+    """Print a plain table with a header row.
+
+    A column named in ``max_widths`` wraps its cells at that width (at spaces where it can)
+    instead of widening the table: long error messages stay readable in a terminal and in
+    a log.
+    """
+    widths = max_widths or {}
     grid = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     for column in columns:
-        grid.add_column(column, overflow="fold")
+        grid.add_column(column, overflow="fold", max_width=widths.get(column))
     for row in rows:
         grid.add_row(*row)
     out.print(grid)

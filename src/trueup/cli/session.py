@@ -21,7 +21,7 @@ from trueup.devcluster.paths import cache_dir
 from trueup.engine import Engine
 from trueup.errors import ConfigError
 from trueup.source import GitFetcher
-from trueup.store import SqliteStore, Trigger
+from trueup.store import SqliteStore, Trigger, mark_interrupted
 from trueup.targets.kubernetes.pool import KubernetesTargets
 
 
@@ -60,13 +60,15 @@ def trigger() -> str:
 
 
 @asynccontextmanager
-async def open_engine(settings: Settings, app: str) -> AsyncIterator[Engine]:
+async def open_engine(
+    settings: Settings, app: str, *, quiet: bool = False
+) -> AsyncIterator[Engine]:
     """An engine over the loaded configuration, to work on App ``app``.
 
     A problem with ``app`` itself (or with a source or Secret it needs, which the loader
     reports against the App too) refuses the command; problems with other objects are
-    printed as warnings and those objects are left out, so one broken App never stops
-    the others.
+    printed as warnings (unless ``quiet``) and those objects are left out, so one broken
+    App never stops the others.
     """
     config = load_config(settings.config)
     own = [issue for issue in config.errors if _names_app(issue.object, app)]
@@ -75,7 +77,7 @@ async def open_engine(settings: Settings, app: str) -> AsyncIterator[Engine]:
         # The others are listed too: an App is often refused for a source it names.
         listed = "\n".join(f"  {issue}" for issue in own + others)
         raise ConfigError(f"App/{app} cannot be used; the configuration says:\n{listed}")
-    for issue in others:
+    for issue in others if not quiet else ():
         warn(f"{issue} (left out)")
     store = await SqliteStore.open(settings.store)
     targets = KubernetesTargets(
@@ -95,9 +97,14 @@ def _names_app(described: str, app: str) -> bool:
 
 @asynccontextmanager
 async def open_store(settings: Settings) -> AsyncIterator[SqliteStore]:
-    """The store alone, for commands that only read the history."""
+    """The store alone, for commands that only read the history.
+
+    Attempts left ``running`` by a process that is provably gone are first recorded as
+    ``interrupted``, so that what is shown is never a dead process's "running".
+    """
     store = await SqliteStore.open(settings.store)
     try:
+        await mark_interrupted(store)
         yield store
     finally:
         await store.close()

@@ -17,7 +17,17 @@ from tests.servers.git_http import Fault, GitHttpServer
 
 SYNC_FIELDS = {"app", "revision", "summary", "health", "error", "changes", "objects", "plan"}
 CHANGE_FIELDS = {"object", "action", "reason"}
-STATUS_FIELDS = {"app", "revision", "sync", "health", "lastSync", "error"}
+STATUS_FIELDS = {
+    "app",
+    "target",
+    "revision",
+    "sync",
+    "health",
+    "lastSync",
+    "confirmedAt",
+    "reason",
+    "error",
+}
 HISTORY_FIELDS = {
     "id",
     "app",
@@ -30,6 +40,9 @@ HISTORY_FIELDS = {
     "health",
     "durationSeconds",
     "error",
+    "reason",
+    "target",
+    "owner",
     "changes",
 }
 
@@ -89,6 +102,8 @@ def test_sync_status_and_history_print_json_with_the_documented_fields(world: Wo
     assert [set(row) for row in status] == [STATUS_FIELDS]
     assert (status[0]["sync"], status[0]["health"]) == ("Synced", "Healthy")
     datetime.fromisoformat(status[0]["lastSync"])
+    assert status[0]["confirmedAt"] >= status[0]["lastSync"]
+    assert status[0]["target"] == history[0]["target"]
 
     assert [set(attempt) for attempt in history] == [HISTORY_FIELDS]
     attempt = history[0]

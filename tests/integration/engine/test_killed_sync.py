@@ -1,6 +1,6 @@
-"""A ``trueup sync`` killed with SIGKILL half-way through applying: the next sync converges,
-and the store is readable and consistent (no half-written attempt, an inventory that
-matches what was applied)."""
+"""A ``trueup sync`` killed with SIGKILL half-way through applying: the attempt it started is
+found and recorded as interrupted, the next sync converges, and the store is readable and
+consistent (an inventory that matches what was applied)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ async def inventory(world: World) -> tuple[InventoryEntry, ...]:
         await store.close()
 
 
-def kill_mid_apply(world: World) -> set[str]:
-    """Commit many ConfigMaps, start a sync and SIGKILL it once some exist; their names."""
+def kill_mid_apply(world: World) -> tuple[set[str], int]:
+    """Commit many ConfigMaps, start a sync and SIGKILL it once some exist; their names and
+    the process id of the killed sync."""
     names = {f"item-{i:03d}" for i in range(COUNT)}
     items = manifest(*(configmap(name, {"name": name}) for name in sorted(names)))
     world.commit("Add many settings", {f"{PATH}/items.yaml": items})
@@ -47,16 +48,22 @@ def kill_mid_apply(world: World) -> set[str]:
     finally:
         world.kill(process)
     assert process.returncode == -signal.SIGKILL, "the sync finished before it was killed"
-    return names
+    return names, process.pid
 
 
 def test_a_sync_killed_mid_apply_is_converged_by_the_next_sync(world: World) -> None:
-    names = kill_mid_apply(world)
+    names, pid = kill_mid_apply(world)
     applied_before_kill = len(world.names("configmap") & names)
 
     history = world.cli("history", APP, "-o", "json")
     assert history.code == 0, str(history)
-    assert history.json() == [], "a killed attempt must not be recorded as if it ended"
+    [killed] = history.json()
+    assert (killed["result"], killed["reason"]) == ("interrupted", "interrupted")
+    assert f"pid {pid} on " in killed["error"]
+    assert killed["revision"] == world.revision(world.repo.work.head()), "what is known is kept"
+    assert killed["target"].endswith(f"@{world.kube.server}")
+    [status] = world.cli("status", "-o", "json").json()
+    assert (status["sync"], status["error"]) == ("OutOfSync", killed["error"])
 
     report = world.sync("-o", "json").json()
 
@@ -64,7 +71,7 @@ def test_a_sync_killed_mid_apply_is_converged_by_the_next_sync(world: World) -> 
     assert world.names("configmap") >= names | {"settings"}
     assert world.live("deployment", "web") is not None
     attempts = world.cli("history", APP, "-o", "json").json()
-    assert [a["result"] for a in attempts] == ["succeeded"]
+    assert [a["result"] for a in attempts] == ["succeeded", "interrupted"]
     applied = {c["object"] for c in attempts[0]["changes"]}
     assert len(applied) == COUNT + 3
     assert {str(entry.id) for entry in asyncio.run(inventory(world))} == applied
@@ -76,7 +83,7 @@ def test_a_sync_killed_mid_apply_is_converged_by_the_next_sync(world: World) -> 
 def test_objects_a_killed_sync_created_are_pruned_when_git_no_longer_wants_them(
     world: World,
 ) -> None:
-    names = kill_mid_apply(world)
+    names, _pid = kill_mid_apply(world)
     created = world.names("configmap") & names
     assert created, "the kill came before any ConfigMap was created"
 

@@ -1,0 +1,154 @@
+"""What ``trueup status`` knows of each App: the configuration, the history and the last
+comparison with the target, and how old that comparison is.
+
+Status is recorded state, not live state: every row says when it was last confirmed
+against the target (the end of the last sync or diff that compared it). ``--live``
+compares first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+
+from trueup.cli.formats import table
+from trueup.config import LoadedConfig
+from trueup.store import Attempt, AttemptResult, Confirmation, Store
+
+STATUS_COLUMNS = ("APP", "REVISION", "SYNC", "HEALTH", "CONFIRMED (UTC)", "ERROR")
+_STATUS_KEYS = ("app", "revision", "sync", "health", "confirmedAt", "error")
+ERROR_WIDTH = 72
+"""Long errors wrap at this width instead of widening the whole table."""
+
+
+def configured_apps(config: LoadedConfig) -> dict[str, str]:
+    """Every App of the configuration by name: '' for a valid one, else why it is invalid.
+
+    An App the loader refused (for itself, or for a source or Secret it names) is listed
+    with every issue reported against it.
+    """
+    apps = {app.metadata.name: "" for app in config.apps}
+    for issue in config.errors:
+        kind, _, rest = issue.object.partition("/")
+        if kind == "App" and rest:
+            name = rest.rpartition("/")[2]
+            apps[name] = "; ".join(filter(None, (apps.get(name), str(issue))))
+    return dict(sorted(apps.items()))
+
+
+def unknown_app(name: str, known: Collection[str], where: str = "the configuration") -> str:
+    """The message for an App that is not known, listing the known ones (as ``sync`` does)."""
+    listed = ", ".join(sorted(known)) or "none"
+    return f"App/{name} is not in {where} (apps: {listed})"
+
+
+async def status_data(
+    store: Store,
+    names: list[str],
+    *,
+    invalid: Mapping[str, str] | None = None,
+    suspended: Collection[str] = (),
+) -> list[dict[str, str]]:
+    """The status of each App named, from the store (see :func:`status_row`)."""
+    invalid = invalid or {}
+    return [
+        status_row(
+            name,
+            await store.last_attempt(name),
+            await store.last_successful(name),
+            await store.confirmation(name),
+            invalid=invalid.get(name, ""),
+            suspended=name in suspended,
+        )
+        for name in names
+    ]
+
+
+async def status_rows(store: Store, names: list[str]) -> list[tuple[str, ...]]:
+    """The status of each App as table rows under :data:`STATUS_COLUMNS`."""
+    return rows(await status_data(store, names))
+
+
+def rows(data: list[dict[str, str]]) -> list[tuple[str, ...]]:
+    """Status data as table rows under :data:`STATUS_COLUMNS`."""
+    return [tuple(_cell(key, row[key]) for key in _STATUS_KEYS) for row in data]
+
+
+def print_table(data: list[dict[str, str]]) -> None:
+    """Status data as a table; long errors wrap in their column."""
+    table(STATUS_COLUMNS, rows(data), max_widths={"ERROR": ERROR_WIDTH})
+
+
+def status_row(
+    name: str,
+    last: Attempt | None,
+    good: Attempt | None,
+    confirmed: Confirmation | None,
+    *,
+    invalid: str = "",
+    suspended: bool = False,
+) -> dict[str, str]:
+    """One App's status.
+
+    Sync is ``Invalid`` (the error says why) or ``Suspended`` by configuration; otherwise
+    it is what the last comparison with the target found (``Synced`` or ``OutOfSync``),
+    unless an attempt started after it: then ``Synced`` if that attempt succeeded,
+    ``OutOfSync`` if it failed after reading its revision, and ``Unknown`` if the source
+    could not be read or the attempt is still running. The revision shown is the last one
+    applied, which stays in place when an attempt fails.
+    """
+    finished = last if last is not None and last.result.finished else None
+    if invalid:
+        sync = "Invalid"
+    elif suspended:
+        sync = "Suspended"
+    elif confirmed is not None and (last is None or confirmed.confirmed_at >= last.started_at):
+        sync = "Synced" if confirmed.in_sync else "OutOfSync"
+    elif finished is not None and finished.result is AttemptResult.SUCCEEDED:
+        sync = "Synced"
+    elif finished is not None and finished.revision:
+        sync = "OutOfSync"
+    else:
+        sync = "Unknown"
+    health = (
+        (confirmed.health if confirmed is not None else "")
+        or (finished.health if finished is not None else "")
+        or (good.health if good is not None else "")
+        or "Unknown"
+    )
+    error = invalid or (finished.error if finished is not None else "")
+    if last is not None and not last.result.finished:
+        error = error or f"a sync is running since {_time(last.started_at)} ({last.owner})"
+    return {
+        "app": name,
+        "target": (last.target if last is not None else "") or "",
+        "revision": (good.revision if good is not None else None) or "-",
+        "sync": sync,
+        "health": health,
+        "lastSync": finished.finished_at.isoformat(timespec="seconds") if finished else "never",
+        "confirmedAt": confirmed.confirmed_at.isoformat(timespec="seconds")
+        if confirmed
+        else "never",
+        "reason": (finished.reason.value if finished and finished.reason else ""),
+        "error": error,
+    }
+
+
+def _time(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _cell(key: str, value: str) -> str:
+    if key == "revision":
+        return short(value)
+    if key == "confirmedAt":
+        return value[:19].replace("T", " ")
+    return value
+
+
+def short(revision: str | None) -> str:
+    """``main@sha1:0123456789ab`` for tables; JSON and YAML keep the whole revision."""
+    if not revision:
+        return "-"
+    name, _, sha = revision.rpartition(":")
+    return f"{name}:{sha[:12]}" if name else revision[:12]
