@@ -15,6 +15,7 @@
     │       ├── ObjectConflictError     a conflict: field owners, uid precondition, exists
     │       ├── ObjectInvalidError      the object is invalid (``immutable`` for frozen fields)
     │       ├── TargetForbiddenError    the credentials lack a permission or are rejected
+    │       ├── AdmissionDeniedError    an admission webhook or policy denied the request
     │       └── WatchExpiredError       a watch's resourceVersion is too old: list again
     └── TemporaryError          the same call may succeed later (network, 5xx, 429, timeouts)
         ├── SourceUnavailableError   Git could not be reached
@@ -105,7 +106,11 @@ class ObjectConflictError(TargetError):
 
 
 class ObjectInvalidError(TargetError):
-    """The target rejected the object as invalid; ``immutable`` when a frozen field changed."""
+    """The target rejected the object as invalid; ``immutable`` when a frozen field changed.
+
+    ``undeclared_fields`` are the paths of fields the object's schema does not declare,
+    as the target wrote them (``.spec.replica``), when that is what it refused.
+    """
 
     def __init__(
         self,
@@ -115,13 +120,22 @@ class ObjectInvalidError(TargetError):
         object_id: str = "",
         status: int | None = None,
         immutable: bool = False,
+        undeclared_fields: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message, reason=reason, object_id=object_id, status=status)
         self.immutable = immutable
+        self.undeclared_fields = undeclared_fields
 
 
 class TargetForbiddenError(TargetError):
     """The credentials were rejected (401) or lack a permission (403)."""
+
+
+class AdmissionDeniedError(TargetError):
+    """An admission webhook or admission policy of the target denied the request.
+
+    Permanent: the same object is denied again; the object or the policy must change.
+    """
 
 
 class WatchExpiredError(TargetError):

@@ -107,6 +107,7 @@ _BY_CLASS: tuple[tuple[type[errors.TrueupError], Reason], ...] = (
     (errors.StoreError, Reason.STORE),
     (errors.ObjectInvalidError, Reason.INVALID),
     (errors.TargetForbiddenError, Reason.FORBIDDEN),
+    (errors.AdmissionDeniedError, Reason.DENIED),
     (errors.ObjectConflictError, Reason.CONFLICT),
     (errors.TargetUnavailableError, Reason.TARGET_UNAVAILABLE),
 )

@@ -19,6 +19,7 @@ from trueup.failure import Failure, Reason
         (errors.ObjectInvalidError("x"), Reason.INVALID, False),
         (errors.TargetForbiddenError("x"), Reason.FORBIDDEN, False),
         (errors.ObjectConflictError("x"), Reason.CONFLICT, False),
+        (errors.AdmissionDeniedError("x"), Reason.DENIED, False),
         (errors.TargetError("x"), Reason.TARGET, False),
         (errors.TargetUnavailableError("x"), Reason.TARGET_UNAVAILABLE, True),
         (errors.TemporaryError("x"), Reason.TARGET_UNAVAILABLE, True),

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 import trueup.errors
-from trueup.errors import TargetError, TargetUnavailableError
+from trueup.errors import ObjectInvalidError, TargetError, TargetUnavailableError
 from trueup.targets.kubernetes.errors import (
     error_from_response,
     error_from_transport,
@@ -35,6 +35,9 @@ def test_a_failed_response_becomes_the_matching_error(case: dict[str, Any]) -> N
         assert error.status == case["code"]
     if "immutable" in case:
         assert is_immutable_field_error(error) is case["immutable"]
+    if "undeclared" in case:
+        assert isinstance(error, ObjectInvalidError)
+        assert error.undeclared_fields == tuple(case["undeclared"])
     if "retry_after" in case:
         assert isinstance(error, TargetUnavailableError)
         assert error.retry_after == case["retry_after"]

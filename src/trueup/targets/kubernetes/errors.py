@@ -5,10 +5,19 @@ its HTTP code picks the error class, its reason and message go into the error, n
 the object id (``Kind/namespace/name``) and a hint of what to do. 429, 5xx, timeouts and
 connection failures are temporary (:class:`~trueup.errors.TargetUnavailableError`, with
 the server's ``Retry-After``); everything else is permanent.
+
+A few answers mean something other than their code says, and are recognised by message
+first: an admission webhook or policy that *denied* the request is permanent
+(:class:`~trueup.errors.AdmissionDeniedError`, whatever code the webhook chose); a webhook
+that could not be *called* (its service is not up yet) is temporary; and a server-side
+apply patch that does not fit the schema (a string where a number belongs, or an unknown
+field under strict validation) is invalid input naming the field, although the API
+server answers some of them with a 500.
 """
 
 from __future__ import annotations
 
+import re
 import ssl
 from typing import Any
 
@@ -16,6 +25,7 @@ import httpx
 import orjson
 
 from trueup.errors import (
+    AdmissionDeniedError,
     ObjectConflictError,
     ObjectInvalidError,
     ObjectNotFoundError,
@@ -36,6 +46,16 @@ _IMMUTABLE_PHRASES = (
 )
 
 _BODY_EXCERPT = 200
+
+# "admission webhook "x" denied the request: …" (webhooks) and "ValidatingAdmissionPolicy
+# 'x' with binding 'y' denied request: …" (admission policies).
+_DENIED = re.compile(r"admission webhook \S+ denied the request|\bdenied request\b")
+_WEBHOOK_UNREACHABLE = re.compile(r"failed calling webhook (\"[^\"]*\"|\S+)")
+# "failed to create typed patch object (apps/v1, Kind=Deployment): .spec.replicas: …",
+# one error, or "errors:" followed by one per line.
+_TYPED_PATCH = re.compile(r"failed to create typed patch object(?: \([^)]*\))?: (.*)", re.S)
+_STRICT_DECODING = re.compile(r"strict decoding error: (.*)", re.S)
+_UNDECLARED = ": field not declared in schema"
 
 
 def is_immutable_field_error(error: BaseException) -> bool:
@@ -99,8 +119,33 @@ def error_from_status(
     """
     reason = str(status.get("reason") or f"HTTP{code}")
     message = str(status.get("message") or "")
-    what = f"{object_id or subject or 'API server'}: {reason}: {message}"
+    subject = object_id or subject or "API server"
+    what = f"{subject}: {reason}: {message}"
     fields: dict[str, Any] = {"reason": reason, "object_id": object_id, "status": code}
+    if _DENIED.search(message):
+        return AdmissionDeniedError(
+            f"{subject}: {message}; change the object to satisfy the policy, "
+            "or ask the policy's owner",
+            **fields,
+        )
+    unreachable = _WEBHOOK_UNREACHABLE.search(message)
+    if unreachable:
+        return TargetUnavailableError(
+            f"{what}; the admission webhook {unreachable.group(1)} could not be called "
+            "(its service may not be up yet), trueup retries with backoff",
+            retry_after=retry_after,
+        )
+    problems = _schema_mismatch(message)
+    if problems:
+        undeclared = tuple(
+            problem.removesuffix(_UNDECLARED)
+            for problem in problems
+            if problem.endswith(_UNDECLARED)
+        )
+        shown = "; ".join(problem.removeprefix(".") for problem in problems)
+        return ObjectInvalidError(
+            f"{subject}: {shown}; fix the manifest", undeclared_fields=undeclared, **fields
+        )
     if code == 429 or code >= 500:
         return TargetUnavailableError(
             f"{what}; the API server is overloaded or failing, trueup retries with backoff",
@@ -123,6 +168,16 @@ def error_from_status(
         hint = "; revert the field, or delete and re-create the object" if immutable else ""
         return ObjectInvalidError(what + hint, immutable=immutable, **fields)
     return TargetError(what, **fields)
+
+
+def _schema_mismatch(message: str) -> list[str]:
+    """Each problem (``.spec.replicas: expected numeric…``) when ``message`` says that the
+    object does not fit its schema, else none."""
+    found = _TYPED_PATCH.search(message) or _STRICT_DECODING.search(message)
+    if found is None:
+        return []
+    lines = [line.strip() for line in found.group(1).splitlines()]
+    return [line for line in lines if line and line != "errors:"]
 
 
 def _caused_by_tls_verification(error: BaseException) -> bool:
