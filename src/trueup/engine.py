@@ -26,14 +26,14 @@ from trueup.errors import (
 )
 from trueup.failure import Failure, Reason
 from trueup.health import HealthResult, HealthStatus, aggregate, health_of
-from trueup.objects import Object, ObjectId, object_id
+from trueup.objects import Object, ObjectId, Origin, object_id
 from trueup.plan import AppRef, Plan, PrunePlan, plan_prune, plan_stages, prepare
 from trueup.render import Rendered, RenderOptions, render_async
 from trueup.source import Artifact, Source
 from trueup.source.from_config import repository_for
 from trueup.store import Attempt, AttemptResult, Confirmation, InventoryEntry, Store
 from trueup.store.recorder import AttemptLog, refuse_other_target
-from trueup.targets import Target
+from trueup.targets import FieldValidation, Target
 
 Progress = Callable[[str], None]
 HEALTHY = HealthStatus.HEALTHY
@@ -204,11 +204,17 @@ class Engine:
         inventory = await self.store.inventory(app.metadata.name)
         live = await apply.read_live(target, [*objects, *_inventory_refs(inventory)])
         progress(f"applying {len(objects)} objects in {len(stages)} stages")
-        apply_options = apply.ApplyOptions(dry_run=options.dry_run, force=app.spec.force)
+        apply_options = apply.ApplyOptions(
+            dry_run=options.dry_run,
+            force=app.spec.force,
+            field_validation=FieldValidation(app.spec.field_validation),
+        )
         known = {e.id: (e.content_hash, e.resource_version) for e in inventory if e.content_hash}
         if not options.dry_run:
             await self._remember_intent(app, objects, inventory)
-        applied = await apply.apply_stages(target, stages, live, apply_options, known=known)
+        applied = await apply.apply_stages(
+            target, stages, live, apply_options, known=known, origins=_origins(rendered, objects)
+        )
         prune_plan = plan_prune(
             (entry.id for entry in inventory),
             (object_id(obj) for obj in objects),
@@ -239,10 +245,7 @@ class Engine:
             diffs=applied.diffs,
             deletions={oid: obj for oid in prune_plan.to_delete if (obj := live.get(oid))},
             plan=Plan(_app_ref(app), stages, prune_plan),
-            # The apply layer reports refusals as text for now; classified as target errors.
-            failure=Failure(Reason.TARGET, error)
-            if (error := applied.error or pruned.error)
-            else unhealthy,
+            failure=applied.failure or pruned.failure or unhealthy,
         )
 
     async def _health(
@@ -366,6 +369,17 @@ class Engine:
 def _app_ref(app: App) -> AppRef:
     # An App read from a file has no namespace; its owner label says ``default`` (see objects).
     return AppRef(name=app.metadata.name, namespace=app.namespace or "default")
+
+
+def _origins(rendered: Rendered, objects: tuple[Object, ...]) -> dict[ObjectId, Origin]:
+    """Where each object was declared, by its id after the namespace was defaulted."""
+    found = {}
+    for obj in objects:
+        oid = object_id(obj)
+        as_rendered = ObjectId(oid.group, oid.kind, "", oid.name)
+        if origin := rendered.origins.get(oid) or rendered.origins.get(as_rendered):
+            found[oid] = origin
+    return found
 
 
 def _inventory_refs(inventory: tuple[InventoryEntry, ...]) -> list[Object]:

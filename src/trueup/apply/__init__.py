@@ -20,7 +20,7 @@ from __future__ import annotations
 from trueup.apply.dry_run import IMMUTABLE_HINT
 from trueup.apply.known import content_hash
 from trueup.apply.live import read_live
-from trueup.apply.model import FORCE_ANNOTATION, ApplyOptions, ApplyResult, Known
+from trueup.apply.model import FORCE_ANNOTATION, ApplyOptions, ApplyResult, Known, Origins
 from trueup.apply.prune import prune
 from trueup.apply.stages import apply_stages
 from trueup.apply.wait import finished, wait_failure, wait_healthy
@@ -31,6 +31,7 @@ __all__ = [
     "ApplyOptions",
     "ApplyResult",
     "Known",
+    "Origins",
     "apply_stages",
     "content_hash",
     "finished",

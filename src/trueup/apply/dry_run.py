@@ -16,6 +16,7 @@ from trueup.apply.bounded import map_bounded
 from trueup.apply.known import still_known
 from trueup.apply.model import FORCE_ANNOTATION, ApplyOptions, Known, server_reason
 from trueup.errors import ObjectInvalidError, ObjectNotFoundError, TargetError
+from trueup.failure import Reason, reason_of
 from trueup.objects import Object, ObjectId, object_id
 from trueup.plan import differs
 from trueup.targets import Target
@@ -53,6 +54,10 @@ class Step:
     result: Object | None = None
     """The dry-run result (the live object when the dry-run was skipped as known)."""
     reason: str = ""
+    cause: Reason | None = None
+    """The failure class of a ``FAILED`` step (invalid, forbidden, denied...)."""
+    warnings: tuple[str, ...] = ()
+    """What the target warned about in the dry-run (a dropped field, a deprecated API)."""
 
 
 @dataclass(slots=True)
@@ -86,7 +91,9 @@ def is_forced(obj: Object, options: ApplyOptions) -> bool:
     return options.force or str(annotations.get(FORCE_ANNOTATION, "")).lower() == "true"
 
 
-def step_from_result(oid: ObjectId, obj: Object, live: Object | None, result: Object) -> Step:
+def step_from_result(
+    oid: ObjectId, obj: Object, live: Object | None, result: Object, warnings: tuple[str, ...] = ()
+) -> Step:
     """The step for a dry-run that succeeded: create, update, or leave alone."""
     if live is None:
         kind = StepKind.CREATE
@@ -94,7 +101,7 @@ def step_from_result(oid: ObjectId, obj: Object, live: Object | None, result: Ob
         kind = StepKind.UPDATE
     else:
         kind = StepKind.UNCHANGED
-    return Step(oid, obj, live, kind, result)
+    return Step(oid, obj, live, kind, result, warnings=warnings)
 
 
 def step_from_error(
@@ -112,11 +119,18 @@ def step_from_error(
             return Step(
                 oid, obj, live, StepKind.RECREATE, reason="recreated: immutable field changed"
             )
-        return Step(oid, obj, live, StepKind.FAILED, reason=f"{IMMUTABLE_HINT} ({reason})")
+        return Step(
+            oid,
+            obj,
+            live,
+            StepKind.FAILED,
+            reason=f"{IMMUTABLE_HINT} ({reason})",
+            cause=Reason.INVALID,
+        )
     blocker = pending.blocking(oid) if options.dry_run else None
     if isinstance(error, ObjectNotFoundError) and blocker is not None:
         return Step(oid, obj, None, StepKind.PENDING, reason=f"dry run: needs {blocker} first")
-    return Step(oid, obj, live, StepKind.FAILED, reason=reason)
+    return Step(oid, obj, live, StepKind.FAILED, reason=reason, cause=reason_of(error))
 
 
 async def dry_run_stage(
@@ -142,9 +156,11 @@ async def dry_run_stage(
             current = live[oid] if oid in live else await target.get(obj)
             if still_known(known, oid, obj, current):
                 return Step(oid, obj, current, StepKind.UNCHANGED, current)
-            result = await target.apply(obj, dry_run=True, force=True)
+            result = await target.apply(
+                obj, dry_run=True, force=True, field_validation=options.field_validation
+            )
         except TargetError as error:
             return step_from_error(oid, obj, current, error, options, waiting)
-        return step_from_result(oid, obj, current, result)
+        return step_from_result(oid, obj, current, result, result.warnings)
 
     return await map_bounded(one, objects, options.concurrency)

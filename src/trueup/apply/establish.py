@@ -8,7 +8,6 @@ that the next stage's dry-runs find them.
 from __future__ import annotations
 
 from trueup.apply.bounded import map_bounded
-from trueup.apply.model import server_reason
 from trueup.errors import TargetError, TargetUnavailableError
 from trueup.objects import ObjectId
 from trueup.targets import Target
@@ -23,18 +22,18 @@ def crd_ids(ids: tuple[ObjectId, ...]) -> list[ObjectId]:
 
 async def wait_established(
     target: Target, crds: list[ObjectId], *, within: float, concurrency: int
-) -> tuple[ObjectId, str] | None:
-    """Wait for every CRD of ``crds``; the first that did not become established and why.
+) -> tuple[ObjectId, TargetError | TargetUnavailableError] | None:
+    """Wait for every CRD of ``crds``; the first that did not become established, and why.
 
     A CRD that stays unestablished is a problem of that object, not of the whole target,
     so it is returned (the caller skips what depends on it) rather than raised.
     """
 
-    async def one(oid: ObjectId) -> tuple[ObjectId, str] | None:
+    async def one(oid: ObjectId) -> tuple[ObjectId, TargetError | TargetUnavailableError] | None:
         try:
             await target.wait_established(oid.name, timeout=within)
         except (TargetError, TargetUnavailableError) as error:
-            return oid, server_reason(error, oid)
+            return oid, error
         return None
 
     problems = await map_bounded(one, crds, concurrency)

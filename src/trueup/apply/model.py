@@ -1,8 +1,8 @@
 """The values of the apply layer: the options every verb takes and the result every verb returns.
 
 A result always carries the change set so far: when a stage fails half-way, the objects
-already handled keep their entries, the rest are ``skipped``, and ``error`` says, in one
-line, which object failed first and what the server said.
+already handled keep their entries, the rest are ``skipped``, and ``failure`` says, typed
+and in one line, which object failed first and what the server said.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from trueup.changeset import Action, ChangeSet
-from trueup.objects import Object, ObjectId
+from trueup.failure import Failure
+from trueup.objects import Object, ObjectId, Origin
+from trueup.targets import FieldValidation
 
 FORCE_ANNOTATION: Final = "trueup.dev/force"
 """Annotation (value ``"true"``) that lets apply delete and re-create the object when a
@@ -20,6 +22,9 @@ field that cannot change has changed, as ``ApplyOptions.force`` does for a whole
 
 REASON_LIMIT: Final = 500
 """The longest server message kept whole in a result line."""
+
+Origins = Mapping[ObjectId, Origin]
+"""id → where the object was declared (``path/in/repo.yaml:LINE``), to name it in failures."""
 
 Known = Mapping[ObjectId, tuple[str, str]]
 """id → (content hash of the desired object, live ``resourceVersion``) after a good apply."""
@@ -39,6 +44,10 @@ class ApplyOptions:
     """Seconds to wait for the CustomResourceDefinitions of a stage to be Established."""
     recreate_timeout: float = 60
     """Seconds to wait for a deleted object to be gone before it is re-created."""
+    field_validation: FieldValidation = FieldValidation.STRICT
+    """What the target does with an undeclared field: refuse the object (``Strict``, as
+    kubectl does), drop it with a warning in the change set (``Warn``), or drop it
+    silently (``Ignore``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +62,22 @@ class ApplyResult:
     """(live before, server dry-run result) of each created or configured object."""
     failed_deletes: tuple[ObjectId, ...] = ()
     """Prunes that failed: they stay in the inventory and are retried next time."""
-    error: str = ""
-    """'' on success; else one line naming the first failing object and the server's reason."""
+    failure: Failure | None = None
+    """None on success; else the first failing object's failure: its reason class (invalid,
+    forbidden, denied, conflict...) and one line naming it and the server's reason."""
     known: Known = field(default_factory=dict)
     """(content hash, resourceVersion) of every object applied or found unchanged; pass it
     back as ``apply_stages(known=...)`` to skip their dry-run while neither changes."""
 
     @property
+    def error(self) -> str:
+        """The failure's message, or '' when nothing failed."""
+        return self.failure.message if self.failure else ""
+
+    @property
     def ok(self) -> bool:
         """True when nothing failed."""
-        return not self.error and not self.changes.failed
+        return self.failure is None and not self.changes.failed
 
     @property
     def applied_ids(self) -> tuple[ObjectId, ...]:
@@ -71,13 +86,13 @@ class ApplyResult:
         return tuple(c.id for c in self.changes.changes if c.action in applied)
 
     def __add__(self, other: ApplyResult) -> ApplyResult:
-        """Both results, ``self`` first (apply, then prune); the first error wins."""
+        """Both results, ``self`` first (apply, then prune); the first failure wins."""
         return ApplyResult(
             changes=self.changes + other.changes,
             live={**self.live, **other.live},
             diffs={**self.diffs, **other.diffs},
             failed_deletes=self.failed_deletes + other.failed_deletes,
-            error=self.error or other.error,
+            failure=self.failure or other.failure,
             known={**self.known, **other.known},
         )
 

@@ -20,6 +20,7 @@ from trueup.apply.bounded import map_bounded
 from trueup.apply.model import ApplyOptions, ApplyResult, server_reason
 from trueup.changeset import Action, ChangeSet, ObjectChange
 from trueup.errors import TargetError
+from trueup.failure import Failure, Reason, reason_of
 from trueup.objects import Object, ObjectId
 from trueup.plan import PrunePlan
 from trueup.targets import Target
@@ -38,12 +39,15 @@ async def prune(
 
     reasons = {decision.id: decision.reason for decision in plan.decisions}
 
+    causes: dict[ObjectId, Reason] = {}
+
     async def delete(oid: ObjectId) -> ObjectChange:
         current = live.get(oid)
         uid = str((current or {}).get("metadata", {}).get("uid") or "") or None
         try:
             existed = await target.delete(current or oid, uid=uid)
         except TargetError as error:
+            causes[oid] = reason_of(error)
             return ObjectChange(oid, Action.FAILED, server_reason(error, oid))
         return ObjectChange(oid, Action.PRUNED, reasons.get(oid, "") if existed else "already gone")
 
@@ -52,12 +56,14 @@ async def prune(
         changes.extend(await map_bounded(delete, ids, options.concurrency))
 
     failed = [change for change in changes if change.action is Action.FAILED]
-    error = ""
+    failure = None
     if failed:
+        first = failed[0]
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-        error = f"{failed[0].id} could not be pruned: {failed[0].reason}{more}"
+        message = f"{first.id} could not be pruned: {first.reason}{more}"
+        failure = Failure(causes[first.id], message)
     return ApplyResult(
         changes=ChangeSet(tuple(changes)),
         failed_deletes=tuple(change.id for change in failed),
-        error=error,
+        failure=failure,
     )

@@ -13,25 +13,32 @@ import asyncio
 from trueup.apply.model import server_reason
 from trueup.errors import TargetError
 from trueup.objects import Object, object_id
-from trueup.targets import Target
+from trueup.targets import Applied, FieldValidation, Target
 
 POLL_INTERVAL = 0.25
 """Seconds between checks whether the deleted object is gone."""
 
 
-async def recreate(target: Target, obj: Object, live: Object | None, *, within: float) -> Object:
+async def recreate(
+    target: Target,
+    obj: Object,
+    live: Object | None,
+    *,
+    within: float,
+    field_validation: FieldValidation = FieldValidation.STRICT,
+) -> Applied:
     """Delete the live object, wait until it is gone, apply ``obj``; return the new object.
 
     Raises :class:`~trueup.errors.TargetError` (with the object id and what to do) when the
     delete is refused, when the old object is still there after ``within`` seconds, or
-    when the new object is refused.
+    when the new object is refused; a refusal keeps the class of the target's error.
     """
     oid = object_id(obj)
     uid = str((live or {}).get("metadata", {}).get("uid") or "") or None
     try:
         await target.delete(obj, uid=uid)
     except TargetError as error:
-        raise TargetError(
+        raise type(error)(
             f"{oid}: could not delete it to re-create it: {server_reason(error, oid)}",
             reason=error.reason,
             object_id=str(oid),
@@ -52,9 +59,9 @@ async def recreate(target: Target, obj: Object, live: Object | None, *, within: 
             object_id=str(oid),
         ) from error
     try:
-        return await target.apply(obj, dry_run=False, force=True)
+        return await target.apply(obj, dry_run=False, force=True, field_validation=field_validation)
     except TargetError as error:
-        raise TargetError(
+        raise type(error)(
             f"{oid}: deleted to re-create it, but the new object was refused: "
             + server_reason(error, oid),
             reason=error.reason,

@@ -3,8 +3,11 @@
 Within a stage every object is dry-run on the server first; only if all of them pass are
 the changed ones applied for real (unchanged ones are not sent at all). One refusal stops
 everything: the refused object is ``failed`` with the server's reason, every other object
-of its stage and of later stages is ``skipped``, and the result's ``error`` names it. After
+of its stage and of later stages is ``skipped``, and the result's ``failure`` names it
+(with the file and line it was declared at) and says what kind of refusal it was. After
 a stage of CustomResourceDefinitions, the next stage waits until they are established.
+The target's warnings about an object (a field dropped under ``Warn`` validation, a
+deprecated API) are kept in that object's change reason.
 
 Object-level failures are returned, never raised; only cancellation and
 :class:`~trueup.errors.TargetUnavailableError` (after the target's own retries) escape.
@@ -19,10 +22,11 @@ from trueup.apply.bounded import map_bounded
 from trueup.apply.dry_run import Pending, Step, StepKind, dry_run_stage
 from trueup.apply.establish import crd_ids, wait_established
 from trueup.apply.known import content_hash, resource_version
-from trueup.apply.model import ApplyOptions, ApplyResult, Known, server_reason
+from trueup.apply.model import ApplyOptions, ApplyResult, Known, Origins, server_reason
 from trueup.apply.recreate import recreate
 from trueup.changeset import Action, ChangeSet, ObjectChange
 from trueup.errors import TargetError
+from trueup.failure import Failure, Reason, reason_of
 from trueup.objects import Object, ObjectId
 from trueup.plan import Stage
 from trueup.targets import Target
@@ -35,6 +39,8 @@ class _Done:
     change: ObjectChange
     live: Object | None = None
     diff: tuple[Object | None, Object] | None = None
+    cause: Reason | None = None
+    """The failure class when ``change`` is ``failed``."""
 
 
 @dataclass(slots=True)
@@ -42,19 +48,25 @@ class _Collector:
     """The result so far, and why the rest is skipped once something failed."""
 
     options: ApplyOptions
+    origins: Origins
     changes: list[ObjectChange] = field(default_factory=list)
     live: dict[ObjectId, Object] = field(default_factory=dict)
     diffs: dict[ObjectId, tuple[Object | None, Object]] = field(default_factory=dict)
     known: dict[ObjectId, tuple[str, str]] = field(default_factory=dict)
-    error: str = ""
+    failure: Failure | None = None
     blocked: str = ""
 
-    def stop(self, oid: ObjectId, what: str, reason: str, others: int = 0) -> None:
+    def stop(
+        self, oid: ObjectId, what: str, reason: str, cause: Reason | None, others: int = 0
+    ) -> None:
         """Record the first failure: ``oid`` ``what`` (for example "failed dry-run")."""
         if not self.blocked:
             more = f" (and {others} more)" if others else ""
+            origin = self.origins.get(oid)
+            where = f"{origin}: " if origin else ""
             self.blocked = f"not applied: {oid} {what}"
-            self.error = f"{oid} {what}: {reason}{more}"
+            message = f"{where}{oid} {what}: {reason}{more}"
+            self.failure = Failure(cause or Reason.TARGET, message)
 
     def skip(self, ids: Sequence[ObjectId]) -> None:
         """Skip ``ids`` because of the failure recorded by :meth:`stop`."""
@@ -78,7 +90,7 @@ class _Collector:
             changes=ChangeSet(tuple(self.changes)),
             live=self.live,
             diffs=self.diffs,
-            error=self.error,
+            failure=self.failure,
             known=self.known,
         )
 
@@ -90,14 +102,16 @@ async def apply_stages(
     options: ApplyOptions,
     *,
     known: Known | None = None,
+    origins: Origins | None = None,
 ) -> ApplyResult:
     """Dry-run, then apply, each stage in order; see the module docstring.
 
     ``live`` maps ids to their live objects (None: confirmed absent); an id it lacks is
     read with a GET. ``known`` (from a previous result's ``known``) skips the dry-run of
-    objects that have not changed on either side since.
+    objects that have not changed on either side since. ``origins`` names the file and
+    line of an object in its failure.
     """
-    collected = _Collector(options)
+    collected = _Collector(options, origins or {})
     pending = Pending()
     for stage in stages:
         if collected.blocked:
@@ -109,7 +123,7 @@ async def apply_stages(
         refused = [step for step in steps if step.kind is StepKind.FAILED]
         if refused:
             first = refused[0]
-            collected.stop(first.id, "failed dry-run", first.reason, len(refused) - 1)
+            collected.stop(first.id, "failed dry-run", first.reason, first.cause, len(refused) - 1)
             for step in steps:
                 if step.kind is StepKind.FAILED:
                     collected.changes.append(ObjectChange(step.id, Action.FAILED, step.reason))
@@ -122,14 +136,13 @@ async def apply_stages(
             return await _carry_out(target, step, options)
 
         outcomes = await map_bounded(carry_out, steps, options.concurrency)
-        failures = [done.change for done in outcomes if done.change.action is Action.FAILED]
+        failures = [done for done in outcomes if done.change.action is Action.FAILED]
         for step, done in zip(steps, outcomes, strict=True):
             collected.add(step.obj, done)
         if failures:
-            first_failure = failures[0]
-            collected.stop(
-                first_failure.id, "failed to apply", first_failure.reason, len(failures) - 1
-            )
+            change, cause = failures[0].change, failures[0].cause
+            what = "failed to apply"
+            collected.stop(change.id, what, change.reason, cause, len(failures) - 1)
         elif stage.wait_established and not options.dry_run:
             problem = await wait_established(
                 target,
@@ -138,7 +151,9 @@ async def apply_stages(
                 concurrency=options.concurrency,
             )
             if problem is not None:
-                collected.stop(problem[0], "is not established", problem[1])
+                crd, error = problem
+                reason = server_reason(error, crd)
+                collected.stop(crd, "is not established", reason, reason_of(error))
     return collected.result()
 
 
@@ -149,7 +164,8 @@ async def _carry_out(target: Target, step: Step, options: ApplyOptions) -> _Done
     """Do what ``step`` says (nothing, in a dry run) and report what happened."""
     oid = step.id
     if step.kind is StepKind.UNCHANGED:
-        return _Done(ObjectChange(oid, Action.UNCHANGED), live=step.live or step.result)
+        change = ObjectChange(oid, Action.UNCHANGED, _warned(step.warnings))
+        return _Done(change, live=step.live or step.result)
     if step.kind is StepKind.PENDING:
         # Not dry-run on the server (its namespace or kind does not exist yet): the
         # manifest is the best picture of what would be created.
@@ -160,20 +176,39 @@ async def _carry_out(target: Target, step: Step, options: ApplyOptions) -> _Done
             reason = f"dry run: would be {step.reason}"
             return _Done(ObjectChange(oid, Action.CONFIGURED, reason), step.obj, diff)
         try:
-            created = await recreate(target, step.obj, step.live, within=options.recreate_timeout)
+            created = await recreate(
+                target,
+                step.obj,
+                step.live,
+                within=options.recreate_timeout,
+                field_validation=options.field_validation,
+            )
         except TargetError as error:
-            return _Done(ObjectChange(oid, Action.FAILED, server_reason(error, oid)))
-        return _Done(
-            ObjectChange(oid, Action.CONFIGURED, step.reason), created, (step.live, created)
-        )
+            return _failed(oid, error)
+        reason = "; ".join(filter(None, [step.reason, _warned(created.warnings)]))
+        return _Done(ObjectChange(oid, Action.CONFIGURED, reason), created, (step.live, created))
     action = _WRITES[step.kind]
     assert step.result is not None  # a dry-run that passed always has a result
     # The diff shows the dry-run result: what was compared to decide that it changed.
     diff = (step.live, step.result)
     if options.dry_run:
-        return _Done(ObjectChange(oid, action), step.result, diff)
+        return _Done(ObjectChange(oid, action, _warned(step.warnings)), step.result, diff)
     try:
-        applied = await target.apply(step.obj, dry_run=False, force=True)
+        applied = await target.apply(
+            step.obj, dry_run=False, force=True, field_validation=options.field_validation
+        )
     except TargetError as error:
-        return _Done(ObjectChange(oid, Action.FAILED, server_reason(error, oid)))
-    return _Done(ObjectChange(oid, action), applied, diff)
+        return _failed(oid, error)
+    reason = _warned((*step.warnings, *applied.warnings))
+    return _Done(ObjectChange(oid, action, reason), applied, diff)
+
+
+def _failed(oid: ObjectId, error: TargetError) -> _Done:
+    return _Done(
+        ObjectChange(oid, Action.FAILED, server_reason(error, oid)), cause=reason_of(error)
+    )
+
+
+def _warned(warnings: Sequence[str]) -> str:
+    """The target's warnings about one object as a change reason ('' for none)."""
+    return "; ".join(f"warning: {text}" for text in dict.fromkeys(warnings))

@@ -2,7 +2,9 @@
 
 Exit codes CI can rely on: 0 success; ``diff`` 1 when there is a difference; 1 when a sync
 failed or did not become healthy; 2 for an error before anything ran (bad configuration,
-unknown app, unreachable store).
+unknown app, unreachable store, an App its configuration keeps from syncing, such as a
+suspended one). ``-o json|yaml`` adds the failure's reason class and whether it is
+temporary (retrying later may succeed), for scripts that decide to retry.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from trueup.cli.status import (
 from trueup.config import load_config
 from trueup.engine import SyncOptions, SyncReport
 from trueup.errors import ConfigError
+from trueup.failure import Failure, Reason
 from trueup.plan import mask_secret, unified_diff
 from trueup.store import Attempt
 
@@ -112,9 +115,11 @@ def sync(
 
     report = asyncio.run(run())
     if output is Format.TABLE:
-        # Only what changed or needs attention; the summary line counts the unchanged ones
-        # and -o json lists every object.
-        changes = [c for c in report.changes.changes if c.action is not Action.UNCHANGED]
+        # Only what changed or needs attention (a warning); the summary line counts the
+        # unchanged ones and -o json lists every object.
+        changes = [
+            c for c in report.changes.changes if c.action is not Action.UNCHANGED or c.reason
+        ]
         if changes:
             table(
                 ("OBJECT", "ACTION", "REASON"), [(str(c.id), c.action, c.reason) for c in changes]
@@ -126,9 +131,9 @@ def sync(
         )
     else:
         dump(report_data(report), output)
-    if report.error:
-        error(report.error)
-        raise typer.Exit(1)
+    if report.failure is not None:
+        error(report.failure.message)
+        raise typer.Exit(exit_code(report.failure))
 
 
 def status(
@@ -244,6 +249,11 @@ def attempt_data(attempt: Attempt) -> dict[str, Any]:
     }
 
 
+def exit_code(failure: Failure) -> int:
+    """2 when the configuration kept the sync from running at all, else 1 (it failed)."""
+    return 2 if failure.reason is Reason.CONFIG else 1
+
+
 def report_data(report: SyncReport) -> dict[str, Any]:
     """A sync report as plain data for ``-o json|yaml``."""
     return {
@@ -252,6 +262,13 @@ def report_data(report: SyncReport) -> dict[str, Any]:
         "summary": report.changes.summary(),
         "health": report.health.value,
         "error": report.error,
+        "failure": None
+        if report.failure is None
+        else {
+            "reason": report.failure.reason.value,
+            "temporary": report.failure.temporary,
+            "message": report.failure.message,
+        },
         "changes": [
             {"object": str(c.id), "action": c.action.value, "reason": c.reason}
             for c in report.changes.changes

@@ -48,6 +48,10 @@ class AppSpec(ConfigModel):
     """Delete and recreate objects whose immutable fields changed."""
     allow_empty: StrictBool = False
     """Allow a render with no objects to prune everything the app owns."""
+    field_validation: Literal["Strict", "Warn", "Ignore"] = "Strict"
+    """What the server does with a field its schema does not declare (a typo): refuse the
+    object (``Strict``), drop the field with a warning in the change set (``Warn``), or drop
+    it silently (``Ignore``)."""
     kubeconfig: str | None = None
     """Kubeconfig file of the target cluster; the default is the usual kubeconfig lookup."""
     context: str | None = None

@@ -7,6 +7,22 @@ thing for Kubernetes API servers. ``retry`` is the shared jittered backoff helpe
 
 from __future__ import annotations
 
-from trueup.targets.base import ObjectList, ResourceInfo, Target, WatchEvent, WatchEventType
+from trueup.targets.base import (
+    Applied,
+    FieldValidation,
+    ObjectList,
+    ResourceInfo,
+    Target,
+    WatchEvent,
+    WatchEventType,
+)
 
-__all__ = ["ObjectList", "ResourceInfo", "Target", "WatchEvent", "WatchEventType"]
+__all__ = [
+    "Applied",
+    "FieldValidation",
+    "ObjectList",
+    "ResourceInfo",
+    "Target",
+    "WatchEvent",
+    "WatchEventType",
+]

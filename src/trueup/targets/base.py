@@ -8,10 +8,10 @@ request was refused) or :class:`~trueup.errors.TargetUnavailableError` (temporar
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from trueup.objects import Object, ObjectId
 
@@ -42,6 +42,33 @@ class ObjectList(list[Object]):
     def __init__(self, items: list[Object] | None = None, resource_version: str = "") -> None:
         super().__init__(items or [])
         self.resource_version = resource_version
+
+
+class FieldValidation(StrEnum):
+    """What the target does with a field the object's schema does not declare (or a duplicate).
+
+    The values are the Kubernetes ``fieldValidation`` parameter's; ``Strict`` is what
+    ``kubectl`` asks for by default.
+    """
+
+    STRICT = "Strict"
+    """Refuse the object, naming the field."""
+    WARN = "Warn"
+    """Drop the field and say so in :attr:`Applied.warnings`."""
+    IGNORE = "Ignore"
+    """Drop the field silently."""
+
+
+class Applied(dict[str, Any]):
+    """An object as the target returned it from an apply, and the warnings that came with it.
+
+    ``warnings`` are the target's messages for people (Kubernetes ``Warning`` headers: an
+    unknown field dropped under ``Warn`` validation, a deprecated API version), in order.
+    """
+
+    def __init__(self, obj: Object, warnings: Iterable[str] = ()) -> None:
+        super().__init__(obj)
+        self.warnings = tuple(warnings)
 
 
 class WatchEventType(StrEnum):
@@ -105,11 +132,21 @@ class Target(Protocol):
         """
         ...
 
-    async def apply(self, obj: Object, *, dry_run: bool, force: bool = True) -> Object:
+    async def apply(
+        self,
+        obj: Object,
+        *,
+        dry_run: bool,
+        force: bool = True,
+        field_validation: FieldValidation = FieldValidation.STRICT,
+    ) -> Applied:
         """Server-side apply ``obj`` as field manager ``trueup`` and return the result.
 
         ``dry_run`` returns what the object would become without storing it. ``force``
         takes over fields other managers own instead of failing with a conflict.
+        ``field_validation`` says whether an undeclared field refuses the object
+        (:class:`~trueup.errors.ObjectInvalidError` naming it), is dropped with a warning,
+        or is dropped silently.
         """
         ...
 

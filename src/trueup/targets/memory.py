@@ -4,7 +4,8 @@ It behaves like an API server where the engine can tell: apply creates or merges
 (see :mod:`trueup.targets.memory_merge`), a dry run returns the result without storing
 it, a no-op apply leaves ``resourceVersion`` alone, namespaced objects need their
 namespace, immutable fields refuse changes, a CRD makes its kinds servable, deleting a
-namespace deletes its objects, and watches stream every change. Tests may seed objects
+namespace deletes its objects, fields declared unknown are refused, warned about or dropped
+as ``fieldValidation`` asks, and watches stream every change. Tests may seed objects
 (:meth:`MemoryTarget.put`), play a controller (:meth:`MemoryTarget.set_status`), inject
 failures (:meth:`MemoryTarget.fail`) and read what was asked (:attr:`MemoryTarget.calls`).
 
@@ -16,8 +17,8 @@ and the tests built on it need.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -29,10 +30,24 @@ from trueup.errors import (
     TargetUnavailableError,
 )
 from trueup.objects import FIELD_MANAGER, Object, ObjectId, object_id
-from trueup.targets.base import ObjectList, ResourceInfo, WatchEvent, WatchEventType
+from trueup.targets.base import (
+    Applied,
+    FieldValidation,
+    ObjectList,
+    ResourceInfo,
+    WatchEvent,
+    WatchEventType,
+)
 from trueup.targets.builtin_kinds import BUILTIN_RESOURCES, IMMUTABLE_FIELDS, PRESENT_NAMESPACES
 from trueup.targets.labels import parse_selector
-from trueup.targets.memory_merge import apply_config, changed_immutable, conflicts
+from trueup.targets.memory_merge import (
+    Path,
+    apply_config,
+    changed_immutable,
+    conflicts,
+    get_path,
+    without,
+)
 from trueup.targets.memory_state import MemoryState
 
 
@@ -43,6 +58,8 @@ class Call:
     verb: str
     id: str
     dry_run: bool = False
+    field_validation: str = field(default="", compare=False)
+    """The ``fieldValidation`` an apply asked for ('' for other verbs); not compared."""
 
 
 @dataclass(slots=True)
@@ -67,7 +84,13 @@ def _copy(obj: Object) -> Object:
 class MemoryTarget(MemoryState):
     """A target kept in memory; see the module docstring for what it emulates."""
 
-    def __init__(self, *, identity: str = "memory") -> None:
+    def __init__(
+        self,
+        *,
+        identity: str = "memory",
+        unknown_fields: Mapping[tuple[str, str], tuple[Path, ...]] | None = None,
+    ) -> None:
+        """``unknown_fields``: (group, kind) → paths of fields its schema does not declare."""
         super().__init__(BUILTIN_RESOURCES, history=_HISTORY)
         self.default_namespace = "default"
         """Where a namespaced object or id that names no namespace lives."""
@@ -75,6 +98,7 @@ class MemoryTarget(MemoryState):
         """Which system this is, as attempts record it."""
         self.calls: list[Call] = []
         """Every request, in order."""
+        self._unknown = unknown_fields or {}
         self._faults: list[_Fault] = []
         for name in PRESENT_NAMESPACES:
             self.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
@@ -144,13 +168,21 @@ class MemoryTarget(MemoryState):
         live = self._objects.get(key) if key else None
         return _copy(live) if live is not None else None
 
-    async def apply(self, obj: Object, *, dry_run: bool, force: bool = True) -> Object:
+    async def apply(
+        self,
+        obj: Object,
+        *,
+        dry_run: bool,
+        force: bool = True,
+        field_validation: FieldValidation = FieldValidation.STRICT,
+    ) -> Applied:
         """Create or merge ``obj``; a dry run stores nothing."""
         info = self._info_or_raise(obj)
         key = self._key(info, object_id(obj))
-        self._check("apply", str(key), dry_run)
+        self._check("apply", str(key), dry_run, field_validation.value)
         if info.namespaced and not self._namespace_exists(key.namespace):
             raise _not_found(key, f'namespaces "{key.namespace}" not found')
+        obj, warnings = self._validate_fields(key, obj, field_validation)
         config = {k: v for k, v in _copy(obj).items() if k != "status"}
         config["metadata"] = {**config.get("metadata", {}), "name": key.name}
         if info.namespaced:
@@ -164,10 +196,10 @@ class MemoryTarget(MemoryState):
             result = apply_config(live, previous, config)
         result = self._with_manager(result, str(obj.get("apiVersion")))
         if dry_run:
-            return _copy(self._stamped(key, result, live, advance=False))
+            return Applied(_copy(self._stamped(key, result, live, advance=False)), warnings)
         stored = self._store(key, result, live)
         self._applied[key] = config
-        return _copy(stored)
+        return Applied(_copy(stored), warnings)
 
     async def delete(
         self, ref: Object | ObjectId, *, uid: str | None = None, dry_run: bool = False
@@ -262,8 +294,8 @@ class MemoryTarget(MemoryState):
 
     # Internals --------------------------------------------------------------------------
 
-    def _check(self, verb: str, what: str, dry_run: bool = False) -> None:
-        self.calls.append(Call(verb, what, dry_run))
+    def _check(self, verb: str, what: str, dry_run: bool = False, validation: str = "") -> None:
+        self.calls.append(Call(verb, what, dry_run, validation))
         for fault in self._faults:
             if (
                 fault.verb == verb
@@ -274,6 +306,31 @@ class MemoryTarget(MemoryState):
                 if fault.times is not None:
                     fault.times -= 1
                 raise fault.error
+
+    def _validate_fields(
+        self, key: ObjectId, obj: Object, validation: FieldValidation
+    ) -> tuple[Object, tuple[str, ...]]:
+        """``obj`` without its unknown fields and a warning for each, or the Strict refusal."""
+        found = [
+            path
+            for path in self._unknown.get((key.group, key.kind), ())
+            if get_path(obj, path) is not None
+        ]
+        if not found:
+            return obj, ()
+        names = [".".join(path) for path in found]
+        if validation is FieldValidation.STRICT:
+            # As the API server words it for a server-side apply.
+            raise ObjectInvalidError(
+                f"{key}: "
+                + "; ".join(f"{name}: field not declared in schema" for name in names)
+                + "; fix the manifest",
+                object_id=str(key),
+                status=500,
+                undeclared_fields=tuple(f".{name}" for name in names),
+            )
+        warned = validation is FieldValidation.WARN
+        return without(obj, found), tuple(f'unknown field "{name}"' for name in names if warned)
 
     def _check_update(
         self, key: ObjectId, live: Object, previous: Object | None, config: Object, force: bool

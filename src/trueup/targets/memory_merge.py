@@ -54,6 +54,14 @@ def _remove(obj: dict[str, Any], path: Path) -> None:
         del holder[key]
 
 
+def without(obj: Object, paths: list[Path]) -> Object:
+    """A copy of ``obj`` without the fields at ``paths`` (``obj`` is left as it was)."""
+    result = dict(obj)
+    for path in paths:
+        _remove(result, path)
+    return result
+
+
 def merge(base: Any, patch: Any) -> Any:
     """``patch`` over ``base``: maps merge recursively, anything else is replaced."""
     if not isinstance(base, dict) or not isinstance(patch, dict):

@@ -166,7 +166,7 @@ def test_a_config_error_names_file_line_object_and_field_and_exits_2_without_a_t
 def test_a_suspended_app_is_not_synced_and_the_error_says_how_to_resume_it(world: World) -> None:
     world.write_config(app={"suspend": True})
     suspended = world.cli("sync", APP)
-    assert suspended.code == 1, str(suspended)
+    assert suspended.code == 2, str(suspended)
     assert "App/web is suspended (spec.suspend: true)" in suspended.stderr
     assert world.names("deployment") == set(), "a suspended app must not be applied"
     assert world.cli("history", APP, "-o", "json").json() == []

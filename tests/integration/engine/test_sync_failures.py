@@ -35,7 +35,7 @@ def test_one_object_failing_dry_run_applies_nothing_of_its_stage_and_names_it(
 
     assert run.code == 1, str(run)
     broken = f"Service/{world.namespace}/web"
-    assert f"error: {broken} failed dry-run" in run.stderr
+    assert f"error: {PATH}/service.yaml:1: {broken} failed dry-run" in run.stderr
     assert "must be between 1 and 65535" in run.stderr
     assert "Traceback" not in run.output
     assert world.names("configmap") == {"kube-root-ca.crt"}

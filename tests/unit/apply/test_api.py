@@ -19,6 +19,7 @@ def test_the_public_api_is_pinned() -> None:
         "ApplyOptions",
         "ApplyResult",
         "Known",
+        "Origins",
         "apply_stages",
         "content_hash",
         "finished",

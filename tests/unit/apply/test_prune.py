@@ -8,6 +8,7 @@ from tests.unit.apply.manifests import ids, load
 from trueup.apply import ApplyOptions, ApplyResult, apply_stages, prune, read_live
 from trueup.changeset import Action, ObjectChange
 from trueup.errors import TargetForbiddenError, TargetUnavailableError
+from trueup.failure import Failure, Reason
 from trueup.objects import Object, ObjectId
 from trueup.plan import AppRef, PrunePlan, plan_prune, plan_stages
 from trueup.targets.memory import MemoryTarget
@@ -151,11 +152,13 @@ async def test_an_unreachable_target_during_prune_is_raised() -> None:
 
 
 async def test_apply_and_prune_results_add_up_in_order() -> None:
-    first = ApplyResult(error="")
-    second = ApplyResult(failed_deletes=(SERVICE,), error="Service/shop/web could not be pruned")
+    first = ApplyResult()
+    refused = Failure(Reason.DENIED, "Service/shop/web could not be pruned")
+    second = ApplyResult(failed_deletes=(SERVICE,), failure=refused)
 
     combined = first + second
 
     assert combined.failed_deletes == (SERVICE,)
+    assert combined.failure == refused
     assert combined.error == "Service/shop/web could not be pruned"
     assert not combined.ok

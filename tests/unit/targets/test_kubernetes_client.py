@@ -17,7 +17,7 @@ from trueup.errors import (
     WatchExpiredError,
 )
 from trueup.objects import ObjectId
-from trueup.targets import ResourceInfo, Target, WatchEventType
+from trueup.targets import FieldValidation, ResourceInfo, Target, WatchEventType
 from trueup.targets.kubernetes import (
     ClusterConnection,
     KubernetesTarget,
@@ -55,7 +55,11 @@ async def test_apply_sends_a_server_side_apply_patch_as_field_manager_trueup() -
         result = await target.apply(DEPLOYMENT, dry_run=False)
     (request,) = api.sent("PATCH", WEB_PATH)
     assert request.headers["Content-Type"] == "application/apply-patch+yaml"
-    assert dict(request.url.params) == {"fieldManager": "trueup", "force": "true"}
+    assert dict(request.url.params) == {
+        "fieldManager": "trueup",
+        "fieldValidation": "Strict",
+        "force": "true",
+    }
     assert orjson.loads(request.content) == DEPLOYMENT
     assert request.headers["Authorization"] == "Bearer s3cret-token-canary"
     assert result["status"] == {}
@@ -67,7 +71,31 @@ async def test_apply_dry_run_asks_the_server_not_to_persist_and_force_can_be_off
     async with make_target(api) as target:
         await target.apply(DEPLOYMENT, dry_run=True, force=False)
     (request,) = api.sent("PATCH", WEB_PATH)
-    assert dict(request.url.params) == {"fieldManager": "trueup", "dryRun": "All"}
+    assert dict(request.url.params) == {
+        "fieldManager": "trueup",
+        "fieldValidation": "Strict",
+        "dryRun": "All",
+    }
+
+
+async def test_apply_with_warn_validation_returns_every_warning_header_of_the_server() -> None:
+    api = FakeApi()
+    warnings = [
+        ("Warning", '299 - "unknown field \\"spec.replica\\""'),
+        ("Warning", '299 - "apps/v1beta1 Deployment is deprecated"'),
+    ]
+    api.on(
+        "PATCH", WEB_PATH, httpx.Response(200, content=orjson.dumps(DEPLOYMENT), headers=warnings)
+    )
+    async with make_target(api) as target:
+        result = await target.apply(DEPLOYMENT, dry_run=True, field_validation=FieldValidation.WARN)
+    (request,) = api.sent("PATCH", WEB_PATH)
+    assert request.url.params["fieldValidation"] == "Warn"
+    assert result.warnings == (
+        'unknown field "spec.replica"',
+        "apps/v1beta1 Deployment is deprecated",
+    )
+    assert result == DEPLOYMENT
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,16 @@ import httpx
 import orjson
 
 from trueup import __version__
-from trueup.errors import ObjectNotFoundError, TargetUnavailableError
+from trueup.errors import ObjectInvalidError, ObjectNotFoundError, TargetUnavailableError
 from trueup.objects import FIELD_MANAGER, Object, ObjectId, object_id
-from trueup.targets.base import ObjectList, ResourceInfo, WatchEvent, WatchEventType
+from trueup.targets.base import (
+    Applied,
+    FieldValidation,
+    ObjectList,
+    ResourceInfo,
+    WatchEvent,
+    WatchEventType,
+)
 from trueup.targets.kubernetes.connection import ClusterConnection
 from trueup.targets.kubernetes.crd import crd_problem, crd_served_kinds
 from trueup.targets.kubernetes.discovery import RestMapper
@@ -29,14 +36,20 @@ from trueup.targets.kubernetes.errors import (
     error_from_status,
     error_from_transport,
 )
+from trueup.targets.kubernetes.fieldpath import without_fields
 from trueup.targets.kubernetes.kubeconfig import load_kubeconfig
 from trueup.targets.kubernetes.paths import collection_path, object_path
+from trueup.targets.kubernetes.warnings import warnings_of
 from trueup.targets.retry import Backoff, Sleep, with_retries
 
 APPLY_PATCH = "application/apply-patch+yaml"
 """The content type of a server-side apply; JSON is valid YAML, so the body is JSON."""
 
 _CRD = ObjectId("apiextensions.k8s.io", "CustomResourceDefinition", "", "")
+
+_MAX_DROP_ROUNDS = 8
+"""Sends of one apply at most when unknown fields are dropped (the server may name some
+of them per answer)."""
 
 
 class KubernetesTarget:
@@ -141,8 +154,23 @@ class KubernetesTarget:
         response = await self._send_or_none("GET", path, object_id=str(oid))
         return None if response is None else _decode(response)
 
-    async def apply(self, obj: Object, *, dry_run: bool, force: bool = True) -> Object:
-        """Server-side apply ``obj``; with ``dry_run`` the server stores nothing."""
+    async def apply(
+        self,
+        obj: Object,
+        *,
+        dry_run: bool,
+        force: bool = True,
+        field_validation: FieldValidation = FieldValidation.STRICT,
+    ) -> Applied:
+        """Server-side apply ``obj``; with ``dry_run`` the server stores nothing.
+
+        ``field_validation`` is sent as the ``fieldValidation`` parameter; the server's
+        ``Warning`` headers come back as the result's ``warnings``. The API server refuses
+        a field the schema does not declare in every apply, whatever the parameter says;
+        under ``Warn`` and ``Ignore`` trueup drops the fields it names and sends the rest
+        (``Warn`` adds ``unknown field "spec.x"`` to the warnings), as kubectl's own
+        validation does.
+        """
         located = await self._locate(obj)
         if located is None:
             oid = object_id(obj)
@@ -153,20 +181,40 @@ class KubernetesTarget:
                 object_id=str(oid),
             )
         path, oid = located
-        params = {"fieldManager": self._field_manager}
+        params = {"fieldManager": self._field_manager, "fieldValidation": field_validation.value}
         if force:
             params["force"] = "true"
         if dry_run:
             params["dryRun"] = "All"
-        response = await self._send(
-            "PATCH",
-            path,
+        dropped: list[str] = []
+        for _ in range(_MAX_DROP_ROUNDS):
+            try:
+                response = await self._send(
+                    "PATCH",
+                    path,
+                    object_id=str(oid),
+                    params=params,
+                    content=orjson.dumps(obj),
+                    headers={"Content-Type": APPLY_PATCH},
+                )
+            except ObjectInvalidError as error:
+                relaxed = field_validation is not FieldValidation.STRICT
+                smaller = without_fields(obj, error.undeclared_fields) if relaxed else None
+                if not error.undeclared_fields or smaller is None:
+                    raise
+                obj = smaller
+                dropped.extend(field.removeprefix(".") for field in error.undeclared_fields)
+                continue
+            warned = [f'unknown field "{field}"' for field in dropped]
+            if field_validation is not FieldValidation.WARN:
+                warned = []
+            return Applied(_decode(response), (*warned, *warnings_of(response)))
+        raise ObjectInvalidError(
+            f"{oid}: still refused after dropping {len(dropped)} unknown fields "
+            f"({', '.join(dropped)}); fix the manifest",
+            reason="Invalid",
             object_id=str(oid),
-            params=params,
-            content=orjson.dumps(obj),
-            headers={"Content-Type": APPLY_PATCH},
         )
-        return _decode(response)
 
     async def delete(
         self, ref: Object | ObjectId, *, uid: str | None = None, dry_run: bool = False
