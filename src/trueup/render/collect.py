@@ -43,7 +43,7 @@ class Collector:
         """
         objects_left = self._limits.max_objects - len(self._objects)
         for doc in load_documents(data, name, self._limits, objects_left):
-            for obj, line in _flatten(doc):
+            for obj, line in _flatten(doc, name):
                 where = Origin(name, line)
                 self._add(_checked(obj, str(where)), str(where), origin or where)
 
@@ -68,21 +68,27 @@ class Collector:
 
 
 def _is_list(value: Any) -> bool:
-    kind = value.get("kind") if isinstance(value, dict) else None
-    return isinstance(kind, str) and kind.endswith("List") and isinstance(value.get("items"), list)
+    # kubectl treats any document with a kind and an ``items`` key as a list of objects.
+    return isinstance(value, dict) and bool(value.get("kind")) and "items" in value
 
 
-def _flatten(doc: Document) -> Iterator[tuple[Any, int]]:
+def _flatten(doc: Document, name: str) -> Iterator[tuple[Any, int]]:
     if not _is_list(doc.data):
         yield doc.data, doc.line
         return
-    for index, item in enumerate(doc.data["items"]):
+    items = doc.data["items"]
+    if items is None:
+        return
+    if not isinstance(items, list):
+        raise RenderError(f"{name}:{doc.line}: items of a {doc.data['kind']} must be a list")
+    for index, item in enumerate(items):
         line = doc.item_lines[index] if index < len(doc.item_lines) else doc.line
-        if _is_list(item):
-            # Nested lists are rare; their items are attributed to the nested list's line.
-            yield from _flatten(Document(line, item, ()))
-        else:
-            yield item, line
+        if isinstance(item, dict) and "items" in item:
+            raise RenderError(
+                f"{name}:{line}: a list inside a list, which kubectl refuses; "
+                "move its items up into the outer list"
+            )
+        yield item, line
 
 
 def _checked(value: Any, where: str) -> Object:

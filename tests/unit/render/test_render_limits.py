@@ -52,13 +52,13 @@ def test_more_aliases_than_the_limit_in_one_document_are_refused(tmp_path: Path)
 def test_aliases_become_independent_copies(tmp_path: Path) -> None:
     data = (
         b"apiVersion: v1\nkind: List\nitems:\n"
-        b"- {apiVersion: v1, kind: ConfigMap, metadata: &m {name: a, labels: {x: y}}}\n"
+        b"- {apiVersion: v1, kind: ConfigMap, metadata: &m {name: a, labels: {x: z}}}\n"
         b"- {apiVersion: v1, kind: Secret, metadata: *m}\n"
     )
     write(tmp_path, "list.yaml", data)
     first, second = render(tmp_path, ".", RenderOptions()).objects
     first["metadata"]["labels"]["changed"] = "only here"
-    assert second["metadata"] == {"name": "a", "labels": {"x": "y"}}
+    assert second["metadata"] == {"name": "a", "labels": {"x": "z"}}
 
 
 @pytest.mark.timeout(10)

@@ -40,13 +40,20 @@ def test_keys_keep_the_order_of_the_file(tmp_path: Path) -> None:
     assert list(obj["data"]) == ["z", "a", "m"]
 
 
-def test_timestamps_stay_strings_so_objects_stay_json(tmp_path: Path) -> None:
+def test_timestamps_stay_strings_and_yaml_1_1_words_are_booleans_as_in_kubectl(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "m.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
         "data: {day: 2024-01-31, at: 2024-01-31T10:00:00Z, n: 3, on: yes}\n"
     )
     (obj,) = render(tmp_path, ".", RenderOptions()).objects
-    assert obj["data"] == {"day": "2024-01-31", "at": "2024-01-31T10:00:00Z", "n": 3, True: True}
+    assert obj["data"] == {
+        "day": "2024-01-31",
+        "at": "2024-01-31T10:00:00Z",
+        "false": 3,
+        "true": True,
+    }
     json.dumps(obj["data"]["at"])
 
 

@@ -1,0 +1,345 @@
+"""Reading a manifest file into JSON-ready documents, value for value as kubectl reads it.
+
+kubectl cuts the file (see ``split``), decodes each YAML section with go-yaml v2 and turns
+the result into JSON (see ``scalars``); this module does the same on libyaml's events:
+
+- only the first document of a ``---`` section is read by kubectl, so a second one (after
+  a ``...`` line) is refused rather than silently dropped;
+- an anchor may be redefined (the latest wins); an alias to a node that contains it is
+  refused;
+- duplicate keys: the last one wins; a merge key ``<<`` writes the merged keys at its
+  position, over keys written before it (go-yaml v2's order, not the YAML spec's);
+- keys become JSON strings (``1`` is ``"1"``, ``on`` is ``"true"``); two different keys
+  that become one string (``1`` and ``"1"``) are refused: kubectl would keep either;
+- JSON files are read as JSON (duplicate keys: the last wins; NaN is refused).
+
+Every limit is checked as events arrive (``guard``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    Event,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from trueup.kubeyaml.guard import Guard, Limits, ObjectBudget
+from trueup.kubeyaml.problem import ManifestSyntaxError
+from trueup.kubeyaml.scalars import (
+    INT64_MAX,
+    INT64_MIN,
+    MERGE,
+    json_number,
+    json_value,
+    key_text,
+    scalar,
+    without_surrogates,
+)
+from trueup.kubeyaml.split import is_json, yaml_sections
+
+UNQUOTED_COLON = (
+    "an unquoted value inside [...] or {...} ends with ':' (as in {a: b:}); kubectl reads it "
+    "as text, but trueup's YAML parser (libyaml) cannot"
+)
+"""The one YAML syntax go-yaml v2 accepts and libyaml refuses: trueup refuses it, saying so."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One non-null document: 1-based first line, JSON-ready value, node tree, ``items`` lines.
+
+    ``node`` is None for JSON files; ``item_lines`` are the lines of the entries of a
+    top-level ``items`` list (empty when unknown).
+    """
+
+    line: int
+    data: Any
+    node: Node | None
+    item_lines: tuple[int, ...]
+
+
+class PlainScalarNode(ScalarNode):
+    """A scalar node that remembers whether it was written plain (unquoted, untagged)."""
+
+    def __init__(self, tag: Any, value: str, start: Any, end: Any, plain: bool) -> None:
+        super().__init__(tag, value, start, end)
+        self.plain = plain
+
+
+def read_documents(
+    data: bytes, limits: Limits, budget: ObjectBudget | None = None
+) -> Iterator[Document]:
+    """The non-null documents of a manifest file; ``ManifestSyntaxError`` names the line."""
+    budget = budget or ObjectBudget(limits.max_objects)
+    if is_json(data):
+        yield from _json_documents(data, limits, budget)
+        return
+    for section in yaml_sections(data):
+        guard = Guard(
+            yaml.parse(section.data, Loader=yaml.CSafeLoader), limits, budget, section.line
+        )
+        try:
+            node = _Composer(guard).first_document()
+            document = _Decoder(limits, guard).document(node) if node is not None else None
+            if document is not None and document.data is not None:
+                yield document
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark or e.context_mark
+            line = section.line + mark.line if mark is not None else section.line
+            if e.problem == "found unexpected ':'" and e.context == "while scanning a plain scalar":
+                raise ManifestSyntaxError(line, UNQUOTED_COLON, "quote the value") from None
+            problem = " ".join(p for p in (e.context, e.problem) if p)
+            raise ManifestSyntaxError(line, f"invalid YAML: {problem}", "fix the file") from None
+        except yaml.YAMLError as e:
+            raise ManifestSyntaxError(
+                section.line, f"invalid YAML ({type(e).__name__})", "fix the file"
+            ) from None
+
+
+class _Composer:
+    """Builds the node tree of a section's first document from guarded events."""
+
+    def __init__(self, guard: Guard) -> None:
+        self._guard = guard
+        self._events = iter(guard)
+        self._anchors: dict[str, Node] = {}
+        self._open: set[int] = set()
+
+    def first_document(self) -> Node | None:
+        event = self._next()
+        if isinstance(event, StreamStartEvent):
+            event = self._next()
+        if isinstance(event, StreamEndEvent):
+            return None
+        assert isinstance(event, DocumentStartEvent)
+        node = self._node(self._next())
+        end = self._next()
+        assert isinstance(end, DocumentEndEvent)
+        try:
+            after = self._next()
+        except yaml.MarkedYAMLError as e:
+            raise ManifestSyntaxError(
+                self._guard.line(e.problem_mark or e.context_mark),
+                "more content follows a '...' document end; kubectl would ignore it silently",
+                "remove it, or put '---' on a line of its own before it",
+            ) from None
+        if isinstance(after, DocumentStartEvent):
+            raise ManifestSyntaxError(
+                self._guard.line(after.start_mark),
+                "a second YAML document starts without a '---' line; kubectl would read only "
+                "the first one and drop this one silently",
+                "put '---' on a line of its own before it",
+            )
+        return node
+
+    def _next(self) -> Event:
+        return next(self._events)
+
+    def _node(self, event: Event) -> Node:
+        if isinstance(event, AliasEvent):
+            target = self._anchors.get(event.anchor or "")
+            if target is None:
+                raise ManifestSyntaxError(
+                    self._guard.line(event.start_mark),
+                    "an alias names an unknown anchor",
+                    "define it first",
+                )
+            if id(target) in self._open:
+                raise ManifestSyntaxError(
+                    self._guard.line(event.start_mark),
+                    "an alias refers to the node that contains it",
+                    "write the values out instead",
+                )
+            return target
+        node: Node
+        if isinstance(event, ScalarEvent):
+            plain = event.implicit[0] and event.tag is None
+            node = PlainScalarNode(event.tag, event.value, event.start_mark, event.end_mark, plain)
+            if event.anchor:
+                self._anchors[event.anchor] = node
+            return node
+        if isinstance(event, SequenceStartEvent):
+            node = SequenceNode(event.tag or "", [], cast(Any, event.start_mark), None)
+        elif isinstance(event, MappingStartEvent):
+            node = MappingNode(event.tag or "", [], cast(Any, event.start_mark), None)
+        else:
+            raise AssertionError(f"unexpected YAML event {type(event).__name__}")
+        if event.anchor:
+            self._anchors[event.anchor] = node
+        self._open.add(id(node))
+        items: list[Any] = node.value
+        child = self._next()
+        while not isinstance(child, CollectionEndEvent):
+            if isinstance(node, MappingNode):
+                key = self._node(child)
+                items.append((key, self._node(self._next())))
+            else:
+                items.append(self._node(child))
+            child = self._next()
+        node.end_mark = child.end_mark
+        self._open.discard(id(node))
+        return node
+
+
+class _Decoder:
+    """Turns a node tree into the JSON value kubectl would send (see the module docstring)."""
+
+    def __init__(self, limits: Limits, guard: Guard) -> None:
+        self._limits = limits
+        self._guard = guard
+
+    def document(self, node: Node) -> Document:
+        data = self._value(node, 0)
+        return Document(self._line(node), data, node, _item_lines(node, self._guard))
+
+    def _line(self, node: Node) -> int:
+        return self._guard.line(node.start_mark)
+
+    def _value(self, node: Node, depth: int) -> Any:
+        if depth > self._limits.max_depth:
+            raise ManifestSyntaxError(
+                self._line(node),
+                f"nesting deeper than {self._limits.max_depth} levels once aliases are expanded",
+                "split or simplify the manifests",
+            )
+        if isinstance(node, PlainScalarNode):
+            line = self._line(node)
+            return json_value(scalar(node.value, node.tag, node.plain, line), line)
+        if isinstance(node, SequenceNode):
+            return [self._value(item, depth + 1) for item in node.value]
+        assert isinstance(node, MappingNode)
+        entries: dict[tuple[str, Any], tuple[Any, Node, int]] = {}
+        self._fill(node, entries)
+        texts: dict[str, tuple[Node, int]] = {}
+        for key, value, line in entries.values():
+            text = key_text(key, line)
+            if text in texts:
+                raise ManifestSyntaxError(
+                    line,
+                    f"two different keys of one mapping both mean {text[:40]!r} to kubectl, "
+                    "which would keep either of them",
+                    "remove one of them or quote both",
+                )
+            texts[text] = (value, line)
+        # Values are read once the keys are known to be sound, in the file's key order.
+        return {text: self._value(value, depth + 1) for text, (value, _line) in texts.items()}
+
+    def _fill(self, node: MappingNode, entries: dict[tuple[str, Any], Any]) -> None:
+        for key_node, value_node in node.value:
+            if _is_merge(key_node):
+                self._merge(value_node, entries)
+                continue
+            line = self._line(key_node)
+            if not isinstance(key_node, PlainScalarNode):
+                raise ManifestSyntaxError(
+                    line,
+                    "a mapping key is a list or a mapping, which kubectl refuses",
+                    "use a string",
+                )
+            key = scalar(key_node.value, key_node.tag, key_node.plain, line)
+            identity = (type(key).__name__, key)
+            entries[identity] = (key, value_node, line)
+
+    def _merge(self, node: Node, entries: dict[tuple[str, Any], Any]) -> None:
+        # go-yaml v2 writes the merged keys now, over what is there; earlier maps of a
+        # list take precedence, so the list is written last to first.
+        sources = list(reversed(node.value)) if isinstance(node, SequenceNode) else [node]
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                raise ManifestSyntaxError(
+                    self._line(node),
+                    "a merge key '<<' needs a mapping or a list of mappings",
+                    "fix the value of '<<'",
+                )
+            self._fill(source, entries)
+
+
+def _is_merge(node: Node) -> bool:
+    if not isinstance(node, PlainScalarNode) or node.value != "<<":
+        return False
+    return node.plain or node.tag == MERGE
+
+
+def _item_lines(node: Node, guard: Guard) -> tuple[int, ...]:
+    if not isinstance(node, MappingNode):
+        return ()
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == "items" and isinstance(value, SequenceNode):
+            return tuple(guard.line(item.start_mark) for item in value.value)
+    return ()
+
+
+def _json_documents(data: bytes, limits: Limits, budget: ObjectBudget) -> Iterator[Document]:
+    text = data.decode("utf-8", "surrogateescape")
+    decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+    position = _skip_space(text, 0)
+    while position < len(text):
+        line = text.count("\n", 0, position) + 1
+        budget.take(line)
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except (ValueError, RecursionError) as e:
+            where = getattr(e, "lineno", line)
+            raise ManifestSyntaxError(where, "invalid JSON", "fix the file") from None
+        data_value = _json_ready(value, 0, limits, line)
+        if data_value is not None:
+            yield Document(line, data_value, None, ())
+        position = _skip_space(text, end)
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_ready(value: Any, depth: int, limits: Limits, line: int) -> Any:
+    """A value from Python's JSON parser as Go's parser would have read it."""
+    if depth > limits.max_depth:
+        raise ManifestSyntaxError(
+            line, f"nesting deeper than {limits.max_depth} levels", "simplify it"
+        )
+    if isinstance(value, str):
+        return without_surrogates(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        if INT64_MIN <= value <= INT64_MAX:
+            return value
+        try:
+            value = float(value)
+        except OverflowError:
+            value = math.inf
+        if math.isinf(value):
+            raise ManifestSyntaxError(line, "a number is too large for kubectl", "make it smaller")
+        return value
+    if isinstance(value, float):
+        if math.isinf(value):
+            raise ManifestSyntaxError(line, "a number is too large for kubectl", "make it smaller")
+        return json_number(value, line)
+    if isinstance(value, list):
+        return [_json_ready(item, depth + 1, limits, line) for item in value]
+    return {
+        _json_ready(k, depth + 1, limits, line): _json_ready(v, depth + 1, limits, line)
+        for k, v in value.items()
+    }
