@@ -55,7 +55,7 @@ def load_config(path: Path) -> LoadedConfig:
         documents, issues = read_documents(file)
         declared.issues.extend(issues)
         for doc in documents:
-            result = validate_document(doc)
+            result = [doc.problem] if doc.problem else validate_document(doc)
             origin = Origin(doc.file, doc.line)
             if isinstance(result, ConfigObject):
                 key = (result.kind, result.namespace, result.metadata.name)

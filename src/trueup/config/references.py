@@ -42,7 +42,7 @@ class Declared:
         """Record a problem at ``path`` of the valid object ``key`` and drop it."""
         obj, doc = self.valid.pop(key)
         self.invalid.add(key)
-        line = line_of(doc.node, path)
+        line = line_of(doc, path)
         where = field_path(path)
         self.issues.append(ConfigIssue(doc.file, line, str(obj.id), where, message, hint))
 

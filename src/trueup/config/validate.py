@@ -50,7 +50,7 @@ def validate_document(doc: Document) -> ConfigObject | list[ConfigIssue]:
 
     def issue(path: Sequence[str | int], message: str, hint: str) -> ConfigIssue:
         field = field_path(path)
-        return ConfigIssue(doc.file, line_of(doc.node, path), label, field, message, hint)
+        return ConfigIssue(doc.file, line_of(doc, path), label, field, message, hint)
 
     data = doc.data
     if not isinstance(data, dict):

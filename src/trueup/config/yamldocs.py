@@ -1,9 +1,11 @@
 """Reading configuration files into YAML documents, within limits, keeping line numbers.
 
-The C safe loader parses; documents are composed to nodes first, so that every field can
-be traced back to its line and so that size, depth, alias expansion and duplicate keys
-are checked before any Python object is built. Problems never quote file content: a
-broken line may hold a secret.
+Files are read as kubectl reads them (``trueup.kubeyaml``: the same objects may be applied
+to a cluster as custom resources), and then held to a stricter standard, since this is
+trueup's own configuration: an explicit YAML tag (``!!binary``, ``!!set``, ``!custom``) and
+a key given twice in one mapping are refused. Each ``---`` section is read on its own, so a
+broken document costs only itself. Problems never quote file content: a broken line may
+hold a secret.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Final
 import yaml
 
 from trueup.config.issues import ConfigIssue
+from trueup.kubeyaml import Limits, ManifestSyntaxError, read_each
 
 MAX_FILE_BYTES: Final = 4 * 1024 * 1024
 """A configuration file larger than this is refused (configurations are small)."""
@@ -23,22 +26,32 @@ MAX_DEPTH: Final = 64
 """Deepest nesting of mappings and lists accepted in one document."""
 MAX_NODES: Final = 100_000
 """Most values one document may expand to, counting every alias use (YAML bombs)."""
+_LIMITS: Final = Limits(
+    max_depth=MAX_DEPTH, max_aliases=MAX_NODES, max_document_nodes=MAX_NODES, max_objects=MAX_NODES
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """One YAML document of a file: its 1-based first line, its node tree, and its value."""
+    """One YAML document of a file: its 1-based first line, its node tree, and its value.
+
+    ``problem`` is set for a document that could not be read: ``data`` then holds only what
+    it says it is (apiVersion, kind, metadata name and namespace, as written), so that the
+    objects that refer to it can say it is invalid. ``node`` is None for JSON text.
+    """
 
     file: Path
     line: int
-    node: yaml.Node
+    node: yaml.Node | None
     data: object
+    problem: ConfigIssue | None = None
 
 
 def read_documents(file: Path) -> tuple[list[Document], list[ConfigIssue]]:
     """The documents of ``file`` and the problems found reading it.
 
-    Documents before a syntax error are kept; the rest of that file is not read.
+    A document that cannot be read is returned with its ``problem`` when it still says
+    which object it is, or reported as an issue otherwise; the other documents are kept.
     """
     documents: list[Document] = []
     issues: list[ConfigIssue] = []
@@ -56,54 +69,35 @@ def read_documents(file: Path) -> tuple[list[Document], list[ConfigIssue]]:
         problem(None, "is larger than 4 MiB", "split it into several files")
         return documents, issues
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        problem(None, "is not UTF-8 text", "save it as UTF-8")
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        problem(raw.count(b"\n", 0, e.start) + 1, "is not UTF-8 text", "save it as UTF-8")
         return documents, issues
-    depth_error = _too_deep(text)
-    if depth_error is not None:
-        problem(depth_error, f"nests deeper than {MAX_DEPTH} levels", "flatten the document")
-        return documents, issues
-
-    loader = yaml.CSafeLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            line = node.start_mark.line + 1
-            bad = _check_node(node)
-            if bad is not None:
-                line, message, hint, duplicate_key = bad
-                # A duplicate key still composes safely, so the object can be named.
-                label = object_label(_construct(loader, node)) if duplicate_key else ""
-                issues.append(ConfigIssue(file, line, label, "", message, hint))
-                continue
-            try:
-                data = loader.construct_document(node)
-            except yaml.constructor.ConstructorError as e:
-                mark = e.problem_mark
-                where = mark.line + 1 if mark is not None else line
-                problem(where, f"uses an unsupported YAML tag: {e.problem}", "remove the tag")
-                continue
-            if data is not None:
-                documents.append(Document(file, line, node, data))
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem(line, f"is not valid YAML: {e.problem or e.context}", "fix the YAML syntax")
-    except yaml.YAMLError:
-        problem(None, "is not valid YAML", "fix the YAML syntax")
-    finally:
-        loader.dispose()
+    for result in read_each(raw, _LIMITS):
+        if isinstance(result, ManifestSyntaxError):
+            identity = result.identity
+            label = object_label(identity)
+            issue = ConfigIssue(file, result.line, label, "", _message(result), result.hint)
+            if label and "/" in label:
+                documents.append(Document(file, result.line or 1, None, identity, issue))
+            else:
+                issues.append(issue)
+            continue
+        line = result.line
+        strict = _strictness_problem(result.node) if result.node is not None else None
+        if strict is not None:
+            where, message, hint = strict
+            issue = ConfigIssue(file, where, object_label(result.data), "", message, hint)
+            documents.append(Document(file, line, result.node, result.data, issue))
+            continue
+        documents.append(Document(file, line, result.node, result.data))
     return documents, issues
 
 
-def _construct(loader: yaml.CSafeLoader, node: yaml.Node) -> object:
-    try:
-        return loader.construct_document(node)
-    except yaml.YAMLError:
-        return None
+def _message(problem: ManifestSyntaxError) -> str:
+    if problem.message.startswith("invalid YAML: "):
+        return "is not valid YAML: " + problem.message.removeprefix("invalid YAML: ")
+    return problem.message
 
 
 def object_label(data: object) -> str:
@@ -122,80 +116,50 @@ def object_label(data: object) -> str:
     return f"{kind_text}/{name}"
 
 
-def _too_deep(text: str) -> int | None:
-    # Checked on the event stream, which needs no recursion, before composing (which does).
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    return int(mark.line) + 1 if mark is not None else 1
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError:
-        return None  # reported with its line when the documents are composed
-    return None
-
-
-def _check_node(root: yaml.Node) -> tuple[int, str, str, bool] | None:
-    """Alias expansion, alias cycles, duplicate keys: ``(line, message, hint, is_duplicate)``."""
-    sizes: dict[int, int] = {}
-    in_progress: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+def _strictness_problem(root: yaml.Node) -> tuple[int, str, str] | None:
+    """The first explicit tag or duplicated key: ``(line, message, hint)``."""
+    seen: set[int] = set()
+    stack = [root]
     while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if children_done:
-            in_progress.discard(key)
-            sizes[key] = 1 + sum(sizes[id(c)] for c in _children(node))
-            if sizes[key] > MAX_NODES:
-                return _line(root), f"expands to more than {MAX_NODES} values", _ALIAS_HINT, False
-            continue
-        if key in sizes:
-            continue
-        if key in in_progress:
-            return _line(node), "an alias refers to the node that contains it", _ALIAS_HINT, False
-        in_progress.add(key)
-        duplicate = _duplicate_key(node)
-        if duplicate is not None:
-            return duplicate
-        stack.append((node, True))
-        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+        node = stack.pop()
+        if id(node) in seen:
+            continue  # an alias: checked where its anchor is
+        seen.add(id(node))
+        if node.tag:
+            return (
+                _line(node),
+                f"uses the YAML tag {_short(node.tag)[:40]}; trueup's configuration takes "
+                "plain values",
+                "remove the tag",
+            )
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key_node, _value in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in keys and key_node.value != "<<":
+                        message = f"key '{key_node.value[:80]}' appears twice in one mapping"
+                        return _line(key_node), message, "keep one of them"
+                    keys.add(key_node.value)
+            stack.extend(item for pair in reversed(node.value) for item in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
     return None
 
 
-_ALIAS_HINT: Final = "write the values out instead of using anchors and aliases"
-
-
-def _children(node: yaml.Node) -> Sequence[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [item for pair in node.value for item in pair]
-    return ()
-
-
-def _duplicate_key(node: yaml.Node) -> tuple[int, str, str, bool] | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    seen: set[str] = set()
-    for key_node, _value in node.value:
-        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-            if key_node.value in seen:
-                message = f"key '{key_node.value[:80]}' appears twice in one mapping"
-                return _line(key_node), message, "keep one of them", True
-            seen.add(key_node.value)
-    return None
+def _short(tag: str) -> str:
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag.removeprefix(prefix) if tag.startswith(prefix) else tag
 
 
 def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def line_of(node: yaml.Node, path: Sequence[str | int]) -> int:
-    """The line of the deepest node along ``path`` (mapping keys and list indexes)."""
+def line_of(doc: Document, path: Sequence[str | int]) -> int:
+    """The line of the deepest node along ``path`` (mapping keys and list indexes) in ``doc``."""
+    if doc.node is None:
+        return doc.line
+    node = doc.node
     line = _line(node)
     for part in path:
         child: yaml.Node | None = None

@@ -12,6 +12,13 @@ from __future__ import annotations
 
 from trueup.kubeyaml.guard import Limits, ObjectBudget
 from trueup.kubeyaml.problem import ManifestSyntaxError
-from trueup.kubeyaml.reader import Document, read_documents
+from trueup.kubeyaml.reader import Document, read_documents, read_each
 
-__all__ = ["Document", "Limits", "ManifestSyntaxError", "ObjectBudget", "read_documents"]
+__all__ = [
+    "Document",
+    "Limits",
+    "ManifestSyntaxError",
+    "ObjectBudget",
+    "read_documents",
+    "read_each",
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ManifestSyntaxError(ValueError):
     """A manifest cannot be read as kubectl would read it.
@@ -15,3 +17,6 @@ class ManifestSyntaxError(ValueError):
         self.line = line
         self.message = message
         self.hint = hint
+        self.identity: dict[str, Any] | None = None
+        """What the document says it is (apiVersion, kind, metadata name and namespace, as
+        written), when the problem was found after the document was parsed."""

@@ -22,9 +22,10 @@ import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import yaml
+from yaml.error import Mark
 from yaml.events import (
     AliasEvent,
     CollectionEndEvent,
@@ -51,7 +52,7 @@ from trueup.kubeyaml.scalars import (
     scalar,
     without_surrogates,
 )
-from trueup.kubeyaml.split import is_json, yaml_sections
+from trueup.kubeyaml.split import Section, is_json, yaml_sections
 
 UNQUOTED_COLON = (
     "an unquoted value inside [...] or {...} ends with ':' (as in {a: b:}); kubectl reads it "
@@ -86,30 +87,85 @@ def read_documents(
     data: bytes, limits: Limits, budget: ObjectBudget | None = None
 ) -> Iterator[Document]:
     """The non-null documents of a manifest file; ``ManifestSyntaxError`` names the line."""
+    for result in read_each(data, limits, budget):
+        if isinstance(result, ManifestSyntaxError):
+            raise result
+        yield result
+
+
+def read_each(
+    data: bytes, limits: Limits, budget: ObjectBudget | None = None
+) -> Iterator[Document | ManifestSyntaxError]:
+    """Like ``read_documents``, but a bad ``---`` section is yielded as its error in its place.
+
+    The sections after it are still read (they are independent, as they are for kubectl);
+    a bad separator line, and any problem in a JSON file, end the file.
+    """
     budget = budget or ObjectBudget(limits.max_objects)
-    if is_json(data):
-        yield from _json_documents(data, limits, budget)
-        return
-    for section in yaml_sections(data):
-        guard = Guard(
-            yaml.parse(section.data, Loader=yaml.CSafeLoader), limits, budget, section.line
-        )
-        try:
-            node = _Composer(guard).first_document()
-            document = _Decoder(limits, guard).document(node) if node is not None else None
-            if document is not None and document.data is not None:
+    try:
+        if is_json(data):
+            yield from _json_documents(data, limits, budget)
+            return
+        for section in yaml_sections(data):
+            try:
+                document = _section_document(section, limits, budget)
+            except ManifestSyntaxError as e:
+                yield e
+                continue
+            if document is not None:
                 yield document
-        except yaml.MarkedYAMLError as e:
-            mark = e.problem_mark or e.context_mark
-            line = section.line + mark.line if mark is not None else section.line
-            if e.problem == "found unexpected ':'" and e.context == "while scanning a plain scalar":
-                raise ManifestSyntaxError(line, UNQUOTED_COLON, "quote the value") from None
-            problem = " ".join(p for p in (e.context, e.problem) if p)
-            raise ManifestSyntaxError(line, f"invalid YAML: {problem}", "fix the file") from None
-        except yaml.YAMLError as e:
-            raise ManifestSyntaxError(
-                section.line, f"invalid YAML ({type(e).__name__})", "fix the file"
-            ) from None
+    except ManifestSyntaxError as e:
+        yield e
+
+
+def _section_document(section: Section, limits: Limits, budget: ObjectBudget) -> Document | None:
+    guard = Guard(yaml.parse(section.data, Loader=yaml.CSafeLoader), limits, budget, section.line)
+    try:
+        node = _Composer(guard).first_document()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = section.line + mark.line if mark is not None else section.line
+        if e.problem == "found unexpected ':'" and e.context == "while scanning a plain scalar":
+            raise ManifestSyntaxError(line, UNQUOTED_COLON, "quote the value") from None
+        problem = " ".join(p for p in (e.context, e.problem) if p)
+        raise ManifestSyntaxError(line, f"invalid YAML: {problem}", "fix the file") from None
+    except yaml.YAMLError as e:
+        raise ManifestSyntaxError(
+            section.line, f"invalid YAML ({type(e).__name__})", "fix the file"
+        ) from None
+    if node is None:
+        return None
+    try:
+        document = _Decoder(limits, guard).document(node)
+    except ManifestSyntaxError as e:
+        e.identity = _identity(node)
+        raise
+    return document if document.data is not None else None
+
+
+def _identity(node: Node) -> dict[str, Any] | None:
+    """``apiVersion``, ``kind`` and ``metadata`` name and namespace as written, if plain text.
+
+    Lets a caller say which object a document that could not be read would have been.
+    """
+    if not isinstance(node, MappingNode):
+        return None
+    top = _scalar_fields(node)
+    metadata = next(
+        (v for k, v in node.value if isinstance(k, ScalarNode) and k.value == "metadata"), None
+    )
+    meta = _scalar_fields(metadata) if isinstance(metadata, MappingNode) else {}
+    identity: dict[str, Any] = {k: top[k] for k in ("apiVersion", "kind") if k in top}
+    identity["metadata"] = {k: meta[k] for k in ("name", "namespace") if k in meta}
+    return identity
+
+
+def _scalar_fields(node: MappingNode) -> dict[str, str]:
+    return {
+        k.value: v.value
+        for k, v in node.value
+        if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)
+    }
 
 
 class _Composer:
@@ -151,6 +207,12 @@ class _Composer:
     def _next(self) -> Event:
         return next(self._events)
 
+    def _mark(self, mark: Any) -> Mark:
+        """A mark whose line counts from the start of the file, not of the section."""
+        line = self._guard.line(mark) - 1
+        column = mark.column if mark is not None else 0
+        return Mark("", 0, line, column, None, None)  # type: ignore[arg-type]
+
     def _node(self, event: Event) -> Node:
         if isinstance(event, AliasEvent):
             target = self._anchors.get(event.anchor or "")
@@ -170,14 +232,15 @@ class _Composer:
         node: Node
         if isinstance(event, ScalarEvent):
             plain = event.implicit[0] and event.tag is None
-            node = PlainScalarNode(event.tag, event.value, event.start_mark, event.end_mark, plain)
+            start, end = self._mark(event.start_mark), self._mark(event.end_mark)
+            node = PlainScalarNode(event.tag, event.value, start, end, plain)
             if event.anchor:
                 self._anchors[event.anchor] = node
             return node
         if isinstance(event, SequenceStartEvent):
-            node = SequenceNode(event.tag or "", [], cast(Any, event.start_mark), None)
+            node = SequenceNode(event.tag or "", [], self._mark(event.start_mark), None)
         elif isinstance(event, MappingStartEvent):
-            node = MappingNode(event.tag or "", [], cast(Any, event.start_mark), None)
+            node = MappingNode(event.tag or "", [], self._mark(event.start_mark), None)
         else:
             raise AssertionError(f"unexpected YAML event {type(event).__name__}")
         if event.anchor:
@@ -192,7 +255,7 @@ class _Composer:
             else:
                 items.append(self._node(child))
             child = self._next()
-        node.end_mark = child.end_mark
+        node.end_mark = self._mark(child.end_mark)
         self._open.discard(id(node))
         return node
 
@@ -206,10 +269,10 @@ class _Decoder:
 
     def document(self, node: Node) -> Document:
         data = self._value(node, 0)
-        return Document(self._line(node), data, node, _item_lines(node, self._guard))
+        return Document(self._line(node), data, node, _item_lines(node))
 
     def _line(self, node: Node) -> int:
-        return self._guard.line(node.start_mark)
+        return int(node.start_mark.line) + 1
 
     def _value(self, node: Node, depth: int) -> Any:
         if depth > self._limits.max_depth:
@@ -276,12 +339,12 @@ def _is_merge(node: Node) -> bool:
     return node.plain or node.tag == MERGE
 
 
-def _item_lines(node: Node, guard: Guard) -> tuple[int, ...]:
+def _item_lines(node: Node) -> tuple[int, ...]:
     if not isinstance(node, MappingNode):
         return ()
     for key, value in node.value:
         if isinstance(key, ScalarNode) and key.value == "items" and isinstance(value, SequenceNode):
-            return tuple(guard.line(item.start_mark) for item in value.value)
+            return tuple(int(item.start_mark.line) + 1 for item in value.value)
     return ()
 
 

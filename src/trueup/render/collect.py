@@ -61,7 +61,8 @@ class Collector:
         first = self._origins.get(oid)
         if first is not None:
             raise RenderError(
-                f"{oid} is declared twice, at {first} and at {origin}; remove or rename one of them"
+                f"{origin}: {oid} is declared twice, at {first} and at {origin}; "
+                "remove or rename one of them"
             )
         self._origins[oid] = origin
         self._objects.append(obj)

@@ -94,7 +94,8 @@ def test_deep_nesting_is_refused_before_composing(tmp_path: Path) -> None:
     (tmp_path / "deep.yaml").write_text("a: " + "[" * 500 + "]" * 500 + "\n")
     config = load_config(tmp_path / "deep.yaml")
     assert [str(i) for i in config.errors] == [
-        f"{tmp_path / 'deep.yaml'}:1: nests deeper than 64 levels (flatten the document)"
+        f"{tmp_path / 'deep.yaml'}:1: nesting deeper than 64 levels "
+        "(split or simplify the manifests)"
     ]
 
 

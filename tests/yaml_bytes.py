@@ -1,0 +1,77 @@
+"""Hypothesis strategies for fuzzing YAML readers: raw bytes and YAML-shaped fragments."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+TOKENS = (
+    "apiVersion: v1\n",
+    "apiVersion: trueup.dev/v1alpha1\n",
+    "kind: ConfigMap\n",
+    "kind: Secret\n",
+    "kind: App\n",
+    "kind: List\n",
+    "metadata:\n",
+    "metadata: {name: x}\n",
+    "  name: x\n",
+    "stringData:\n",
+    "  password: ",
+    "items:\n",
+    "items: [",
+    "- ",
+    "---\n",
+    "--- ",
+    "...\n",
+    "%YAML 1.1\n",
+    "{",
+    "}",
+    "[",
+    "]",
+    ": ",
+    ", ",
+    "? ",
+    "&a ",
+    "*a",
+    "<<: ",
+    "!!binary ",
+    "!!int ",
+    "!!float ",
+    "!!set ",
+    "!!str ",
+    "!x ",
+    "! ",
+    "|\n",
+    ">-\n",
+    "'",
+    '"',
+    "#",
+    "\t",
+    "\r\n",
+    "\n",
+    "  ",
+    "\ufeff",
+    "0777",
+    "0o777",
+    "1_000",
+    "1:20",
+    ".inf",
+    ".nan",
+    "~",
+    "yes",
+    "on",
+    "n",
+    "=",
+    "1e400",
+    "12345678901234567890",
+    "aGVsbG8=",
+    '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j"}}',
+    "\\u00e9",
+    "\x00",
+    "\x85",
+)
+
+yaml_like = st.lists(st.sampled_from(TOKENS), max_size=40).map(lambda ts: "".join(ts).encode())
+"""Byte strings built from YAML's syntax and its odd scalars, so that most parse a little."""
+
+any_bytes = st.one_of(st.binary(max_size=400), yaml_like, yaml_like.map(lambda b: b[::-1]))
+"""Arbitrary bytes, and YAML-shaped ones."""
