@@ -4,7 +4,8 @@ Every file of ``fixtures/kubectl/agree`` must give the objects that
 ``kubectl create --dry-run=client -o json -f`` prints; every file of ``both_refuse`` is
 refused by both; every file of ``trueup_refuses`` is accepted by kubectl but refused by
 trueup on purpose (kubectl would drop a document silently or keep either of two keys).
-Generated documents (Hypothesis) must agree too. kubectl runs once per directory.
+The overlay of ``fixtures/kubectl/overlay/prod`` must give what ``kubectl create -k``
+gives. Generated documents (Hypothesis) must agree too. kubectl runs once per directory.
 """
 
 from __future__ import annotations
@@ -53,8 +54,11 @@ def _parse_stream(text: str) -> list[Any]:
     return objects
 
 
-def kubectl_create(kube: Kube, directory: Path) -> tuple[list[Any], str]:
-    """The objects kubectl would create from every file of ``directory``, and its errors."""
+def kubectl_create(kube: Kube, directory: Path, flag: str = "-f") -> tuple[list[Any], str]:
+    """The objects kubectl would create from every file of ``directory``, and its errors.
+
+    With ``flag="-k"``, from the kustomization in ``directory``.
+    """
     result = subprocess.run(
         [
             "kubectl",
@@ -64,7 +68,7 @@ def kubectl_create(kube: Kube, directory: Path) -> tuple[list[Any], str]:
             "--validate=false",
             "-o",
             "json",
-            "-f",
+            flag,
             str(directory),
         ],
         capture_output=True,
@@ -128,6 +132,14 @@ def test_files_trueup_refuses_on_purpose_are_accepted_by_kubectl(kube: Kube) -> 
     assert objects
     for name in files(directory):
         assert_refused_naming_the_line(directory, name)
+
+
+def test_an_overlay_gives_the_objects_kubectl_applies_from_it(kube: Kube) -> None:
+    root = CORPUS / "overlay"
+    expected, errors = kubectl_create(kube, root / "prod", flag="-k")
+    assert errors == ""
+    got = render(root, "prod", RenderOptions()).objects
+    assert sorted(map(canonical, got)) == sorted(map(canonical, expected))
 
 
 # Generated documents: YAML 1.1 oddities, tags and quoting in keys and values, in flow style.
