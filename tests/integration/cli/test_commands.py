@@ -15,7 +15,17 @@ import trueup
 from tests.integration.engine.helpers import APP, World, run_trueup, trueup_argv, trueup_env
 from tests.servers.git_http import Fault, GitHttpServer
 
-SYNC_FIELDS = {"app", "revision", "summary", "health", "error", "changes", "objects", "plan"}
+SYNC_FIELDS = {
+    "app",
+    "revision",
+    "summary",
+    "health",
+    "error",
+    "failure",
+    "changes",
+    "objects",
+    "plan",
+}
 CHANGE_FIELDS = {"object", "action", "reason"}
 STATUS_FIELDS = {
     "app",
@@ -90,6 +100,7 @@ def test_sync_status_and_history_print_json_with_the_documented_fields(world: Wo
         "Healthy",
         "",
     )
+    assert sync["failure"] is None
     assert sync["summary"] == "3 created"
     assert all(set(change) == CHANGE_FIELDS for change in sync["changes"])
     assert set(sync["objects"].values()) == {"Healthy"}

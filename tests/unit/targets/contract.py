@@ -12,6 +12,9 @@ A subclass provides:
   their objects by label);
 - ``seed``: a function that creates an object as another client would (a field manager
   other than trueup's), returning nothing.
+
+The API server knows from its schemas which fields exist; the in-memory target is told
+the one field the suite misspells (:data:`UNDECLARED`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from trueup.errors import (
     TargetUnavailableError,
 )
 from trueup.objects import Object, ObjectId
-from trueup.targets import ResourceInfo, Target, WatchEvent, WatchEventType
+from trueup.targets import FieldValidation, ResourceInfo, Target, WatchEvent, WatchEventType
 from trueup.targets.kubernetes import is_immutable_field_error
 
 CONFIGMAPS = ResourceInfo("", "v1", "ConfigMap", "configmaps", namespaced=True)
@@ -39,6 +42,9 @@ LABEL = "contract.trueup.dev/suite"
 """Every ConfigMap the suite makes carries this label, so lists and watches see only them."""
 
 Seed = Callable[[Object], None]
+
+UNDECLARED = {("apps", "Deployment"): (("spec", "replica"),)}
+"""The misspelt field the suite applies, which no Deployment schema declares."""
 
 
 def configmap(
@@ -182,6 +188,27 @@ class TargetContract:
             await target.apply(deployment(namespace, app="other"), dry_run=True)
 
         assert is_immutable_field_error(raised.value)
+
+    async def test_an_undeclared_field_is_refused_by_name_unless_validation_is_relaxed(
+        self, target: Target, namespace: str
+    ) -> None:
+        typo = deployment(namespace, replicas=1)
+        typo["spec"]["replica"] = 2
+
+        for dry_run in (True, False):
+            with pytest.raises(ObjectInvalidError, match=r"spec\.replica") as raised:
+                await target.apply(typo, dry_run=dry_run)
+            assert raised.value.undeclared_fields == (".spec.replica",)
+        assert await target.get(typo) is None
+
+        warned = await target.apply(typo, dry_run=True, field_validation=FieldValidation.WARN)
+        ignored = await target.apply(typo, dry_run=False, field_validation=FieldValidation.IGNORE)
+
+        assert warned.warnings == ('unknown field "spec.replica"',)
+        assert ignored.warnings == ()
+        for result in (warned, ignored):
+            assert "replica" not in result["spec"]
+            assert result["spec"]["replicas"] == 1
 
     # get and list -------------------------------------------------------------------
 

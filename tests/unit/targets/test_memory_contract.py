@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.unit.targets.contract import Seed, TargetContract
+from tests.unit.targets.contract import UNDECLARED, Seed, TargetContract
 from trueup.objects import Object
 from trueup.targets.memory import MemoryTarget
 
@@ -16,7 +16,7 @@ class TestMemoryTarget(TargetContract):
 
     @pytest.fixture
     async def target(self) -> AsyncIterator[MemoryTarget]:
-        target = MemoryTarget()
+        target = MemoryTarget(unknown_fields=UNDECLARED)
         yield target
         await target.aclose()
 
