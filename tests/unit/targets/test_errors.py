@@ -61,3 +61,10 @@ def test_a_timeout_is_temporary() -> None:
     translated = error_from_transport(httpx.ReadTimeout("slow"), "https://127.0.0.1:6443")
     assert isinstance(translated, TargetUnavailableError)
     assert "did not answer in time" in str(translated)
+
+
+def test_a_connection_reset_is_temporary() -> None:
+    reset = httpx.ReadError("[Errno 104] Connection reset by peer")
+    translated = error_from_transport(reset, "https://127.0.0.1:6443")
+    assert isinstance(translated, TargetUnavailableError)
+    assert "Connection reset by peer" in str(translated)

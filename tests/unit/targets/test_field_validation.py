@@ -167,3 +167,25 @@ def test_a_field_of_a_keyed_list_item_is_removed_from_a_copy() -> None:
         }
     }
     assert service["spec"]["ports"][1]["nodePortt"] == 2
+
+
+async def test_a_webhook_that_is_not_up_yet_is_retried_until_it_answers() -> None:
+    api = FakeApi()
+    down = {
+        "kind": "Status",
+        "reason": "InternalError",
+        "message": 'Internal error occurred: failed calling webhook "v.example.com": '
+        "connect: connection refused",
+    }
+    api.on(
+        "PATCH",
+        WEB_PATH,
+        json_response(500, down),
+        json_response(500, down),
+        json_response(200, {}),
+    )
+    sleep = FakeSleep()
+    async with make_target(api, sleep) as target:
+        await target.apply(deployment(), dry_run=True)
+    assert len(api.sent("PATCH", WEB_PATH)) == 3
+    assert len(sleep.slept) == 2
