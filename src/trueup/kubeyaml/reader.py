@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from yaml.error import Mark
 from yaml.events import (
     AliasEvent,
     CollectionEndEvent,
@@ -73,6 +72,15 @@ class Document:
     data: Any
     node: Node | None
     item_lines: tuple[int, ...]
+
+
+class _LineMark:
+    """Where a node starts: its 0-based line in the whole file (what errors and lines need)."""
+
+    __slots__ = ("line",)
+
+    def __init__(self, line: int) -> None:
+        self.line = line
 
 
 class PlainScalarNode(ScalarNode):
@@ -176,6 +184,7 @@ class _Composer:
         self._events = iter(guard)
         self._anchors: dict[str, Node] = {}
         self._open: set[int] = set()
+        self._offset = guard.line(None) - 1
 
     def first_document(self) -> Node | None:
         event = self._next()
@@ -207,11 +216,9 @@ class _Composer:
     def _next(self) -> Event:
         return next(self._events)
 
-    def _mark(self, mark: Any) -> Mark:
+    def _mark(self, mark: Any) -> Any:
         """A mark whose line counts from the start of the file, not of the section."""
-        line = self._guard.line(mark) - 1
-        column = mark.column if mark is not None else 0
-        return Mark("", 0, line, column, None, None)  # type: ignore[arg-type]
+        return _LineMark(mark.line + self._offset)
 
     def _node(self, event: Event) -> Node:
         if isinstance(event, AliasEvent):
@@ -232,8 +239,8 @@ class _Composer:
         node: Node
         if isinstance(event, ScalarEvent):
             plain = event.implicit[0] and event.tag is None
-            start, end = self._mark(event.start_mark), self._mark(event.end_mark)
-            node = PlainScalarNode(event.tag, event.value, start, end, plain)
+            start = self._mark(event.start_mark)
+            node = PlainScalarNode(event.tag, event.value, start, None, plain)
             if event.anchor:
                 self._anchors[event.anchor] = node
             return node
@@ -255,7 +262,6 @@ class _Composer:
             else:
                 items.append(self._node(child))
             child = self._next()
-        node.end_mark = self._mark(child.end_mark)
         self._open.discard(id(node))
         return node
 

@@ -36,6 +36,11 @@ def yaml_sections(data: bytes) -> Iterator[Section]:
     A line that starts with ``---`` followed by anything but spaces or a comment is refused,
     as kubectl refuses it ("invalid Yaml document separator").
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # kubectl looks for '---' in the bytes, so it reads a UTF-16 stream as one document.
+        raise ManifestSyntaxError(
+            1, "the file is UTF-16 text, in which kubectl finds no '---'", "save it as UTF-8"
+        )
     start_line = 1
     buffer: list[bytes] = []
     for number, line in enumerate(_lines(data), start=1):
