@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -140,6 +141,20 @@ def test_an_overlay_gives_the_objects_kubectl_applies_from_it(kube: Kube) -> Non
     assert errors == ""
     got = render(root, "prod", RenderOptions()).objects
     assert sorted(map(canonical, got)) == sorted(map(canonical, expected))
+
+
+def test_the_unit_tests_value_table_is_what_kubectl_reads(kube: Kube) -> None:
+    table = Path(__file__).parents[2] / "unit" / "kubeyaml" / "fixtures" / "values.yaml"
+    cases = yaml.safe_load(table.read_text())
+    with tempfile.TemporaryDirectory() as folder:
+        directory = Path(folder)
+        for index, case in enumerate(cases):
+            header = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{index}}}\n"
+            (directory / f"case-{index:03d}.yaml").write_text(f"{header}v: {case['yaml']}\n")
+        objects, errors = kubectl_create(kube, directory)
+    assert errors == ""
+    for case, obj in zip(cases, objects, strict=True):
+        assert canonical(obj["v"]) == canonical(json.loads(case["json"])), case["name"]
 
 
 # Generated documents: YAML 1.1 oddities, tags and quoting in keys and values, in flow style.
