@@ -365,7 +365,11 @@ def _json_documents(data: bytes, limits: Limits, budget: ObjectBudget) -> Iterat
             value, end = decoder.raw_decode(text, position)
         except (ValueError, RecursionError) as e:
             where = getattr(e, "lineno", line)
-            raise ManifestSyntaxError(where, "invalid JSON", "fix the file") from None
+            raise ManifestSyntaxError(
+                where,
+                "invalid JSON (a file that starts with '{' is JSON to kubectl)",
+                "fix the JSON, or write YAML in block style",
+            ) from None
         data_value = _json_ready(value, 0, limits, line)
         if data_value is not None:
             yield Document(line, data_value, None, ())
