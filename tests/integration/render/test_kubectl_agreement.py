@@ -157,7 +157,8 @@ def test_the_unit_tests_value_table_is_what_kubectl_reads(kube: Kube) -> None:
         assert canonical(obj["v"]) == canonical(json.loads(case["json"])), case["name"]
 
 
-# Generated documents: YAML 1.1 oddities, tags and quoting in keys and values, in flow style.
+# Generated documents: YAML 1.1 oddities, tags, quoting, anchors and merge keys, in flow and
+# block style.
 ODD_SCALARS = [
     "y",
     "Y",
@@ -218,8 +219,11 @@ scalar = st.one_of(
     plain.map(json.dumps),
     st.tuples(st.sampled_from(TAGS), plain).map("".join),
 )
+ANCHORED = st.sampled_from(("", "", "", "&a0 ", "&a1 "))
+ALIAS = st.sampled_from(("*a0", "*a1"))
+
 value = st.recursive(
-    scalar,
+    st.one_of(scalar, ALIAS),
     lambda children: st.one_of(
         st.lists(children, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
         st.lists(st.tuples(scalar, children), max_size=3).map(
@@ -228,12 +232,44 @@ value = st.recursive(
     ),
     max_leaves=8,
 )
-document = st.lists(st.tuples(scalar, value), min_size=1, max_size=5).map(
-    lambda kvs: (
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: generated\ndata:\n"
-        + "".join(f"  {k}: {v}\n" for k, v in kvs)
-    )
+"""A value in flow style: ``[...]`` and ``{...}``."""
+
+Tree = tuple[str, Any]
+"""A value for block style: ("flow", text), ("map", [(key, Tree)]) or ("seq", [Tree])."""
+
+tree: st.SearchStrategy[Tree] = st.recursive(
+    st.tuples(st.just("flow"), value),
+    lambda children: st.one_of(
+        st.tuples(st.just("map"), st.lists(st.tuples(scalar, children), min_size=1, max_size=3)),
+        st.tuples(st.just("seq"), st.lists(children, min_size=1, max_size=3)),
+    ),
+    max_leaves=6,
 )
+
+
+def block(node: Tree, indent: int) -> str:
+    """``node`` in block style, ``indent`` spaces in; anchors in front of some collections."""
+    kind, content = node
+    pad = " " * indent
+    lines = []
+    for item in content:
+        head, child = (f"{pad}{item[0]}:", item[1]) if kind == "map" else (f"{pad}-", item)
+        if child[0] == "flow":
+            lines.append(f"{head} {child[1]}\n")
+        else:
+            anchor = "&a0 " if len(lines) == 1 else ""
+            lines.append(f"{head} {anchor}\n".replace(" \n", "\n") + block(child, indent + 2))
+    return "".join(lines)
+
+
+HEADER = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: generated\n"
+flow_document = st.lists(st.tuples(scalar, value), min_size=1, max_size=5).map(
+    lambda kvs: HEADER + "data:\n" + "".join(f"  {k}: {v}\n" for k, v in kvs)
+)
+block_document = st.lists(st.tuples(scalar, tree), min_size=1, max_size=4).map(
+    lambda kvs: HEADER + "data:\n" + block(("map", kvs), 2)
+)
+document = st.one_of(flow_document, block_document)
 
 REFUSED_ON_PURPOSE = ("both mean", "ends with ':'")
 """Documented refusals: two keys that become one string (kubectl keeps either, at random),
