@@ -10,9 +10,10 @@ manifests and by the configuration loader for trueup's own objects.
 
 from __future__ import annotations
 
+from trueup.kubeyaml.document import Document
 from trueup.kubeyaml.guard import Limits, ObjectBudget
 from trueup.kubeyaml.problem import ManifestSyntaxError
-from trueup.kubeyaml.reader import Document, read_documents, read_each
+from trueup.kubeyaml.reader import read_documents, read_each
 
 __all__ = [
     "Document",

@@ -11,17 +11,14 @@ the result into JSON (see ``scalars``); this module does the same on libyaml's e
   position, over keys written before it (go-yaml v2's order, not the YAML spec's);
 - keys become JSON strings (``1`` is ``"1"``, ``on`` is ``"true"``); two different keys
   that become one string (``1`` and ``"1"``) are refused: kubectl would keep either;
-- JSON files are read as JSON (duplicate keys: the last wins; NaN is refused).
+- JSON files are read as JSON (see ``jsonstream``).
 
 Every limit is checked as events arrive (``guard``).
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -39,17 +36,15 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from trueup.kubeyaml.document import Document
 from trueup.kubeyaml.guard import Guard, Limits, ObjectBudget
+from trueup.kubeyaml.jsonstream import json_documents
 from trueup.kubeyaml.problem import ManifestSyntaxError
 from trueup.kubeyaml.scalars import (
-    INT64_MAX,
-    INT64_MIN,
     MERGE,
-    json_number,
     json_value,
     key_text,
     scalar,
-    without_surrogates,
 )
 from trueup.kubeyaml.split import Section, is_json, yaml_sections
 
@@ -58,20 +53,6 @@ UNQUOTED_COLON = (
     "as text, but trueup's YAML parser (libyaml) cannot"
 )
 """The one YAML syntax go-yaml v2 accepts and libyaml refuses: trueup refuses it, saying so."""
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """One non-null document: 1-based first line, JSON-ready value, node tree, ``items`` lines.
-
-    ``node`` is None for JSON files; ``item_lines`` are the lines of the entries of a
-    top-level ``items`` list (empty when unknown).
-    """
-
-    line: int
-    data: Any
-    node: Node | None
-    item_lines: tuple[int, ...]
 
 
 class _LineMark:
@@ -112,7 +93,7 @@ def read_each(
     budget = budget or ObjectBudget(limits.max_objects)
     try:
         if is_json(data):
-            yield from _json_documents(data, limits, budget)
+            yield from json_documents(data, limits, budget)
             return
         for section in yaml_sections(data):
             try:
@@ -352,67 +333,3 @@ def _item_lines(node: Node) -> tuple[int, ...]:
         if isinstance(key, ScalarNode) and key.value == "items" and isinstance(value, SequenceNode):
             return tuple(int(item.start_mark.line) + 1 for item in value.value)
     return ()
-
-
-def _json_documents(data: bytes, limits: Limits, budget: ObjectBudget) -> Iterator[Document]:
-    text = data.decode("utf-8", "surrogateescape")
-    decoder = json.JSONDecoder(parse_constant=_refuse_constant)
-    position = _skip_space(text, 0)
-    while position < len(text):
-        line = text.count("\n", 0, position) + 1
-        budget.take(line)
-        try:
-            value, end = decoder.raw_decode(text, position)
-        except (ValueError, RecursionError) as e:
-            where = getattr(e, "lineno", line)
-            raise ManifestSyntaxError(
-                where,
-                "invalid JSON (a file that starts with '{' is JSON to kubectl)",
-                "fix the JSON, or write YAML in block style",
-            ) from None
-        data_value = _json_ready(value, 0, limits, line)
-        if data_value is not None:
-            yield Document(line, data_value, None, ())
-        position = _skip_space(text, end)
-
-
-def _skip_space(text: str, position: int) -> int:
-    while position < len(text) and text[position] in " \t\r\n":
-        position += 1
-    return position
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _json_ready(value: Any, depth: int, limits: Limits, line: int) -> Any:
-    """A value from Python's JSON parser as Go's parser would have read it."""
-    if depth > limits.max_depth:
-        raise ManifestSyntaxError(
-            line, f"nesting deeper than {limits.max_depth} levels", "simplify it"
-        )
-    if isinstance(value, str):
-        return without_surrogates(value)
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        if INT64_MIN <= value <= INT64_MAX:
-            return value
-        try:
-            value = float(value)
-        except OverflowError:
-            value = math.inf
-        if math.isinf(value):
-            raise ManifestSyntaxError(line, "a number is too large for kubectl", "make it smaller")
-        return value
-    if isinstance(value, float):
-        if math.isinf(value):
-            raise ManifestSyntaxError(line, "a number is too large for kubectl", "make it smaller")
-        return json_number(value, line)
-    if isinstance(value, list):
-        return [_json_ready(item, depth + 1, limits, line) for item in value]
-    return {
-        _json_ready(k, depth + 1, limits, line): _json_ready(v, depth + 1, limits, line)
-        for k, v in value.items()
-    }
