@@ -54,6 +54,8 @@ UNQUOTED_COLON = (
 )
 """The one YAML syntax go-yaml v2 accepts and libyaml refuses: trueup refuses it, saying so."""
 
+MERGE_NEEDS_MAPS = "a merge key '<<' needs a mapping or a list of mappings"
+
 
 class _LineMark:
     """Where a node starts: its 0-based line in the whole file (what errors and lines need)."""
@@ -239,7 +241,14 @@ class _Composer:
         while not isinstance(child, CollectionEndEvent):
             if isinstance(node, MappingNode):
                 key = self._node(child)
-                items.append((key, self._node(self._next())))
+                value_event = self._next()
+                value = self._node(value_event)
+                # go-yaml merges a list of maps, but not through an alias to one.
+                via_alias = isinstance(value_event, AliasEvent)
+                if via_alias and _is_merge(key) and not isinstance(value, MappingNode):
+                    line = int(key.start_mark.line) + 1
+                    raise ManifestSyntaxError(line, MERGE_NEEDS_MAPS, "fix the value of '<<'")
+                items.append((key, value))
             else:
                 items.append(self._node(child))
             child = self._next()
@@ -313,9 +322,7 @@ class _Decoder:
         for source in sources:
             if not isinstance(source, MappingNode):
                 raise ManifestSyntaxError(
-                    self._line(node),
-                    "a merge key '<<' needs a mapping or a list of mappings",
-                    "fix the value of '<<'",
+                    self._line(node), MERGE_NEEDS_MAPS, "fix the value of '<<'"
                 )
             self._fill(source, entries)
 
