@@ -27,13 +27,23 @@ from trueup.errors import (
 from trueup.failure import Failure, Reason
 from trueup.health import HealthResult, HealthStatus, aggregate, health_of
 from trueup.objects import Object, ObjectId, Origin, object_id
-from trueup.plan import AppRef, Plan, PrunePlan, plan_prune, plan_stages, prepare
+from trueup.plan import (
+    AppRef,
+    DependencyState,
+    Plan,
+    PrunePlan,
+    dependency_refusal,
+    plan_prune,
+    plan_stages,
+    prepare,
+)
 from trueup.render import Rendered, RenderOptions, render_async
 from trueup.source import Artifact, Source
 from trueup.source.from_config import repository_for
 from trueup.store import Attempt, AttemptResult, Confirmation, InventoryEntry, Store
 from trueup.store.recorder import AttemptLog, refuse_other_target
 from trueup.targets import FieldValidation, Target
+from trueup.words import counted
 
 Progress = Callable[[str], None]
 HEALTHY = HealthStatus.HEALTHY
@@ -49,6 +59,8 @@ class SyncOptions:
     wait: bool | None = None
     timeout: float | None = None
     trigger: str = "cli"
+    ignore_dependencies: bool = False
+    """Sync even if an App in ``spec.dependsOn`` is not ready (see plan.dependencies)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +175,12 @@ class Engine:
         if app.spec.suspend:
             message = f"{app.id} is suspended (spec.suspend: true); set it to false to sync it"
             return SyncReport(app=name, revision=None, failure=Failure(Reason.CONFIG, message))
+        if app.spec.depends_on and not (options.dry_run or options.ignore_dependencies):
+            progress(f"checking {counted(len(app.spec.depends_on), 'dependency', 'dependencies')}")
+            refusal = dependency_refusal(str(app.id), await self._dependencies(app))
+            if refusal is not None:
+                failure = Failure(Reason.DEPENDENCY, refusal)
+                return SyncReport(app=name, revision=None, failure=failure)
         started, began = self._clock(), time.monotonic()
         try:
             # Refusals before anything ran are not attempts (as an unknown or suspended App).
@@ -195,6 +213,33 @@ class Engine:
         await self._record(app, report, log, None, began, identity)
         return report
 
+    async def _dependencies(self, app: App) -> list[DependencyState]:
+        """What the store and the sources say of each App ``app`` depends on."""
+        # The loader keeps only Apps whose dependencies are in the configuration.
+        apps = {a.metadata.name: a for a in self.config.apps if a.namespace == app.namespace}
+        states = []
+        for name in app.spec.depends_on:
+            dependency = apps[name]
+            tried = [
+                a for a in await self.store.history(name) if a.result is not AttemptResult.SKIPPED
+            ]
+            current, problem = None, ""
+            try:
+                current = (await self.fetch(dependency)).revision
+            except (SourceError, SourceUnavailableError) as e:
+                problem = str(e)
+            states.append(
+                DependencyState(
+                    app=str(dependency.id),
+                    last_result=tried[0].result.value if tried else None,
+                    last_revision=tried[0].revision if tried else None,
+                    current_revision=current,
+                    source_problem=problem,
+                    suspended=dependency.spec.suspend,
+                )
+            )
+        return states
+
     async def _reconcile(
         self, app: App, revision: str, rendered: Rendered, options: SyncOptions, progress: Progress
     ) -> SyncReport:
@@ -203,7 +248,9 @@ class Engine:
         stages = plan_stages(objects, rendered.origins)
         inventory = await self.store.inventory(app.metadata.name)
         live = await apply.read_live(target, [*objects, *_inventory_refs(inventory)])
-        progress(f"applying {len(objects)} objects in {len(stages)} stages")
+        # A dry run (``diff``, ``sync --dry-run``) changes nothing: say so in its progress.
+        verb = "comparing" if options.dry_run else "applying"
+        progress(f"{verb} {counted(len(objects), 'object')} in {counted(len(stages), 'stage')}")
         apply_options = apply.ApplyOptions(
             dry_run=options.dry_run,
             force=app.spec.force,
@@ -262,7 +309,7 @@ class Engine:
         if options.dry_run or applied.error or not wait:
             return {oid: health_of(applied.live.get(oid)) for oid in ids}, None
         timeout = options.timeout or app.spec.timeout.total_seconds()
-        progress(f"waiting up to {timeout:.0f}s for {len(ids)} objects to be healthy")
+        progress(f"waiting up to {timeout:.0f}s for {counted(len(ids), 'object')} to be healthy")
 
         def report(results: Mapping[ObjectId, HealthResult]) -> None:
             waiting = [f"{oid} ({r})" for oid, r in results.items() if r.status is not HEALTHY]

@@ -10,13 +10,18 @@ temporary (retrying later may succeed), for scripts that decide to retry.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
 
 from trueup.changeset import Action
+from trueup.cli.build_output import BUILD_COLUMNS, BuiltObject, build_rows, in_apply_order
+from trueup.cli.diff_output import diff_entries
 from trueup.cli.formats import Format, dump, table
-from trueup.cli.output import error, out, progress
+from trueup.cli.notes import daemon_settings_note
+from trueup.cli.options import AppArgument, OutputOption, duration
+from trueup.cli.output import error, notice, out, progress
 from trueup.cli.session import Settings, open_engine, open_store, trigger
 from trueup.cli.status import (
     ERROR_WIDTH,
@@ -30,11 +35,8 @@ from trueup.config import load_config
 from trueup.engine import SyncOptions, SyncReport
 from trueup.errors import ConfigError
 from trueup.failure import Failure, Reason
-from trueup.plan import mask_secret, unified_diff
+from trueup.plan import mask_secret
 from trueup.store import Attempt
-
-OutputOption = Annotated[Format, typer.Option("--output", "-o", help="table, json or yaml.")]
-AppArgument = Annotated[str, typer.Argument(help="The App's metadata.name.")]
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -50,20 +52,25 @@ def build(
     ] = False,
     output: OutputOption = Format.YAML,
 ) -> None:
-    """Print the objects App APP renders to, as they would be applied (Secret values masked)."""
+    """Print the objects APP renders to, in apply order, as a sync would apply them.
 
-    async def run() -> list[dict[str, Any]]:
+    Secret values are masked unless --show-secrets is given. -o table lists each object's
+    stage and the file it came from.
+    """
+
+    async def run() -> list[BuiltObject]:
         async with open_engine(_settings(ctx), app) as engine:
             spec = engine.app(app)
             artifact = await engine.fetch(spec)
             rendered = await engine.render(spec, artifact)
-            target = engine.target(spec)
-            return list(await engine.desired(spec, rendered, target))
+            prepared = await engine.desired(spec, rendered, engine.target(spec))
+            return in_apply_order(rendered, prepared)
 
-    objects = asyncio.run(run())
-    if not show_secrets:
-        objects = [mask_secret(obj) for obj in objects]
-    if output is Format.JSON:
+    built = asyncio.run(run())
+    objects = [item.obj if show_secrets else mask_secret(item.obj) for item in built]
+    if output is Format.TABLE:
+        table(BUILD_COLUMNS, build_rows(built))
+    elif output is Format.JSON:
         dump(objects, output)
     else:
         for obj in objects:
@@ -71,49 +78,103 @@ def build(
             dump(obj, Format.YAML)
 
 
-def diff(ctx: typer.Context, app: AppArgument) -> None:
-    """Show what a sync of APP would change (Secret values masked); exit 1 if anything would."""
+def diff(
+    ctx: typer.Context,
+    app: AppArgument,
+    output: Annotated[
+        Format | None,
+        typer.Option(
+            "--output", "-o", metavar="FORMAT", help="json or yaml instead of the diff text."
+        ),
+    ] = None,
+) -> None:
+    """Show what a sync of APP would change, from a server dry-run; change nothing.
+
+    Prints a unified diff per object (Secret values masked), or with -o json|yaml a list
+    with each object's action, live and desired state and diff. Exits 0 when nothing would
+    change, 1 when something would, 2 when it cannot tell.
+    """
 
     async def run() -> SyncReport:
         async with open_engine(_settings(ctx), app) as engine:
             return await engine.sync(app, SyncOptions(dry_run=True, trigger=trigger()), progress)
 
+    if output is Format.TABLE:
+        raise typer.BadParameter(
+            "diff prints a diff, not a table; use -o json or -o yaml", param_hint="--output"
+        )
     report = asyncio.run(run())
     if report.error:
         error(report.error)
         raise typer.Exit(2)
-    changes = sorted(report.diffs.items())
-    texts = [unified_diff(oid, before, after) for oid, (before, after) in changes]
-    texts += [unified_diff(oid, live, None) for oid, live in report.deletions.items()]
-    texts = [text for text in texts if text]
-    for text in texts:
-        out.print(text.rstrip("\n"), markup=False, soft_wrap=True, highlight=False)
-    raise typer.Exit(1 if texts else 0)
+    entries = diff_entries(report)
+    if output is None:
+        for entry in entries:
+            out.print(entry["diff"].rstrip("\n"), markup=False, soft_wrap=True, highlight=False)
+    else:
+        dump(entries, output)
+    raise typer.Exit(1 if entries else 0)
 
 
 def sync(
     ctx: typer.Context,
     app: AppArgument,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Server dry-run only.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Only ask the server to dry-run: change and record nothing."
+        ),
+    ] = False,
     prune: Annotated[
-        bool | None, typer.Option("--prune/--no-prune", help="Override spec.prune.")
+        bool | None,
+        typer.Option(
+            "--prune/--no-prune", help="Delete what Git no longer declares (default: spec.prune)."
+        ),
     ] = None,
-    wait: Annotated[bool, typer.Option("--wait", help="Wait until the app is Healthy.")] = False,
+    wait: Annotated[
+        bool | None,
+        typer.Option(
+            "--wait/--no-wait",
+            help="Succeed only once every object is Healthy (default: spec.wait).",
+        ),
+    ] = None,
     timeout: Annotated[
-        float | None, typer.Option(help="Seconds to wait with --wait (default spec.timeout).")
+        timedelta | None,
+        typer.Option(
+            metavar="DURATION",
+            parser=duration,
+            help="How long --wait waits, such as 90s or 2m (default: spec.timeout).",
+        ),
     ] = None,
+    ignore_dependencies: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-dependencies",
+            help="Sync even if an App in spec.dependsOn has not succeeded at its current revision.",
+        ),
+    ] = False,
     output: OutputOption = Format.TABLE,
 ) -> None:
-    """Reconcile APP once: fetch, render, apply, prune, check health, record the attempt."""
+    """Reconcile APP once: fetch, render, apply, prune, check health, record the attempt.
+
+    One sync, then exit: spec.interval and spec.selfHeal are settings of the daemon.
+    """
     options = SyncOptions(
-        dry_run=dry_run, prune=prune, wait=wait or None, timeout=timeout, trigger=trigger()
+        dry_run=dry_run,
+        prune=prune,
+        wait=wait,
+        timeout=timeout.total_seconds() if timeout is not None else None,
+        trigger=trigger(),
+        ignore_dependencies=ignore_dependencies,
     )
 
-    async def run() -> SyncReport:
+    async def run() -> tuple[SyncReport, str | None]:
         async with open_engine(_settings(ctx), app) as engine:
-            return await engine.sync(app, options, progress)
+            spec = engine.app(app)
+            note = daemon_settings_note(spec, engine.config.source_of(spec))
+            return await engine.sync(app, options, progress), note
 
-    report = asyncio.run(run())
+    report, note = asyncio.run(run())
     if output is Format.TABLE:
         # Only what changed or needs attention (a warning); the summary line counts the
         # unchanged ones and -o json lists every object.
@@ -131,6 +192,8 @@ def sync(
         )
     else:
         dump(report_data(report), output)
+    if note:
+        notice(note)
     if report.failure is not None:
         error(report.failure.message)
         raise typer.Exit(exit_code(report.failure))
@@ -187,7 +250,9 @@ HISTORY_COLUMNS = ("STARTED (UTC)", "TRIGGER", "TARGET", "REVISION", "RESULT", "
 def history(
     ctx: typer.Context,
     app: AppArgument,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many attempts.")] = 50,
+    limit: Annotated[
+        int, typer.Option(min=1, metavar="N", help="At most this many attempts.")
+    ] = 50,
     output: OutputOption = Format.TABLE,
 ) -> None:
     """Every recorded attempt of APP, newest first: when, who, where, revision, result.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 
+from trueup.cli.options import duration
 from trueup.cli.output import out, progress
 from trueup.devcluster import DEFAULT_NODES, DevCluster, ensure_binaries
 
@@ -18,12 +20,17 @@ app = typer.Typer(
 
 @app.command()
 def up(
-    nodes: Annotated[int, typer.Option(min=1, max=50, help="How many fake nodes.")] = DEFAULT_NODES,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for readiness.")] = 180.0,
+    nodes: Annotated[
+        int, typer.Option(min=1, max=50, metavar="N", help="How many fake nodes.")
+    ] = DEFAULT_NODES,
+    timeout: Annotated[
+        timedelta,
+        typer.Option(metavar="DURATION", parser=duration, help="How long to wait for Ready nodes."),
+    ] = "3m",  # type: ignore[assignment]  # typer parses the default like a given value
 ) -> None:
     """Build (first time only) and start the dev-cluster; return when its nodes are Ready."""
     cluster = DevCluster()
-    cluster.up(progress, nodes=nodes, timeout=timeout)
+    cluster.up(progress, nodes=nodes, timeout=timeout.total_seconds())
     out.print(f"kubeconfig: {cluster.kubeconfig}")
 
 

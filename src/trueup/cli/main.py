@@ -11,6 +11,7 @@ import typer
 from trueup import __version__
 from trueup.cli import apps, dev_cluster
 from trueup.cli.demo import demo
+from trueup.cli.help import use_plain_help
 from trueup.cli.output import error
 from trueup.cli.session import Settings, default_config, default_store
 from trueup.errors import TrueupError
@@ -26,6 +27,7 @@ typer_app.add_typer(dev_cluster.app, name="dev-cluster")
 for command in (apps.build, apps.diff, apps.sync, apps.status, apps.history):
     typer_app.command()(command)
 typer_app.command(help="Run trueup's main job locally: a dev-cluster and a demo app.")(demo)
+use_plain_help(typer_app)
 
 
 ConfigOption = Annotated[
@@ -33,6 +35,7 @@ ConfigOption = Annotated[
     typer.Option(
         "--config",
         "-c",
+        metavar="PATH",
         help="Config file or folder (default: $TRUEUP_CONFIG, else ./trueup.yaml).",
     ),
 ]
@@ -40,13 +43,28 @@ StoreOption = Annotated[
     Path | None,
     typer.Option(
         "--store",
+        metavar="FILE",
         help="History database (default: $TRUEUP_STORE, else ~/.local/state/trueup/trueup.db).",
     ),
 ]
 KubeconfigOption = Annotated[
-    str | None, typer.Option("--kubeconfig", help="Kubeconfig of the target cluster.")
+    str | None,
+    typer.Option(
+        "--kubeconfig",
+        metavar="FILE",
+        help="Kubeconfig of the target cluster, for this run (default: each App's "
+        "spec.kubeconfig, else $KUBECONFIG or ~/.kube/config).",
+    ),
 ]
-ContextOption = Annotated[str | None, typer.Option("--context", help="Kubeconfig context to use.")]
+ContextOption = Annotated[
+    str | None,
+    typer.Option(
+        "--context",
+        metavar="NAME",
+        help="Kubeconfig context, for this run (default: each App's spec.context, else the "
+        "current context).",
+    ),
+]
 AllowExecOption = Annotated[
     bool,
     typer.Option(

@@ -27,3 +27,8 @@ def warn(message: str) -> None:
 def error(message: str) -> None:
     """An error on stderr, without a traceback."""
     err.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
+
+
+def notice(message: str) -> None:
+    """A note on stderr: something the user may not expect, nothing went wrong."""
+    err.print(f"[bold]note:[/bold] {escape(message)}", soft_wrap=True)

@@ -9,7 +9,8 @@ I/O or reads the clock.
 from __future__ import annotations
 
 from trueup.plan.compare import differs
-from trueup.plan.diff import to_yaml, unified_diff
+from trueup.plan.dependencies import DependencyState, dependency_refusal, why_not_ready
+from trueup.plan.diff import comparable, to_yaml, unified_diff
 from trueup.plan.mask import MASK, MASK_AFTER, MASK_BEFORE, mask_secret, mask_secret_pair
 from trueup.plan.model import Plan, PlanSummary
 from trueup.plan.normalize import normalize
@@ -39,6 +40,7 @@ __all__ = [
     "PRUNE_ANNOTATION",
     "WAVE_ANNOTATION",
     "AppRef",
+    "DependencyState",
     "IsNamespaced",
     "Phase",
     "Plan",
@@ -47,8 +49,10 @@ __all__ = [
     "PruneDecision",
     "PrunePlan",
     "Stage",
+    "comparable",
     "deletion_order",
     "deletion_order_of_ids",
+    "dependency_refusal",
     "differs",
     "is_owned_by",
     "mask_secret",
@@ -61,4 +65,5 @@ __all__ = [
     "sync_wave",
     "to_yaml",
     "unified_diff",
+    "why_not_ready",
 ]

@@ -30,6 +30,13 @@ def to_yaml(obj: Object | None) -> str:
     return text
 
 
+def comparable(live: Object | None, desired: Object | None) -> tuple[Object | None, Object | None]:
+    """Both sides as a diff shows them: normalised, Secret values masked against each other."""
+    before = normalize(live) if live is not None else None
+    after = normalize(desired) if desired is not None else None
+    return mask_secret_pair(before, after)
+
+
 def unified_diff(id: ObjectId, live: Object | None, desired: Object | None) -> str:
     """The unified diff from ``live`` to ``desired`` ('' when they do not differ).
 
@@ -37,9 +44,7 @@ def unified_diff(id: ObjectId, live: Object | None, desired: Object | None) -> s
     nothing, a deletion to nothing. The headers name the object as ``live/Kind/ns/name``
     and ``desired/Kind/ns/name``.
     """
-    before = normalize(live) if live is not None else None
-    after = normalize(desired) if desired is not None else None
-    before, after = mask_secret_pair(before, after)
+    before, after = comparable(live, desired)
     lines = difflib.unified_diff(
         to_yaml(before).splitlines(keepends=True),
         to_yaml(after).splitlines(keepends=True),

@@ -13,6 +13,7 @@ from typing import Any
 from trueup.plan.ownership import AppRef
 from trueup.plan.prune import PrunePlan
 from trueup.plan.stage import Stage
+from trueup.words import counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,7 @@ class PlanSummary:
 
     def __str__(self) -> str:
         parts = [
-            f"{self.objects} objects in {self.stages} stages",
+            f"{counted(self.objects, 'object')} in {counted(self.stages, 'stage')}",
             f"{self.to_prune} to prune",
         ]
         if self.prune_skipped:

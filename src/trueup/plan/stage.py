@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trueup.objects import Object, ObjectId, object_id
+from trueup.words import counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,4 +29,4 @@ class Stage:
 
     def __str__(self) -> str:
         wait = ", waited until established" if self.wait_established else ""
-        return f"stage {self.name} ({len(self.objects)} objects{wait})"
+        return f"stage {self.name} ({counted(len(self.objects), 'object')}{wait})"

@@ -66,9 +66,9 @@ def test_a_printed_plan_lists_every_stage_and_prune_decision() -> None:
     text = str(_plan())
     assert text.splitlines() == [
         "plan for app trueup/shop-app: 2 objects in 2 stages, 1 to prune",
-        "stage cluster (1 objects, waited until established)",
+        "stage cluster (1 object, waited until established)",
         "  Namespace/shop",
-        "stage resources (1 objects)",
+        "stage resources (1 object)",
         "  Secret/shop/creds",
         "prune",
         "  ConfigMap/shop/old delete: no longer desired",
@@ -83,6 +83,7 @@ def test_the_public_api_is_pinned() -> None:
         "PRUNE_ANNOTATION",
         "WAVE_ANNOTATION",
         "AppRef",
+        "DependencyState",
         "IsNamespaced",
         "Phase",
         "Plan",
@@ -92,7 +93,9 @@ def test_the_public_api_is_pinned() -> None:
         "PrunePlan",
         "Stage",
         "deletion_order",
+        "dependency_refusal",
         "deletion_order_of_ids",
+        "comparable",
         "differs",
         "is_owned_by",
         "mask_secret",
@@ -105,6 +108,7 @@ def test_the_public_api_is_pinned() -> None:
         "sync_wave",
         "to_yaml",
         "unified_diff",
+        "why_not_ready",
     }
     for name in trueup.plan.__all__:
         value = getattr(trueup.plan, name)
