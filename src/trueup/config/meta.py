@@ -69,7 +69,11 @@ Namespace = Annotated[str, AfterValidator(_check_namespace)]
 
 
 class ObjectMeta(ConfigModel):
-    """``metadata``: the object's name, optional namespace, labels and annotations."""
+    """``metadata``: the object's name, optional namespace, labels and annotations.
+
+    Labels and annotations are accepted as on any Kubernetes object, for the tools that
+    generate or select configuration (kustomize, ``kubectl -l``); trueup reads neither.
+    """
 
     name: Name
     namespace: Namespace | None = None

@@ -11,7 +11,7 @@ import binascii
 import re
 from typing import Final, Literal
 
-from pydantic import Field, SecretStr, StrictBool, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_core import PydanticCustomError
 
 from trueup.config.meta import ConfigObject
@@ -48,7 +48,7 @@ class Secret(ConfigObject):
     api_version: Literal["v1"] = "v1"
     kind: Literal["Secret"] = "Secret"
     type: str = "Opaque"
-    immutable: StrictBool = False
+    """Only ``Opaque``: trueup reads credentials by key name, whatever the type would say."""
     data: dict[str, SecretStr] = Field(default_factory=dict)
     """Values given base64-encoded, kept decoded."""
     string_data: dict[str, SecretStr] = Field(default_factory=dict)
@@ -74,6 +74,23 @@ class Secret(ConfigObject):
                     {"key": key, "hint": "encode it with base64, or move it to stringData"},
                 ) from None
         return decoded
+
+    @field_validator("type")
+    @classmethod
+    def _opaque(cls, value: str) -> str:
+        # Other types (kubernetes.io/basic-auth, /ssh-auth) promise keys that trueup does not
+        # read (ssh-privatekey): refuse them rather than accept a promise nothing keeps.
+        if value != "Opaque":
+            raise PydanticCustomError(
+                "secret_type",
+                "'{type}' is not supported: trueup reads credentials by key name",
+                {
+                    "type": value[:80],
+                    "hint": "leave type out or write Opaque, and use the keys username and "
+                    "password, bearerToken, or identity and known_hosts",
+                },
+            )
+        return value
 
     @field_validator("string_data", mode="before")
     @classmethod
