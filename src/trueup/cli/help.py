@@ -18,13 +18,18 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 class _NamedArgument(TyperArgument):
     """An argument shown by its metavar alone: ``APP``, not ``{app}`` and ``<str>``."""
 
+    @property
+    def display_name_raw(self) -> str:
+        """The metavar, else the name in capitals: ``APP``."""
+        return self.metavar or (self.name or "").upper()
+
     def display_type_rich(self, ctx: Any) -> str | None:
         """No type column: the metavar and the help say what to write."""
         return None
 
     def get_usage_pieces(self, ctx: Any) -> list[str]:
         """``APP`` when required, ``[APP]`` when not."""
-        name = self.metavar or (self.name or "").upper()
+        name = self.display_name_raw
         return [name if self.required else f"[{name}]"]
 
 

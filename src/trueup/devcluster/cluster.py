@@ -21,6 +21,7 @@ from trueup.devcluster.layout import Layout, Pki, Ports
 from trueup.devcluster.paths import cache_dir, state_dir
 from trueup.devcluster.state import Process, State
 from trueup.errors import DevClusterError
+from trueup.words import counted
 
 Progress = Callable[[str], None]
 
@@ -159,9 +160,9 @@ class DevCluster:
             names = [f"trueup-worker-{i}" for i in range(1, nodes + 1)]
             for name in names:
                 api.create(http, "/api/v1/nodes", api.fake_node(name))
-            progress(f"waiting for {nodes} nodes to be Ready")
+            progress(f"waiting for {counted(nodes, 'node')} to be Ready")
             api.wait_until(
-                f"{nodes} Ready nodes",
+                f"{counted(nodes, 'Ready node')}",
                 lambda: set(names) <= set(api.ready_nodes(http)),
                 timeout,
                 alive,

@@ -12,6 +12,7 @@ from pathlib import Path
 from trueup.errors import SourceError, SourceUnavailableError
 from trueup.gitspec import GitRef, RefKind, semver
 from trueup.source.gitcmd import GitRunner
+from trueup.words import counted
 
 _PEELED = "^{}"
 
@@ -81,7 +82,7 @@ async def _resolve_range(git: GitRunner, ref: GitRef, url: str, *, cwd: Path, sh
     if chosen is None:
         _require_git_answer(refs, shown)
         raise SourceError(
-            f"no tag of {shown} matches {ref.describe()} ({len(tags)} tags listed; "
+            f"no tag of {shown} matches {ref.describe()} ({counted(len(tags), 'tag')} listed; "
             "tags must be versions like v1.2.3 or 1.2.3)"
         )
     tag = chosen[0]

@@ -97,3 +97,11 @@ def test_diff_refuses_a_table_and_names_the_formats_it_prints() -> None:
 
     assert code == 2, text
     assert "diff prints a diff, not a table; use -o json or -o yaml" in " ".join(text.split())
+
+
+def test_an_optional_argument_is_shown_in_capitals_and_in_brackets() -> None:
+    code, text = invoke("status", "--help")
+
+    assert code == 0, text
+    assert "Usage: trueup status [OPTIONS] [APP]" in text
+    assert " app " not in text
