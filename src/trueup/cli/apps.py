@@ -171,6 +171,11 @@ def sync(
     async def run() -> tuple[SyncReport, str | None]:
         async with open_engine(_settings(ctx), app) as engine:
             spec = engine.app(app)
+            if timeout is not None and not (spec.spec.wait if wait is None else wait):
+                raise typer.BadParameter(
+                    f"only a sync that waits uses it: add --wait (or spec.wait: true to {spec.id})",
+                    param_hint="--timeout",
+                )
             note = daemon_settings_note(spec, engine.config.source_of(spec))
             return await engine.sync(app, options, progress), note
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import typer
@@ -105,3 +106,34 @@ def test_an_optional_argument_is_shown_in_capitals_and_in_brackets() -> None:
     assert code == 0, text
     assert "Usage: trueup status [OPTIONS] [APP]" in text
     assert " app " not in text
+
+
+CONFIG = """\
+apiVersion: trueup.dev/v1alpha1
+kind: GitSource
+metadata: {name: deploy}
+spec: {url: "https://git.example.test/deploy.git"}
+---
+apiVersion: trueup.dev/v1alpha1
+kind: App
+metadata: {name: web}
+spec: {source: deploy}
+"""
+
+
+def test_a_timeout_for_a_sync_that_does_not_wait_is_refused_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "trueup.yaml"
+    config.write_text(CONFIG)
+    store = tmp_path / "trueup.db"
+
+    code, text = invoke(
+        "--config", str(config), "--store", str(store), "sync", "web", "--timeout", "2m"
+    )
+
+    assert code == 2, text
+    assert (
+        "Invalid value for --timeout: only a sync that waits uses it: add --wait (or "
+        "spec.wait: true to App/web)" in " ".join(text.split())
+    )
