@@ -26,6 +26,7 @@ from tests.integration.engine.helpers import (
 )
 from tests.servers.cluster import Kube
 from trueup.errors import TargetForbiddenError
+from trueup.failure import Reason
 from trueup.objects import ObjectId
 from trueup.targets import ResourceInfo
 from trueup.targets.kubernetes import KubernetesTarget, load_kubeconfig
@@ -252,6 +253,7 @@ async def test_an_app_acting_as_a_service_account_cannot_change_another_namespac
         )
         report = await world.engine_sync()
         assert report.failure is not None
+        assert report.failure.reason is Reason.FORBIDDEN
         assert "system:serviceaccount:" in report.failure.message
         assert str(ObjectId("", "ConfigMap", other, "intruder")) in report.failure.message
         settings = world.live("configmap", "settings")
