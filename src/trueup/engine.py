@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -26,6 +26,7 @@ from trueup.errors import (
 )
 from trueup.failure import Failure, Reason
 from trueup.health import HealthResult, HealthStatus, aggregate, health_of
+from trueup.masking import Masker, secret_values
 from trueup.objects import Object, ObjectId, Origin, object_id
 from trueup.plan import (
     AppRef,
@@ -37,7 +38,7 @@ from trueup.plan import (
     plan_stages,
     prepare,
 )
-from trueup.render import Rendered, RenderOptions, render_async
+from trueup.render import Rendered, RenderLimits, RenderOptions, render_async
 from trueup.source import Artifact, Source
 from trueup.source.from_config import repository_for
 from trueup.store import Attempt, AttemptResult, Confirmation, InventoryEntry, Store
@@ -117,9 +118,11 @@ class Engine:
         targets: Targets,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        render_limits: RenderLimits | None = None,
     ) -> None:
         self.config, self.store, self.fetcher, self.targets = config, store, fetcher, targets
         self._clock = clock
+        self._render_limits = render_limits or RenderLimits()
 
     def app(self, name: str) -> App:
         """The App called ``name``, or a ConfigError listing the known ones."""
@@ -150,7 +153,9 @@ class Engine:
     async def render(self, app: App, artifact: Artifact) -> Rendered:
         """Step 2, render: the objects at the App's path in that revision."""
         ignore = self.config.source_of(app).spec.ignore
-        options = RenderOptions(ignore=tuple((ignore or "").splitlines()))
+        options = RenderOptions(
+            ignore=tuple((ignore or "").splitlines()), limits=self._render_limits
+        )
         return await render_async(artifact.root, app.spec.path, options)
 
     async def desired(self, app: App, rendered: Rendered, target: Target) -> tuple[Object, ...]:
@@ -194,6 +199,7 @@ class Engine:
                 self.store, name, target=identity, trigger=options.trigger, started=started
             )
         revision: str | None = None
+        masker = Masker(self._config_secret_values())
         try:
             progress(f"fetching {app.spec.source}")
             artifact = await self.fetch(app)
@@ -202,6 +208,7 @@ class Engine:
                 await log.progress(self._clock(), revision=revision)
             progress(f"rendering {app.spec.path} at {revision}")
             rendered = await self.render(app, artifact)
+            masker = masker.with_values(secret_values(rendered.objects))
             report = await self._reconcile(app, revision, rendered, options, progress)
         except (PermanentError, TemporaryError) as e:
             report = SyncReport(app=name, revision=revision, failure=Failure.from_error(e))
@@ -210,6 +217,10 @@ class Engine:
                 cancelled = SyncReport(app=name, revision=revision)
                 await self._record(app, cancelled, log, AttemptResult.CANCELLED, began, identity)
             raise
+        # Tools' and servers' messages may quote secret values: mask them before anyone sees them.
+        report = replace(
+            report, changes=masker.changes(report.changes), failure=masker.failure(report.failure)
+        )
         await self._record(app, report, log, None, began, identity)
         return report
 
@@ -239,6 +250,13 @@ class Engine:
                 )
             )
         return states
+
+    def _config_secret_values(self) -> list[str]:
+        return [
+            value.get_secret_value()
+            for secret in self.config.secrets
+            for value in (*secret.data.values(), *secret.string_data.values())
+        ]
 
     async def _reconcile(
         self, app: App, revision: str, rendered: Rendered, options: SyncOptions, progress: Progress

@@ -11,16 +11,17 @@ the same objects in the same order with the same key order.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from trueup.errors import RenderError
+from trueup.render.budget import check_totals
 from trueup.render.collect import Collector
 from trueup.render.files import read_bounded
 from trueup.render.ignore import IGNORE_FILE, IgnoreRules, parse_ignore
 from trueup.render.kustomize import build_kustomization
 from trueup.render.options import Rendered, RenderLimits, RenderOptions
 from trueup.render.paths import check_user_path, resolve_inside
+from trueup.render.sandbox import run_sandboxed
 from trueup.render.walk import Walker
 
 __all__ = ["RenderLimits", "RenderOptions", "Rendered", "render", "render_async"]
@@ -51,6 +52,7 @@ def render(root: Path, path: str, options: RenderOptions) -> Rendered:
 
     walker = Walker(real_root, limits, ignore, collector, build)
     if target.is_dir():
+        check_totals(target, shown, ignore, limits)
         walker.walk(target, shown)
     else:
         walker.read_manifest(target, shown)
@@ -58,8 +60,11 @@ def render(root: Path, path: str, options: RenderOptions) -> Rendered:
 
 
 async def render_async(root: Path, path: str, options: RenderOptions) -> Rendered:
-    """``render`` in a worker thread, so the event loop keeps serving other apps."""
-    return await asyncio.to_thread(render, root, path, options)
+    """``render`` in a child process held to the render-wide memory and time limits.
+
+    The event loop keeps serving other apps meanwhile; cancelling the call stops the child.
+    """
+    return await run_sandboxed(lambda: render(root, path, options), options.limits)
 
 
 def _ignore_rules(directory: Path, shown: str, options: RenderOptions) -> IgnoreRules:

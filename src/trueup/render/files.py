@@ -25,12 +25,16 @@ def read_bounded(real: Path, shown: str, max_bytes: int) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise RenderError(f"{shown} is not a regular file; remove it or ignore it")
-        if info.st_size > max_bytes:
-            raise RenderError(
-                f"{shown} is {info.st_size} bytes, over the limit of {max_bytes}; "
-                "split it or ignore it"
-            )
+        check_size(shown, info.st_size, max_bytes)
         data = f.read(max_bytes + 1)
     if len(data) > max_bytes:  # the file grew after fstat
         raise RenderError(f"{shown} is over the limit of {max_bytes} bytes; split it")
     return data
+
+
+def check_size(shown: str, size: int, max_bytes: int) -> None:
+    """Refuse the file ``shown`` of ``size`` bytes if it is over ``max_bytes``."""
+    if size > max_bytes:
+        raise RenderError(
+            f"{shown} is {size} bytes, over the limit of {max_bytes}; split it or ignore it"
+        )

@@ -20,21 +20,29 @@ import time
 from pathlib import Path
 
 from trueup.errors import RenderError
+from trueup.masking import Masker
 from trueup.objects import Origin
 from trueup.render.collect import Collector
 from trueup.render.kustomize_refs import check_references
 from trueup.render.options import RenderOptions
+from trueup.render.secret_scan import secrets_in
 
 _MAX_STDERR = 64 * 1024
-_SHOWN_STDERR = 2000
 
 
 def build_kustomization(
     root: Path, directory: Path, shown: str, options: RenderOptions, collector: Collector
 ) -> None:
-    """Check, build and collect the kustomization in ``directory`` (shown as ``shown``)."""
-    check_references(root, directory, options.limits)
-    output = run_kustomize(root, directory, shown, options, collector.bytes_left)
+    """Check, build and collect the kustomization in ``directory`` (shown as ``shown``).
+
+    kubectl's message on a failed build is masked for the Secret values it may quote.
+    """
+    reached = check_references(root, directory, options.limits)
+    try:
+        output = run_kustomize(root, directory, shown, options, collector.bytes_left)
+    except RenderError as e:
+        masker = Masker(secrets_in(root, sorted(reached), options.limits))
+        raise RenderError(masker(str(e))) from None
     name = f"{shown} (kustomize output)"
     collector.charge_bytes(len(output), name)
     collector.add_yaml(output, name, origin=Origin(shown))
@@ -125,7 +133,5 @@ _KLOG_PREFIX = re.compile(r'^[IWEF]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] ("command fa
 
 
 def _trimmed(text: str) -> str:
-    text = " ".join(_KLOG_PREFIX.sub("", text).split())
-    if len(text) > _SHOWN_STDERR:
-        text = "…" + text[-_SHOWN_STDERR:]
-    return text or "(no message)"
+    # Not cut here: a cut could leave half a secret value that masking no longer recognises.
+    return " ".join(_KLOG_PREFIX.sub("", text).split()) or "(no message)"

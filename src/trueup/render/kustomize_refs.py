@@ -56,8 +56,11 @@ def looks_remote(ref: str) -> bool:
     )
 
 
-def check_references(root: Path, directory: Path, limits: RenderLimits) -> None:
-    """Refuse the build of ``directory`` if any kustomization it reaches refers outside ``root``."""
+def check_references(root: Path, directory: Path, limits: RenderLimits) -> set[Path]:
+    """Refuse the build of ``directory`` if any kustomization it reaches refers outside ``root``.
+
+    Returns the local directories the build reaches (``directory`` included).
+    """
     pending = [directory]
     seen: set[Path] = set()
     while pending:
@@ -66,6 +69,7 @@ def check_references(root: Path, directory: Path, limits: RenderLimits) -> None:
             continue
         seen.add(current)
         pending.extend(_check_one(root, current, limits))
+    return seen
 
 
 def _check_one(root: Path, directory: Path, limits: RenderLimits) -> Iterator[Path]:

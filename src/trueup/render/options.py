@@ -15,15 +15,27 @@ MIB = 1024 * 1024
 class RenderLimits:
     """Bounds that keep one hostile or broken repository from stalling the engine.
 
-    Every bound is checked while reading, so a limit is reported as soon as it is
-    crossed: a YAML bomb or a huge file fails in well under a second with bounded memory.
+    The totals are checked from file sizes before anything is parsed, every other bound
+    while reading, so a limit is reported as soon as it is crossed: a YAML bomb or a huge
+    file fails in well under a second. The render as a whole runs in a child process held
+    to ``max_memory_bytes`` and ``timeout_seconds`` (see ``render.sandbox``), which catches
+    whatever slips between the other bounds.
     """
 
     max_file_bytes: int = 8 * MIB
     """A single manifest file larger than this is refused before it is read."""
 
-    max_total_bytes: int = 64 * MIB
+    max_total_bytes: int = 16 * MIB
     """All manifest files of one render (and kustomize's output) together."""
+
+    max_files: int = 5_000
+    """Manifest files in one plain-YAML render."""
+
+    max_memory_bytes: int = 1024 * MIB
+    """Memory one render may allocate on top of what trueup already uses."""
+
+    timeout_seconds: float = 30.0
+    """Wall-clock time one whole render (kustomize included) may take before it is stopped."""
 
     max_depth: int = 100
     """Nesting of YAML collections within one document, and of directories below the path."""
@@ -40,7 +52,7 @@ class RenderLimits:
     max_symlink_hops: int = 20
     """Symlinks followed while resolving one path; more means a loop or an absurd chain."""
 
-    kustomize_timeout_seconds: float = 60.0
+    kustomize_timeout_seconds: float = 20.0
     """Wall-clock time one ``kubectl kustomize`` run may take before it is killed."""
 
 

@@ -101,12 +101,12 @@ def test_the_object_limit_counts_across_files(tmp_path: Path) -> None:
     )
 
 
-def test_the_total_byte_limit_counts_across_files(tmp_path: Path) -> None:
+def test_the_total_byte_limit_counts_across_files_before_any_is_parsed(tmp_path: Path) -> None:
+    write(tmp_path, "a-broken.yaml", b"key: [unclosed\n")  # parsing it first would fail
     for i in range(3):
         write(tmp_path, f"f{i}.yaml", OBJECT % i)
-    size = len(OBJECT % 0)
-    limits = RenderLimits(max_total_bytes=2 * size + 1)
-    with pytest.raises(RenderError, match=r"f2.yaml: manifests exceed \d+ bytes in total"):
+    limits = RenderLimits(max_total_bytes=3 * len(OBJECT % 0))
+    with pytest.raises(RenderError, match=r"over the total limit of \d+ bytes \(max_total_bytes\)"):
         render(tmp_path, ".", RenderOptions(limits=limits))
 
 
