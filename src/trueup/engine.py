@@ -184,7 +184,9 @@ class Engine:
             progress(f"checking {counted(len(app.spec.depends_on), 'dependency', 'dependencies')}")
             refusal = dependency_refusal(str(app.id), await self._dependencies(app))
             if refusal is not None:
-                failure = Failure(Reason.DEPENDENCY, refusal)
+                # It may quote git about a dependency's source.
+                masked = Masker(self._config_secret_values())(refusal)
+                failure = Failure(Reason.DEPENDENCY, masked)
                 return SyncReport(app=name, revision=None, failure=failure)
         started, began = self._clock(), time.monotonic()
         try:
