@@ -147,8 +147,10 @@ class Engine:
         try:
             return await self.fetcher.fetch(repository_for(source, self.config))
         except (SourceError, SourceUnavailableError) as e:
-            # The user's configuration names sources, not URLs: say which one failed.
-            raise type(e)(f"{source.id}: {e}") from e
+            # The user's configuration names sources, not URLs: say which one failed; git's
+            # words may quote a credential of the configuration (build and dependsOn too).
+            masked = Masker(self._config_secret_values())(f"{source.id}: {e}")
+            raise type(e)(masked) from None
 
     async def render(self, app: App, artifact: Artifact) -> Rendered:
         """Step 2, render: the objects at the App's path in that revision."""
@@ -184,9 +186,7 @@ class Engine:
             progress(f"checking {counted(len(app.spec.depends_on), 'dependency', 'dependencies')}")
             refusal = dependency_refusal(str(app.id), await self._dependencies(app))
             if refusal is not None:
-                # It may quote git about a dependency's source.
-                masked = Masker(self._config_secret_values())(refusal)
-                failure = Failure(Reason.DEPENDENCY, masked)
+                failure = Failure(Reason.DEPENDENCY, refusal)
                 return SyncReport(app=name, revision=None, failure=failure)
         started, began = self._clock(), time.monotonic()
         try:
