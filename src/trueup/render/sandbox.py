@@ -3,10 +3,14 @@ costs a bounded amount of both and the apps rendered beside it keep going.
 
 The child is forked (no new interpreter, nothing imported again) from the thread running
 the event loop, and does nothing but the render: files, libyaml, and ``kubectl
-kustomize``. Its data segment may grow by ``RenderLimits.max_memory_bytes`` over the
-parent's (``RLIMIT_DATA``: unlike ``RLIMIT_AS`` it counts memory actually allocated, so
-Go's large address-space reservations in kubectl are not mistaken for use), and its CPU
-time is capped as a backstop. The parent waits at most ``RenderLimits.timeout_seconds``
+kustomize``. Forking a process with threads (the SQLite store has one) is safe here
+because the child touches nothing those threads may hold locked (no store, no HTTP client,
+no logging) and leaves with ``os._exit``, running no cleanup of the parent's.
+
+The child's data segment may grow by ``RenderLimits.max_memory_bytes`` over the parent's
+(``RLIMIT_DATA``: unlike ``RLIMIT_AS`` it counts memory actually allocated, so Go's large
+address-space reservations in kubectl are not mistaken for use), and its CPU time is
+capped as a backstop. The parent waits at most ``RenderLimits.timeout_seconds``
 of wall-clock time, then stops the child: SIGTERM first (the child kills its kubectl on the
 way out), SIGKILL after a grace period. Cancelling the awaiting task stops it the same way.
 
@@ -206,9 +210,9 @@ class _Child:
         loop.add_reader(self._pidfd, self._reap_and_forget, loop)
 
     def _reap_and_forget(self, loop: asyncio.AbstractEventLoop) -> None:
-        fd = self._pidfd
-        if self._poll():
-            loop.remove_reader(fd)
+        loop.remove_reader(self._pidfd)  # before _poll closes it
+        if not self._poll():
+            loop.add_reader(self._pidfd, self._reap_and_forget, loop)
 
 
 def _child(work: Callable[[], Rendered], fd: int, limits: RenderLimits) -> None:  # pragma: no cover
