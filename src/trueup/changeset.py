@@ -18,6 +18,8 @@ class Action(StrEnum):
 
     CREATED = "created"
     CONFIGURED = "configured"
+    ADOPTED = "adopted"
+    """An existing object trueup did not own (or another App owned) is now this App's."""
     UNCHANGED = "unchanged"
     PRUNED = "pruned"
     SKIPPED = "skipped"
@@ -26,7 +28,7 @@ class Action(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ObjectChange:
-    """One object's outcome; ``reason`` says why for skipped and failed objects."""
+    """One object's outcome; ``reason`` says why for adopted, skipped and failed objects."""
 
     id: ObjectId
     action: Action

@@ -19,6 +19,7 @@ from trueup.changeset import Action, ChangeSet, ObjectChange
 from trueup.config import App, LoadedConfig
 from trueup.errors import (
     ConfigError,
+    OwnershipError,
     PermanentError,
     SourceError,
     SourceUnavailableError,
@@ -33,7 +34,9 @@ from trueup.plan import (
     DependencyState,
     Plan,
     PrunePlan,
+    cascades,
     dependency_refusal,
+    plan_adoption,
     plan_prune,
     plan_stages,
     prepare,
@@ -147,10 +150,8 @@ class Engine:
         try:
             return await self.fetcher.fetch(repository_for(source, self.config))
         except (SourceError, SourceUnavailableError) as e:
-            # The user's configuration names sources, not URLs: say which one failed; git's
-            # words may quote a credential of the configuration (build and dependsOn too).
-            masked = Masker(self._config_secret_values())(f"{source.id}: {e}")
-            raise type(e)(masked) from None
+            # The user's configuration names sources, not URLs: say which one failed.
+            raise type(e)(f"{source.id}: {e}") from e
 
     async def render(self, app: App, artifact: Artifact) -> Rendered:
         """Step 2, render: the objects at the App's path in that revision."""
@@ -160,8 +161,13 @@ class Engine:
         )
         return await render_async(artifact.root, app.spec.path, options)
 
+    async def owner(self, app: App) -> AppRef:
+        """``app`` as the owner of the objects it applies, in this installation."""
+        installation = await self.store.installation_id()
+        return AppRef(app.metadata.name, app.namespace, installation)
+
     async def desired(self, app: App, rendered: Rendered, target: Target) -> tuple[Object, ...]:
-        """Step 3a, plan: rendered objects with namespaces defaulted and owner labels set."""
+        """Step 3a, plan: rendered objects with namespaces defaulted and owner marks set."""
         scopes: dict[tuple[str, str], bool | None] = {}
         for obj in rendered.objects:
             oid = object_id(obj)
@@ -170,7 +176,7 @@ class Engine:
                 scopes[(oid.group, oid.kind)] = info.namespaced if info else None
         return prepare(
             rendered.objects,
-            app=_app_ref(app),
+            app=await self.owner(app),
             default_namespace=app.spec.namespace or "default",
             is_namespaced=lambda group, kind: scopes.get((group, kind)),
             origins=rendered.origins,
@@ -263,11 +269,14 @@ class Engine:
     async def _reconcile(
         self, app: App, revision: str, rendered: Rendered, options: SyncOptions, progress: Progress
     ) -> SyncReport:
-        target = self.target(app)
+        target, owner = self.target(app), await self.owner(app)
         objects = await self.desired(app, rendered, target)
         stages = plan_stages(objects, rendered.origins)
         inventory = await self.store.inventory(app.metadata.name)
         live = await apply.read_live(target, [*objects, *_inventory_refs(inventory)])
+        adoption = plan_adoption(objects, live, owner, adopt=app.spec.adopt)
+        if adoption.conflicts:
+            raise OwnershipError(adoption.error())
         # A dry run (``diff``, ``sync --dry-run``) changes nothing: say so in its progress.
         verb = "comparing" if options.dry_run else "applying"
         progress(f"{verb} {counted(len(objects), 'object')} in {counted(len(stages), 'stage')}")
@@ -280,17 +289,27 @@ class Engine:
         if not options.dry_run:
             await self._remember_intent(app, objects, inventory)
         applied = await apply.apply_stages(
-            target, stages, live, apply_options, known=known, origins=_origins(rendered, objects)
+            target,
+            stages,
+            live,
+            apply_options,
+            known=known,
+            origins=_origins(rendered, objects),
+            adopted=adoption.adopted,
         )
+        desired_ids = {object_id(obj) for obj in objects}
+        cascading = [e.id for e in inventory if cascades(e.id) and e.id not in desired_ids]
         prune_plan = plan_prune(
             (entry.id for entry in inventory),
-            (object_id(obj) for obj in objects),
+            desired_ids,
             live,
-            _app_ref(app),
+            owner,
             prune_enabled=app.spec.prune if options.prune is None else options.prune,
             render_empty=not objects,
             source_ok=True,
             allow_empty=app.spec.allow_empty,
+            holdings=await apply.read_holdings(target, cascading, live) if cascading else {},
+            allow_cascade=app.spec.allow_cascade,
         )
         pruned, kept = apply.ApplyResult(), ChangeSet()
         if not applied.error:
@@ -311,7 +330,7 @@ class Engine:
             object_health=health,
             diffs=applied.diffs,
             deletions={oid: obj for oid in prune_plan.to_delete if (obj := live.get(oid))},
-            plan=Plan(_app_ref(app), stages, prune_plan),
+            plan=Plan(owner, stages, prune_plan),
             failure=applied.failure or pruned.failure or unhealthy,
         )
 
@@ -369,7 +388,7 @@ class Engine:
     ) -> None:
         versions = {entry.id: entry.api_version for entry in previous}
         versions.update({object_id(obj): str(obj["apiVersion"]) for obj in objects})
-        kept = plan.next_inventory(applied.applied_ids, pruned.failed_deletes)
+        kept = plan.next_inventory(applied.applied_ids, pruned.deleted_ids)
         entries = tuple(
             InventoryEntry(oid, versions[oid], *applied.known.get(oid, ("", "")))
             for oid in kept
@@ -431,11 +450,6 @@ class Engine:
                 reason=report.failure.reason if report.failure else None,
             )
         )
-
-
-def _app_ref(app: App) -> AppRef:
-    # An App read from a file has no namespace; its owner label says ``default`` (see objects).
-    return AppRef(name=app.metadata.name, namespace=app.namespace or "default")
 
 
 def _origins(rendered: Rendered, objects: tuple[Object, ...]) -> dict[ObjectId, Origin]:

@@ -8,6 +8,7 @@
     │   ├── SourceError         a Git source is refused (bad URL, ref, path, signature)
     │   ├── RenderError         the rendered manifests are unusable (syntax, limits, paths)
     │   ├── PlanError           the desired objects cannot be planned (duplicates, bad ids)
+    │   ├── OwnershipError      an object belongs to another App, or may not be adopted
     │   ├── StoreError          the state database is unusable (newer schema, corrupt, closed)
     │   ├── DevClusterError     the local control plane cannot be built, started or stopped
     │   └── TargetError         the target refused a request (carries reason and object id)
@@ -55,6 +56,10 @@ class RenderError(PermanentError):
 
 class PlanError(PermanentError):
     """The desired objects cannot be planned, for example two objects share one id."""
+
+
+class OwnershipError(PermanentError):
+    """A desired object belongs to another App (or installation), or may not be adopted."""
 
 
 class StoreError(PermanentError):

@@ -104,6 +104,7 @@ _BY_CLASS: tuple[tuple[type[errors.TrueupError], Reason], ...] = (
     (errors.SourceError, Reason.SOURCE),
     (errors.RenderError, Reason.RENDER),
     (errors.PlanError, Reason.PLAN),
+    (errors.OwnershipError, Reason.OWNERSHIP),
     (errors.StoreError, Reason.STORE),
     (errors.ObjectInvalidError, Reason.INVALID),
     (errors.TargetForbiddenError, Reason.FORBIDDEN),

@@ -18,7 +18,27 @@ LABEL_APP_NAME: Final = "trueup.dev/app"
 """Owner label: the name of the App that applied the object."""
 
 LABEL_APP_NAMESPACE: Final = "trueup.dev/app-namespace"
-"""Owner label: the namespace of the App that applied the object (``default`` for files)."""
+"""Owner label: the namespace of the App that applied the object; absent when the App has
+none (objects applied by earlier versions say ``default`` for such Apps)."""
+
+TRACKING_ANNOTATION: Final = "trueup.dev/tracking-id"
+"""The identity that decides ownership: ``<installation>:<app>:<group>/<kind>:<namespace>/<name>``.
+An object whose value names another object is a copy and belongs to no App."""
+
+TAKEOVER_ANNOTATION: Final = "trueup.dev/takeover"
+"""On an object in Git, ``"true"`` lets its App take the object over from another App."""
+
+PRUNE_ANNOTATION: Final = "trueup.dev/prune"
+"""``disabled`` on a live object (or in Git) keeps it when Git no longer declares it."""
+
+HELM_POLICY_ANNOTATION: Final = "helm.sh/resource-policy"
+"""``keep`` keeps an object when Git no longer declares it, as Helm does."""
+
+SSA_ANNOTATION: Final = "trueup.dev/ssa"
+"""``IfNotPresent``: create the object but never update it; ``Ignore``: leave it alone."""
+
+LAST_APPLIED_ANNOTATION: Final = "kubectl.kubernetes.io/last-applied-configuration"
+"""What ``kubectl apply`` (client-side) remembers; dropped when trueup adopts an object."""
 
 FIELD_MANAGER: Final = "trueup"
 """The server-side apply field manager trueup applies with."""

@@ -10,6 +10,8 @@ when something failed half-way):
 - :func:`read_live` (``live``): the live state of many objects, one LIST per kind.
 - :func:`wait_healthy` (``wait``): poll until the applied objects are healthy;
   :func:`wait_failure` says why a wait failed (timeout or Degraded).
+- :func:`read_holdings` (``holdings``): what a Namespace or CRD about to be pruned holds.
+- ``adopt``: an adopted object's fields are taken from kubectl's managers before apply.
 
 Object-level failures are values in the result; only cancellation and
 :class:`~trueup.errors.TargetUnavailableError` are raised.
@@ -17,7 +19,9 @@ Object-level failures are values in the result; only cancellation and
 
 from __future__ import annotations
 
+from trueup.apply.adopt import take_over_patch
 from trueup.apply.dry_run import IMMUTABLE_HINT
+from trueup.apply.holdings import read_holdings
 from trueup.apply.known import content_hash
 from trueup.apply.live import read_live
 from trueup.apply.model import FORCE_ANNOTATION, ApplyOptions, ApplyResult, Known, Origins
@@ -36,7 +40,9 @@ __all__ = [
     "content_hash",
     "finished",
     "prune",
+    "read_holdings",
     "read_live",
+    "take_over_patch",
     "wait_failure",
     "wait_healthy",
 ]

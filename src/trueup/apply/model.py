@@ -81,9 +81,15 @@ class ApplyResult:
 
     @property
     def applied_ids(self) -> tuple[ObjectId, ...]:
-        """Ids on the target as desired (created, configured, unchanged): for the inventory."""
-        applied = (Action.CREATED, Action.CONFIGURED, Action.UNCHANGED)
+        """Ids on the target as desired (created, configured, adopted, unchanged): for the
+        inventory."""
+        applied = (Action.CREATED, Action.CONFIGURED, Action.ADOPTED, Action.UNCHANGED)
         return tuple(c.id for c in self.changes.changes if c.action in applied)
+
+    @property
+    def deleted_ids(self) -> tuple[ObjectId, ...]:
+        """Ids prune deleted (or found already gone): they leave the inventory."""
+        return tuple(c.id for c in self.changes.changes if c.action is Action.PRUNED)
 
     def __add__(self, other: ApplyResult) -> ApplyResult:
         """Both results, ``self`` first (apply, then prune); the first failure wins."""

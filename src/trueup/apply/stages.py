@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from trueup.apply.adopt import take_over_fields
 from trueup.apply.bounded import map_bounded
 from trueup.apply.dry_run import Pending, Step, StepKind, dry_run_stage
 from trueup.apply.establish import crd_ids, wait_established
@@ -27,8 +28,8 @@ from trueup.apply.recreate import recreate
 from trueup.changeset import Action, ChangeSet, ObjectChange
 from trueup.errors import TargetError
 from trueup.failure import Failure, Reason, reason_of
-from trueup.objects import Object, ObjectId
-from trueup.plan import Stage
+from trueup.objects import Object, ObjectId, object_id
+from trueup.plan import Stage, leave_alone
 from trueup.targets import Target
 
 
@@ -103,22 +104,35 @@ async def apply_stages(
     *,
     known: Known | None = None,
     origins: Origins | None = None,
+    adopted: Mapping[ObjectId, str] | None = None,
 ) -> ApplyResult:
     """Dry-run, then apply, each stage in order; see the module docstring.
 
     ``live`` maps ids to their live objects (None: confirmed absent); an id it lacks is
     read with a GET. ``known`` (from a previous result's ``known``) skips the dry-run of
     objects that have not changed on either side since. ``origins`` names the file and
-    line of an object in its failure.
+    line of an object in its failure. ``adopted`` names the existing
+    objects this apply takes over (id → why, see :func:`trueup.plan.plan_adoption`):
+    their fields are taken from kubectl's managers first, and they are reported
+    ``adopted``. Objects an opt-out annotation protects (:func:`trueup.plan.leave_alone`)
+    are ``skipped`` with the reason and never sent.
     """
     collected = _Collector(options, origins or {})
     pending = Pending()
+    adoptions = adopted or {}
     for stage in stages:
         if collected.blocked:
             collected.skip(stage.ids)
             continue
+        objects = []
+        for obj in stage.objects:
+            oid = object_id(obj)
+            if reason := leave_alone(obj, live.get(oid)):
+                collected.changes.append(ObjectChange(oid, Action.SKIPPED, reason))
+            else:
+                objects.append(obj)
         steps = await dry_run_stage(
-            target, stage.objects, live, options, known=known, pending=pending
+            target, tuple(objects), live, options, known=known, pending=pending
         )
         refused = [step for step in steps if step.kind is StepKind.FAILED]
         if refused:
@@ -133,7 +147,7 @@ async def apply_stages(
         pending.add(steps)
 
         async def carry_out(step: Step) -> _Done:
-            return await _carry_out(target, step, options)
+            return await _carry_out(target, step, options, adoptions.get(step.id, ""))
 
         outcomes = await map_bounded(carry_out, steps, options.concurrency)
         failures = [done for done in outcomes if done.change.action is Action.FAILED]
@@ -160,9 +174,39 @@ async def apply_stages(
 _WRITES = {StepKind.CREATE: Action.CREATED, StepKind.UPDATE: Action.CONFIGURED}
 
 
-async def _carry_out(target: Target, step: Step, options: ApplyOptions) -> _Done:
-    """Do what ``step`` says (nothing, in a dry run) and report what happened."""
+async def _adopt(target: Target, step: Step, options: ApplyOptions, reason: str) -> _Done:
+    """Take over the fields of an existing object, then apply it (see ``apply.adopt``)."""
+    assert step.live is not None  # only existing objects are adopted
+    result = step.result or step.live
+    diff = (step.live, result)
+    if options.dry_run:
+        return _Done(ObjectChange(step.id, Action.ADOPTED, reason), result, diff)
+    try:
+        await take_over_fields(target, step.live)
+        applied = await target.apply(
+            step.obj, dry_run=False, force=True, field_validation=options.field_validation
+        )
+    except TargetError as error:
+        return _failed(step.id, error)
+    warned = _warned((*step.warnings, *applied.warnings))
+    return _Done(
+        ObjectChange(step.id, Action.ADOPTED, f"{reason}; {warned}" if warned else reason),
+        applied,
+        diff,
+    )
+
+
+async def _carry_out(
+    target: Target, step: Step, options: ApplyOptions, adoption: str = ""
+) -> _Done:
+    """Do what ``step`` says (nothing, in a dry run) and report what happened.
+
+    ``adoption`` (why the object is adopted, '' when it is not) makes an update, or even
+    an unchanged object, an adoption: its fields are taken over before it is applied.
+    """
     oid = step.id
+    if adoption and step.live is not None and step.kind in (StepKind.UNCHANGED, StepKind.UPDATE):
+        return await _adopt(target, step, options, adoption)
     if step.kind is StepKind.UNCHANGED:
         change = ObjectChange(oid, Action.UNCHANGED, _warned(step.warnings))
         return _Done(change, live=step.live or step.result)

@@ -52,6 +52,11 @@ class AppSpec(ConfigModel):
     """What the server does with a field its schema does not declare (a typo): refuse the
     object (``Strict``), drop the field with a warning in the change set (``Warn``), or drop
     it silently (``Ignore``)."""
+    adopt: StrictBool = True
+    """Take over objects that exist without trueup's identity (reported ``adopted``); with
+    false, such an object fails the sync, naming it, before anything is applied."""
+    allow_cascade: StrictBool = False
+    """Prune a Namespace or CRD even while it holds objects this app did not apply."""
     kubeconfig: str | None = None
     """Kubeconfig file of the target cluster; the default is the usual kubeconfig lookup."""
     context: str | None = None

@@ -8,12 +8,14 @@ I/O or reads the clock.
 
 from __future__ import annotations
 
+from trueup.plan.adoption import AdoptionPlan, plan_adoption
 from trueup.plan.compare import differs
 from trueup.plan.dependencies import DependencyState, dependency_refusal, why_not_ready
 from trueup.plan.diff import comparable, to_yaml, unified_diff
 from trueup.plan.mask import MASK, MASK_AFTER, MASK_BEFORE, mask_secret, mask_secret_pair
 from trueup.plan.model import Plan, PlanSummary
 from trueup.plan.normalize import normalize
+from trueup.plan.opt_outs import keep_when_dropped, leave_alone
 from trueup.plan.order import (
     WAVE_ANNOTATION,
     Phase,
@@ -22,13 +24,15 @@ from trueup.plan.order import (
     plan_stages,
     sync_wave,
 )
-from trueup.plan.ownership import AppRef, is_owned_by, owner_of
+from trueup.plan.ownership import AppRef, Claim, Ownership, claim_of, is_owned_by, owner_of
 from trueup.plan.prepare import IsNamespaced, prepare
 from trueup.plan.prune import (
     PRUNE_ANNOTATION,
     PruneAction,
     PruneDecision,
     PrunePlan,
+    cascades,
+    foreign_held,
     plan_prune,
 )
 from trueup.plan.stage import Stage
@@ -39,9 +43,12 @@ __all__ = [
     "MASK_BEFORE",
     "PRUNE_ANNOTATION",
     "WAVE_ANNOTATION",
+    "AdoptionPlan",
     "AppRef",
+    "Claim",
     "DependencyState",
     "IsNamespaced",
+    "Ownership",
     "Phase",
     "Plan",
     "PlanSummary",
@@ -49,16 +56,22 @@ __all__ = [
     "PruneDecision",
     "PrunePlan",
     "Stage",
+    "cascades",
+    "claim_of",
     "comparable",
     "deletion_order",
     "deletion_order_of_ids",
     "dependency_refusal",
     "differs",
+    "foreign_held",
     "is_owned_by",
+    "keep_when_dropped",
+    "leave_alone",
     "mask_secret",
     "mask_secret_pair",
     "normalize",
     "owner_of",
+    "plan_adoption",
     "plan_prune",
     "plan_stages",
     "prepare",

@@ -84,7 +84,7 @@ class Plan:
         }
 
     def __str__(self) -> str:
-        lines = [f"plan for app {self.app}: {self.summary()}"]
+        lines = [f"plan for {self.app}: {self.summary()}"]
         for stage in self.stages:
             lines.append(str(stage))
             lines.extend(f"  {oid}" for oid in stage.ids)

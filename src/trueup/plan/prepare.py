@@ -10,7 +10,15 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from trueup.errors import PlanError
-from trueup.objects import Object, ObjectId, Origin, api_group, object_id
+from trueup.objects import (
+    LABEL_APP_NAMESPACE,
+    TRACKING_ANNOTATION,
+    Object,
+    ObjectId,
+    Origin,
+    api_group,
+    object_id,
+)
 from trueup.plan.order import sync_wave
 from trueup.plan.ownership import AppRef
 
@@ -34,7 +42,8 @@ def prepare(
       one that carries a namespace loses it. For a kind the target does not know yet, the
       scope declared by a CustomResourceDefinition among ``objects`` is used; with neither,
       the object is left as it is.
-    - Both owner labels are set to ``app`` (replacing any other app's values).
+    - The owner labels and the tracking annotation are set to ``app`` (replacing any other
+      app's values; see :mod:`trueup.plan.ownership`).
     - The ``trueup.dev/sync-wave`` annotation is checked.
     - Two objects with the same id after defaulting are a PlanError naming both files.
 
@@ -57,10 +66,15 @@ def prepare(
             metadata["namespace"] = default_namespace
         elif namespaced is False:
             metadata.pop("namespace", None)
-        metadata["labels"] = {**(metadata.get("labels") or {}), **app.labels}
+        labels = {**(metadata.get("labels") or {}), **app.labels}
+        if not app.namespace:
+            labels.pop(LABEL_APP_NAMESPACE, None)  # owner labels name this App alone
+        metadata["labels"] = labels
         sync_wave(result, origin)
 
         oid = object_id(result)
+        tracking = {TRACKING_ANNOTATION: app.tracking_id(oid)}
+        metadata["annotations"] = {**(metadata.get("annotations") or {}), **tracking}
         if oid in seen:
             raise PlanError(
                 f"{oid} is declared twice, in {seen[oid]} and in {origin}; "

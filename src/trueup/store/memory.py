@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import secrets
 from collections.abc import Iterable
 
 from trueup.errors import StoreError
@@ -23,6 +24,7 @@ class MemoryStore:
         self._inventory_targets: dict[str, str] = {}
         self._confirmations: dict[str, Confirmation] = {}
         self._closed = False
+        self._installation = secrets.token_hex(6)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -117,6 +119,11 @@ class MemoryStore:
         """The last comparison of ``app``, or ``None``."""
         self._check_open()
         return self._confirmations.get(app)
+
+    async def installation_id(self) -> str:
+        """This store's installation id (random, made with the store)."""
+        self._check_open()
+        return self._installation
 
     async def close(self) -> None:
         """Forget everything; later calls raise ``StoreError``."""

@@ -80,6 +80,14 @@ class Store(Protocol):
         """The last comparison of ``app`` with its target, or ``None`` if there was none."""
         ...
 
+    async def installation_id(self) -> str:
+        """The id of this installation: made (random, 12 hex digits) on first use, then kept.
+
+        Everyone sharing a store is one installation; it names trueup in the tracking
+        annotation of every object it applies.
+        """
+        ...
+
     async def close(self) -> None:
         """Release the store; later calls raise ``StoreError``. Closing twice is harmless."""
         ...

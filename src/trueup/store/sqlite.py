@@ -11,6 +11,7 @@ writer wait for the lock instead of failing at once.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -303,6 +304,20 @@ class SqliteStore:
         def work(conn: sqlite3.Connection) -> Confirmation | None:
             row = conn.execute(sql, (app,)).fetchone()
             return rows.confirmation_from_row(row) if row else None
+
+        return await self._run(work)
+
+    async def installation_id(self) -> str:
+        """This installation's id, made on first use and kept in the database."""
+
+        def work(conn: sqlite3.Connection) -> str:
+            with _transaction(conn, write=True):
+                conn.execute(
+                    "INSERT OR IGNORE INTO installation (singleton, id) VALUES (1, ?)",
+                    (secrets.token_hex(6),),
+                )
+                row = conn.execute("SELECT id FROM installation WHERE singleton = 1").fetchone()
+            return str(row[0])
 
         return await self._run(work)
 

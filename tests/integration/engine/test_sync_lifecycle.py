@@ -20,7 +20,13 @@ from tests.integration.engine.helpers import (
 )
 from tests.servers.manifests import widget_crd
 from trueup.engine import SyncOptions
-from trueup.objects import FIELD_MANAGER, LABEL_APP_NAME, LABEL_APP_NAMESPACE, ObjectId
+from trueup.objects import (
+    FIELD_MANAGER,
+    LABEL_APP_NAME,
+    LABEL_APP_NAMESPACE,
+    TRACKING_ANNOTATION,
+    ObjectId,
+)
 
 pytestmark = pytest.mark.cluster
 
@@ -58,6 +64,11 @@ def test_the_first_sync_creates_every_object_owned_by_the_app_and_records_one_su
     revision = world.revision(world.repo.work.head())
 
     report = world.sync("--wait", "-o", "json").json()
+    tracking_kind = {
+        "deployment": "apps/Deployment",
+        "service": "/Service",
+        "configmap": "/ConfigMap",
+    }
 
     assert report["revision"] == revision
     assert report["error"] == ""
@@ -67,7 +78,9 @@ def test_the_first_sync_creates_every_object_owned_by_the_app_and_records_one_su
         assert live is not None, f"{kind}/{name} was not created"
         labels = live["metadata"]["labels"]
         assert labels[LABEL_APP_NAME] == APP
-        assert labels[LABEL_APP_NAMESPACE] == "default"
+        assert LABEL_APP_NAMESPACE not in labels, "an App from a file has no namespace"
+        tracking = live["metadata"]["annotations"][TRACKING_ANNOTATION]
+        assert tracking.endswith(f":{APP}:{tracking_kind[kind]}:{world.namespace}/{name}")
         managers = {entry["manager"] for entry in live["metadata"]["managedFields"]}
         assert FIELD_MANAGER in managers
     history = world.cli("history", APP, "-o", "json").json()

@@ -60,7 +60,9 @@ async def test_reopening_keeps_history_and_inventory_and_applies_no_migration_tw
     async with await SqliteStore.open(path) as store:
         first = await store.record_attempt(attempt(changes=(ObjectChange(WEB, Action.CREATED),)))
         await store.replace_inventory("shop", [InventoryEntry(WEB, "apps/v1")])
+        installation = await store.installation_id()
     async with await SqliteStore.open(path) as store:
+        assert await store.installation_id() == installation
         second = await store.record_attempt(attempt(minute=1))
         assert [a.id for a in await store.history("shop")] == [second, first]
         assert await store.inventory("shop") == (InventoryEntry(WEB, "apps/v1"),)

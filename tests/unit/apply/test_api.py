@@ -24,7 +24,9 @@ def test_the_public_api_is_pinned() -> None:
         "content_hash",
         "finished",
         "prune",
+        "read_holdings",
         "read_live",
+        "take_over_patch",
         "wait_failure",
         "wait_healthy",
     ]

@@ -92,7 +92,8 @@ async def test_a_refused_prune_is_failed_kept_for_next_time_and_the_rest_goes_on
         'Service/shop/web could not be pruned: Forbidden: admission webhook "guard" denied '
         "the request"
     )
-    assert SERVICE in plan.next_inventory([SETTINGS], result.failed_deletes)
+    assert SERVICE in plan.next_inventory([SETTINGS], result.deleted_ids)
+    assert WEB not in plan.next_inventory([SETTINGS], result.deleted_ids)
     assert "Service/web" in present(target)
 
 

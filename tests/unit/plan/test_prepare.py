@@ -13,7 +13,7 @@ from trueup.objects import Origin
 from trueup.plan import AppRef, prepare
 from trueup.plan.prepare import IsNamespaced
 
-APP = AppRef(name="shop-app", namespace="trueup")
+APP = AppRef(name="shop-app", namespace="trueup", installation="i1")
 
 
 def _scopes(case: dict[str, Any]) -> IsNamespaced:
@@ -61,3 +61,23 @@ def test_prepare_leaves_the_rendered_objects_untouched() -> None:
     )
     assert rendered == before
     assert prepared[0]["metadata"]["namespace"] == "shop"
+
+
+def test_an_app_without_a_namespace_sets_no_namespace_label_and_drops_a_copied_one() -> None:
+    rendered = [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "a", "labels": {"trueup.dev/app-namespace": "default"}},
+        }
+    ]
+    prepared = prepare(
+        rendered,
+        app=AppRef(name="web", installation="i1"),
+        default_namespace="shop",
+        is_namespaced=lambda g, k: True,
+        origins={},
+    )
+    metadata = prepared[0]["metadata"]
+    assert metadata["labels"] == {"trueup.dev/app": "web"}
+    assert metadata["annotations"] == {"trueup.dev/tracking-id": "i1:web:/ConfigMap:shop/a"}

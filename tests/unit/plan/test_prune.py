@@ -9,8 +9,8 @@ import pytest
 from tests.unit.plan.cases import load_cases, parse_id
 from trueup.plan import AppRef, PruneAction, PrunePlan, plan_prune
 
-APP = AppRef(name="shop-app", namespace="trueup")
-DEFAULT_FLAGS = {
+APP = AppRef(name="shop-app", namespace="trueup", installation="i1")
+DEFAULT_FLAGS: dict[str, Any] = {
     "prune_enabled": True,
     "render_empty": False,
     "source_ok": True,
@@ -25,6 +25,7 @@ def _plan(case: dict[str, Any]) -> PrunePlan:
         [parse_id(text) for text in case["desired"]],
         {parse_id(text): obj for text, obj in case["live"].items()},
         APP,
+        holdings={parse_id(text): held for text, held in (case.get("holdings") or {}).items()},
         **flags,
     )
 
@@ -48,8 +49,10 @@ def test_the_next_inventory_keeps_what_is_ours_and_forgets_what_is_gone(
 ) -> None:
     plan = _plan(case)
     applied = [parse_id(text) for text in case["desired"]]
-    failed = [parse_id(text) for text in case.get("failed_deletes") or []]
-    inventory = plan.next_inventory(applied, failed)
+    failed = {parse_id(text) for text in case.get("failed_deletes") or []}
+    ran = case.get("prune_ran", True)
+    deleted = [oid for oid in plan.to_delete if oid not in failed] if ran else []
+    inventory = plan.next_inventory(applied, deleted)
     assert sorted(str(oid) for oid in inventory) == sorted(case["next_inventory"])
 
 
@@ -57,4 +60,4 @@ def test_a_desired_object_that_was_ours_stays_in_the_inventory_when_its_apply_fa
     web = parse_id("Deployment.apps/shop/web")
     plan = plan_prune([web], [web], {}, APP, **DEFAULT_FLAGS)
     assert plan.decisions == ()
-    assert plan.next_inventory(applied_ids=[], failed_deletes=[]) == (web,)
+    assert plan.next_inventory(applied_ids=[], deleted=[]) == (web,)

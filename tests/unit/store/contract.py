@@ -181,6 +181,12 @@ class StoreContract:
         for n in range(5):
             assert len(await store.history(f"app-{n}", limit=1000)) == 12
 
+    async def test_the_installation_id_is_made_once_and_then_kept(self, store: Store) -> None:
+        first = await store.installation_id()
+        assert len(first) == 12
+        assert int(first, 16) >= 0
+        assert await store.installation_id() == first
+
     async def test_a_closed_store_refuses_every_call(self, store: Store) -> None:
         await store.close()
         await store.close()

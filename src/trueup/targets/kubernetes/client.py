@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -215,6 +215,29 @@ class KubernetesTarget:
             reason="Invalid",
             object_id=str(oid),
         )
+
+    async def patch(self, ref: Object | ObjectId, operations: Sequence[Object]) -> Object:
+        """Send a JSON patch (RFC 6902) to the object as field manager ``trueup``."""
+        located = await self._locate(ref)
+        if located is None:
+            oid = ref if isinstance(ref, ObjectId) else object_id(ref)
+            raise ObjectNotFoundError(
+                f"{oid}: its kind is not served", reason="NotFound", object_id=str(oid)
+            )
+        path, oid = located
+        response = await self._send(
+            "PATCH",
+            path,
+            object_id=str(oid),
+            params={"fieldManager": self._field_manager},
+            content=orjson.dumps(operations),
+            headers={"Content-Type": "application/json-patch+json"},
+        )
+        return _decode(response)
+
+    async def kinds(self) -> tuple[ResourceInfo, ...]:
+        """Every kind the cluster serves, in its preferred version (from discovery)."""
+        return tuple(await self.mapper.resources())
 
     async def delete(
         self, ref: Object | ObjectId, *, uid: str | None = None, dry_run: bool = False

@@ -115,6 +115,10 @@ class RestMapper:
         """How ``kind`` of ``group`` is served in the server's preferred version, or None."""
         return await self._lookup(lambda table: table.preferred.get((group, kind)))
 
+    async def resources(self) -> list[ResourceInfo]:
+        """Every kind served, each in its preferred version."""
+        return list((await self._current(stale=False)).preferred.values())
+
     async def _lookup(self, find: Callable[[_Table], ResourceInfo | None]) -> ResourceInfo | None:
         table = await self._current(stale=False)
         found = find(table)
