@@ -142,6 +142,13 @@ class MemoryTarget(MemoryState):
         group, _, version = api_version.rpartition("/")
         return self._resources.get((group, version, kind))
 
+    async def kinds(self) -> tuple[ResourceInfo, ...]:
+        """Every kind served (one entry per kind: the first version registered)."""
+        first: dict[tuple[str, str], ResourceInfo] = {}
+        for info in self._resources.values():
+            first.setdefault((info.group, info.kind), info)
+        return tuple(first.values())
+
     async def list(
         self,
         resource: ResourceInfo,
