@@ -150,8 +150,10 @@ class Engine:
         try:
             return await self.fetcher.fetch(repository_for(source, self.config))
         except (SourceError, SourceUnavailableError) as e:
-            # The user's configuration names sources, not URLs: say which one failed.
-            raise type(e)(f"{source.id}: {e}") from e
+            # The user's configuration names sources, not URLs: say which one failed; git's
+            # words may quote a credential of the configuration (build and dependsOn too).
+            masked = Masker(self._config_secret_values())(f"{source.id}: {e}")
+            raise type(e)(masked) from None
 
     async def render(self, app: App, artifact: Artifact) -> Rendered:
         """Step 2, render: the objects at the App's path in that revision."""

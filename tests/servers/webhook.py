@@ -24,11 +24,15 @@ from tests.servers.git_http import TlsFiles, make_tls
 
 
 class DenyingWebhook:
-    """A validating admission webhook over TLS that denies everything with ``message``."""
+    """A validating admission webhook over TLS that denies everything with ``message``.
 
-    def __init__(self, directory: Path, message: str) -> None:
+    With ``only_applies``, server-side dry-runs are allowed and only real changes denied.
+    """
+
+    def __init__(self, directory: Path, message: str, *, only_applies: bool = False) -> None:
         self.tls: TlsFiles = make_tls(directory)
         self.message = message
+        self.only_applies = only_applies
         self.reviews: list[dict[str, Any]] = []
         """Every AdmissionReview request received, in order."""
         self._server: ThreadingHTTPServer | None = None
@@ -64,12 +68,13 @@ def _handler_for(webhook: DenyingWebhook) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             review = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             webhook.reviews.append(review)
+            allowed = webhook.only_applies and bool(review["request"].get("dryRun"))
             answer = {
                 "apiVersion": "admission.k8s.io/v1",
                 "kind": "AdmissionReview",
                 "response": {
                     "uid": review["request"]["uid"],
-                    "allowed": False,
+                    "allowed": allowed,
                     "status": {"code": 403, "message": webhook.message},
                 },
             }

@@ -108,6 +108,8 @@ class Harness:
     progress: list[str] = field(default_factory=list)
     source_spec: dict[str, Any] = field(default_factory=dict)
     """Extra ``spec`` fields of the GitSource (``ref`` defaults to branch main)."""
+    config_secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Secrets of the configuration: name → ``stringData``."""
     apps: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Each App's ``spec`` as written in YAML, by name."""
 
@@ -142,6 +144,10 @@ class Harness:
                 "spec": spec,
             }
             for name, spec in self.apps.items()
+        ]
+        docs += [
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "stringData": data}
+            for name, data in self.config_secrets.items()
         ]
         path = self.root / "trueup.yaml"
         path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
