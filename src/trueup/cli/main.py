@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,8 @@ from trueup.cli.help import use_plain_help
 from trueup.cli.output import error
 from trueup.cli.session import Settings, default_config, default_store
 from trueup.errors import TrueupError
+from trueup.render import RenderLimits
+from trueup.render.options import MIB
 
 typer_app = typer.Typer(
     name="trueup",
@@ -75,6 +78,39 @@ AllowExecOption = Annotated[
 ]
 
 
+RenderTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--render-timeout",
+        metavar="SECONDS",
+        min=1,
+        envvar="TRUEUP_RENDER_TIMEOUT",
+        help="Stop a render (kustomize included) after this long.",
+    ),
+]
+RenderMemoryOption = Annotated[
+    int,
+    typer.Option(
+        "--render-memory",
+        metavar="MIB",
+        min=16,
+        envvar="TRUEUP_RENDER_MEMORY",
+        help="Memory one render may use, in MiB.",
+    ),
+]
+RenderSizeOption = Annotated[
+    int,
+    typer.Option(
+        "--render-max-size",
+        metavar="MIB",
+        min=1,
+        envvar="TRUEUP_RENDER_MAX_SIZE",
+        help="Manifests one render may read in all (kustomize's output included), in MiB.",
+    ),
+]
+_LIMITS = RenderLimits()
+
+
 def _print_version(value: bool) -> None:
     if value:
         typer.echo(__version__)
@@ -97,6 +133,9 @@ def _root(
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
     allow_exec_credentials: AllowExecOption = False,
+    render_timeout: RenderTimeoutOption = _LIMITS.timeout_seconds,
+    render_memory: RenderMemoryOption = _LIMITS.max_memory_bytes // MIB,
+    render_max_size: RenderSizeOption = _LIMITS.max_total_bytes // MIB,
     version: VersionOption = False,
 ) -> None:
     ctx.obj = Settings(
@@ -105,6 +144,12 @@ def _root(
         kubeconfig,
         context,
         allow_exec=allow_exec_credentials,
+        render_limits=replace(
+            _LIMITS,
+            timeout_seconds=render_timeout,
+            max_memory_bytes=render_memory * MIB,
+            max_total_bytes=render_max_size * MIB,
+        ),
     )
 
 

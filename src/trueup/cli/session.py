@@ -12,7 +12,7 @@ import getpass
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from trueup.cli.output import warn
@@ -20,6 +20,7 @@ from trueup.config import load_config
 from trueup.devcluster.paths import cache_dir
 from trueup.engine import Engine
 from trueup.errors import ConfigError
+from trueup.render import RenderLimits
 from trueup.source import GitFetcher
 from trueup.store import SqliteStore, Trigger, mark_interrupted
 from trueup.targets.kubernetes.pool import KubernetesTargets
@@ -48,6 +49,8 @@ class Settings:
     context: str | None
     allow_exec: bool = False
     """Whether kubeconfigs may run exec credential plugins (``--allow-exec-credentials``)."""
+    render_limits: RenderLimits = field(default_factory=RenderLimits)
+    """What one render may cost (``--render-timeout``, ``--render-memory``, ...)."""
 
 
 def trigger() -> str:
@@ -84,7 +87,8 @@ async def open_engine(
         settings.kubeconfig, settings.context, allow_exec=settings.allow_exec
     )
     try:
-        yield Engine(config, store, GitFetcher(cache_dir() / "git"), targets)
+        fetcher = GitFetcher(cache_dir() / "git")
+        yield Engine(config, store, fetcher, targets, render_limits=settings.render_limits)
     finally:
         await targets.aclose()
         await store.close()

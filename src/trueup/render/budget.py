@@ -57,14 +57,14 @@ def check_totals(directory: Path, shown: str, ignore: IgnoreRules, limits: Rende
             total += info.st_size
             if files > limits.max_files:
                 raise RenderError(
-                    f"{shown}: more than {limits.max_files} manifest files in one render "
-                    "(the max_files limit); render a smaller path or ignore some files"
+                    f"{shown}: more than {limits.max_files} manifest files in one render; "
+                    "render a smaller path or ignore some files"
                 )
     if total > limits.max_total_bytes:
         raise RenderError(
             f"{shown}: manifest files add up to {total} bytes, over the total limit of "
-            f"{limits.max_total_bytes} bytes (max_total_bytes); render a smaller path, "
-            "split the app, or ignore some files"
+            f"{limits.max_total_bytes} bytes; render a smaller path, split the app, ignore "
+            "some files, or raise the render size limit"
         )
 
 

@@ -33,7 +33,7 @@ def test_eight_files_within_the_file_limit_but_over_the_total_are_refused_unpars
 
     message = str(caught.value)
     assert f"over the total limit of {limits.max_total_bytes} bytes" in message
-    assert "max_total_bytes" in message
+    assert "raise the render size limit" in message
     assert "invalid YAML" not in message
 
 
@@ -41,7 +41,7 @@ def test_more_manifest_files_than_the_file_count_limit_are_refused(tmp_path: Pat
     for i in range(4):
         (tmp_path / f"f{i}.yaml").write_bytes(OBJECT % i)
 
-    with pytest.raises(RenderError, match=r"more than 3 manifest files .*max_files"):
+    with pytest.raises(RenderError, match=r"more than 3 manifest files in one render"):
         render(tmp_path, ".", RenderOptions(limits=RenderLimits(max_files=3)))
     assert len(render(tmp_path, ".", RenderOptions(limits=RenderLimits(max_files=4))).objects) == 4
 
