@@ -122,10 +122,13 @@ class Engine:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         render_limits: RenderLimits | None = None,
+        installation: str | None = None,
     ) -> None:
         self.config, self.store, self.fetcher, self.targets = config, store, fetcher, targets
         self._clock = clock
         self._render_limits = render_limits or RenderLimits()
+        self._installation = installation
+        """The installation id to mark objects with; None: the store's own."""
 
     def app(self, name: str) -> App:
         """The App called ``name``, or a ConfigError listing the known ones."""
@@ -165,7 +168,7 @@ class Engine:
 
     async def owner(self, app: App) -> AppRef:
         """``app`` as the owner of the objects it applies, in this installation."""
-        installation = await self.store.installation_id()
+        installation = self._installation or await self.store.installation_id()
         return AppRef(app.metadata.name, app.namespace, installation)
 
     async def desired(self, app: App, rendered: Rendered, target: Target) -> tuple[Object, ...]:

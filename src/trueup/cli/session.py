@@ -20,6 +20,7 @@ from trueup.config import load_config
 from trueup.devcluster.paths import cache_dir
 from trueup.engine import Engine
 from trueup.errors import ConfigError
+from trueup.plan import check_installation_id
 from trueup.render import RenderLimits
 from trueup.source import GitFetcher
 from trueup.store import SqliteStore, Trigger, mark_interrupted
@@ -88,10 +89,23 @@ async def open_engine(
     )
     try:
         fetcher = GitFetcher(cache_dir() / "git")
-        yield Engine(config, store, fetcher, targets, render_limits=settings.render_limits)
+        yield Engine(
+            config,
+            store,
+            fetcher,
+            targets,
+            render_limits=settings.render_limits,
+            installation=installation_id(),
+        )
     finally:
         await targets.aclose()
         await store.close()
+
+
+def installation_id() -> str | None:
+    """``$TRUEUP_INSTALLATION_ID`` (checked), else None: the store's own id is used."""
+    value = os.environ.get("TRUEUP_INSTALLATION_ID")
+    return check_installation_id(value, "$TRUEUP_INSTALLATION_ID") if value else None
 
 
 def _names_app(described: str, app: str) -> bool:

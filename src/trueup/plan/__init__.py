@@ -24,7 +24,15 @@ from trueup.plan.order import (
     plan_stages,
     sync_wave,
 )
-from trueup.plan.ownership import AppRef, Claim, Ownership, claim_of, is_owned_by, owner_of
+from trueup.plan.ownership import (
+    AppRef,
+    Claim,
+    Ownership,
+    check_installation_id,
+    claim_of,
+    is_owned_by,
+    owner_of,
+)
 from trueup.plan.prepare import IsNamespaced, prepare
 from trueup.plan.prune import (
     PRUNE_ANNOTATION,
@@ -57,6 +65,7 @@ __all__ = [
     "PrunePlan",
     "Stage",
     "cascades",
+    "check_installation_id",
     "claim_of",
     "comparable",
     "deletion_order",

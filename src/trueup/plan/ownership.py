@@ -16,10 +16,12 @@ the one place that reads these marks; prune and the ownership check both rely on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from trueup.errors import ConfigError
 from trueup.objects import (
     LABEL_APP_NAME,
     LABEL_APP_NAMESPACE,
@@ -28,6 +30,8 @@ from trueup.objects import (
     ObjectId,
     object_id,
 )
+
+_INSTALLATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 
 _LEGACY_NAMESPACE = "default"
 """What earlier versions wrote as the namespace label of an App without a namespace."""
@@ -90,6 +94,16 @@ class Ownership:
     def ours(self) -> bool:
         """True when the object is this App's (tracked, or labelled by an earlier version)."""
         return self.claim in (Claim.OURS, Claim.LEGACY)
+
+
+def check_installation_id(value: str, where: str) -> str:
+    """``value`` if it can name an installation, else a ConfigError naming ``where``."""
+    if not _INSTALLATION_ID.fullmatch(value):
+        raise ConfigError(
+            f"{where}: {value[:80]!r} is not a valid installation id; use 1 to 63 letters, "
+            "digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    return value
 
 
 def annotations_of(obj: Object) -> dict[str, Any]:

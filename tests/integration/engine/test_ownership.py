@@ -20,6 +20,8 @@ from tests.integration.engine.helpers import (
     configmap,
     deployment,
     manifest,
+    run_trueup,
+    trueup_argv,
 )
 from trueup.engine import SyncOptions
 from trueup.objects import LAST_APPLIED_ANNOTATION, TRACKING_ANNOTATION
@@ -297,3 +299,32 @@ def test_objects_applied_by_an_earlier_version_are_re_marked_not_adopted(world: 
     live = world.live("configmap", "settings")
     assert live is not None
     assert TRACKING_ANNOTATION in live["metadata"]["annotations"]
+
+
+def test_a_fresh_store_is_another_installation_unless_the_id_is_pinned(world: World) -> None:
+    def sync_with_store(name: str, **env: str) -> Run:
+        argv = trueup_argv(
+            "--config",
+            str(world.config),
+            "--store",
+            str(world.home / name),
+            "--kubeconfig",
+            str(world.kube.kubeconfig),
+            "sync",
+            APP,
+        )
+        return run_trueup(argv, {**world.env(), **env})
+
+    first = sync_with_store("ci-1.db", TRUEUP_INSTALLATION_ID="ci")
+    assert first.code == 0, str(first)
+
+    pinned = sync_with_store("ci-2.db", TRUEUP_INSTALLATION_ID="ci")
+    assert pinned.code == 0, str(pinned)
+
+    unpinned = sync_with_store("laptop.db")
+    assert unpinned.code == 1, str(unpinned)
+    assert f"belongs to App/{APP} of trueup installation 'ci'" in unpinned.stderr
+
+    refused = sync_with_store("bad.db", TRUEUP_INSTALLATION_ID="c:i")
+    assert refused.code == 2, str(refused)
+    assert "$TRUEUP_INSTALLATION_ID: 'c:i' is not a valid installation id" in refused.stderr

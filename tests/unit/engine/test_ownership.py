@@ -9,6 +9,8 @@ import pytest
 
 from tests.unit.engine.harness import Harness, actions, configmap, namespace
 from trueup.changeset import Action
+from trueup.config import load_config
+from trueup.engine import Engine, SyncOptions
 from trueup.errors import ObjectInvalidError
 from trueup.failure import Reason
 from trueup.objects import TRACKING_ANNOTATION, ObjectId
@@ -118,6 +120,24 @@ async def test_objects_of_another_installation_are_never_taken_for_its_own(
     live = harness.live("ConfigMap", "shop", "settings")
     assert live is not None
     assert TRACKING_ANNOTATION in live["metadata"]["annotations"]
+
+
+async def test_a_pinned_installation_id_lets_a_new_store_sync_what_an_old_one_applied(
+    harness: Harness,
+) -> None:
+    harness.app("web", namespace="shop")
+    harness.target.put(namespace("shop"))
+    harness.commit({"web/cm.yaml": configmap("settings", color="blue")})
+    config = load_config(harness.config_file())
+
+    for store in (MemoryStore(), MemoryStore()):
+        engine = Engine(config, store, harness.source, harness.targets, installation="ci")
+        report = await engine.sync("web", SyncOptions(), harness.progress.append)
+        assert report.ok, report.error
+
+    live = harness.live("ConfigMap", "shop", "settings")
+    assert live is not None
+    assert live["metadata"]["annotations"][TRACKING_ANNOTATION].startswith("ci:web:")
 
 
 async def test_a_namespace_holding_another_clients_object_is_kept_until_it_is_empty(

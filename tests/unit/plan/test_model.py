@@ -96,6 +96,7 @@ def test_the_public_api_is_pinned() -> None:
         "PrunePlan",
         "Stage",
         "cascades",
+        "check_installation_id",
         "claim_of",
         "deletion_order",
         "dependency_refusal",

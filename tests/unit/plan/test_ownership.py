@@ -6,8 +6,17 @@ from typing import Any
 
 import pytest
 
+from trueup.errors import ConfigError
 from trueup.objects import ObjectId
-from trueup.plan import AppRef, Claim, claim_of, keep_when_dropped, leave_alone, plan_adoption
+from trueup.plan import (
+    AppRef,
+    Claim,
+    check_installation_id,
+    claim_of,
+    keep_when_dropped,
+    leave_alone,
+    plan_adoption,
+)
 
 WEB = AppRef("web", installation="i1")
 BILLING = AppRef("billing", "team", installation="i1")
@@ -175,3 +184,16 @@ def test_opt_out_annotations_keep_an_object_git_dropped(
     annotations: dict[str, str], reason: str
 ) -> None:
     assert keep_when_dropped(configmap(annotations=annotations)) == reason
+
+
+@pytest.mark.parametrize("value", ["ci", "prod-1.eu_west", "a" * 63])
+def test_an_installation_id_of_letters_digits_and_dots_is_accepted(value: str) -> None:
+    assert check_installation_id(value, "$TRUEUP_INSTALLATION_ID") == value
+
+
+@pytest.mark.parametrize("value", ["", "a:b", "a/b", "-ci", "a" * 64, "ci id"])
+def test_an_installation_id_that_would_break_the_annotation_is_refused_naming_the_setting(
+    value: str,
+) -> None:
+    with pytest.raises(ConfigError, match=r"\$TRUEUP_INSTALLATION_ID: .* is not a valid"):
+        check_installation_id(value, "$TRUEUP_INSTALLATION_ID")
