@@ -45,11 +45,16 @@ MAX_MESSAGE_CHARS: Final = 2000
 class Masker:
     """Replaces known secret values in text, then bounds its length. Immutable and pure."""
 
-    def __init__(self, values: Iterable[str] = ()) -> None:
-        forms: set[str] = set()
+    def __init__(self, values: Iterable[str] = (), *, _known: Iterable[str] = ()) -> None:
+        forms: set[str] = set(_known)
         for value in values:
             forms.update(_forms(value))
-        self._forms = _longest_first(forms)
+        self._forms = frozenset(forms)
+        # Indexed by their first characters, so that a message is checked only against the
+        # values that could start somewhere in it, however many values there are.
+        self._by_prefix: dict[str, list[str]] = {}
+        for form in forms:
+            self._by_prefix.setdefault(form[:MIN_SECRET_CHARS], []).append(form)
 
     def __len__(self) -> int:
         """How many distinct strings are masked."""
@@ -57,15 +62,17 @@ class Masker:
 
     def with_values(self, values: Iterable[str]) -> Masker:
         """A masker for these values as well as the ones this one knows."""
-        masker = Masker(values)
-        masker._forms = _longest_first({*self._forms, *masker._forms})
-        return masker
+        return Masker(values, _known=self._forms)
 
     def __call__(self, text: str) -> str:
         """``text`` with every known value masked, cut to ``MAX_MESSAGE_CHARS``."""
-        for form in self._forms:
-            if form in text:
-                text = text.replace(form, MASK)
+        starts = {text[i : i + MIN_SECRET_CHARS] for i in range(len(text) - MIN_SECRET_CHARS + 1)}
+        found = {
+            form for start in starts for form in self._by_prefix.get(start, ()) if form in text
+        }
+        # A value that contains another is masked whole, before the shorter one.
+        for form in sorted(found, key=len, reverse=True):
+            text = text.replace(form, MASK)
         return _cut(text, MAX_MESSAGE_CHARS)
 
     def failure(self, failure: Failure | None) -> Failure | None:
@@ -113,11 +120,6 @@ def _forms(value: str) -> Iterator[str]:
     if "\n" in value:
         candidates.update(line.strip() for line in value.splitlines())
     return (c for c in candidates if len(c) >= MIN_SECRET_CHARS)
-
-
-def _longest_first(forms: set[str]) -> tuple[str, ...]:
-    # A value that contains another must be masked whole, before the shorter one.
-    return tuple(sorted(forms, key=lambda f: (-len(f), f)))
 
 
 def _cut(text: str, limit: int) -> str:

@@ -97,3 +97,9 @@ def test_a_failure_and_the_reasons_of_a_change_set_are_masked() -> None:
     assert masked_failure == Failure(Reason.INVALID, f"Secret/shop/db failed dry-run: {MASK}")
     assert [c.reason for c in masker.changes(changes).changes] == [f"quoted {MASK}", ""]
     assert masker.failure(None) is None
+
+
+def test_a_value_among_thousands_is_masked_and_the_others_left_alone() -> None:
+    values = [f"value-{i:05d}-secret" for i in range(5000)]
+    masker = Masker(values)
+    assert masker("quoted value-04242-secret, not value-9") == f"quoted {MASK}, not value-9"
