@@ -4,6 +4,9 @@ Defaults follow the usual places: ``./trueup.yaml`` (or ``$TRUEUP_CONFIG``) for 
 configuration, ``$XDG_STATE_HOME/trueup/trueup.db`` (or ``$TRUEUP_STORE``) for the history
 and inventories, ``$XDG_CACHE_HOME/trueup/git`` for the Git cache, and the usual kubeconfig
 lookup for the target cluster (then the pod's service account, inside a pod).
+``$TRUEUP_INSTALLATION_ID`` pins the installation id that marks the objects trueup applies
+(default: the id the store made on first use), so that a fresh store, in a CI job say,
+keeps owning what an earlier one applied.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from tests.integration.engine.helpers import (
     run_trueup,
     trueup_argv,
 )
+from tests.servers.manifests import widget_crd
 from trueup.engine import SyncOptions
 from trueup.objects import LAST_APPLIED_ANNOTATION, TRACKING_ANNOTATION
 
@@ -224,6 +225,35 @@ def test_a_namespace_holding_objects_the_app_did_not_apply_is_not_pruned(
     world.kube.kubectl("-n", team_namespace, "delete", "secret", "theirs")
     again = world.sync("-o", "json")
     assert actions(again)[f"Namespace/{team_namespace}"][0] == "pruned"
+
+
+@pytest.fixture
+def widget_group(world: World) -> Iterator[str]:
+    """An API group of the test's own for a Widget CRD; the CRD is deleted when it ends."""
+    group = f"{world.namespace}.example.com"
+    yield group
+    world.kube.kubectl("delete", "crd", f"widgets.{group}", "--ignore-not-found", "--wait=false")
+
+
+def test_a_crd_whose_custom_resources_the_app_did_not_apply_is_not_pruned(
+    world: World, widget_group: str
+) -> None:
+    world.commit("Add widgets", {f"{PATH}/crd.yaml": manifest(widget_crd(widget_group))})
+    world.sync()
+    widget = {
+        "apiVersion": f"{widget_group}/v1",
+        "kind": "Widget",
+        "metadata": {"name": "theirs", "namespace": world.namespace},
+    }
+    world.kube.kubectl("apply", "-f", "-", input=manifest(widget))
+    world.commit("Drop widgets", {f"{PATH}/crd.yaml": None})
+
+    run = world.sync("-o", "json")
+
+    action, reason = actions(run)[f"CustomResourceDefinition/widgets.{widget_group}"]
+    assert action == "skipped"
+    assert f"(Widget/{world.namespace}/theirs)" in reason
+    assert world.names(f"widgets.{widget_group}") == {"theirs"}
 
 
 def test_opt_out_annotations_create_once_leave_alone_and_keep_what_git_dropped(
