@@ -83,7 +83,7 @@ def test_an_app_synced_to_one_context_is_refused_on_another_context_of_the_same_
 
     run = trueup_with(world, other, "sync", APP)
 
-    assert run.code == 1, str(run)
+    assert run.code == 2, str(run)  # refused before anything ran
     assert f"App/{APP} is applied to {first['target']}" in run.stderr
     assert f"this command targets another-name@{world.kube.server}" in run.stderr
     assert [a["id"] for a in world.cli("history", APP, "-o", "json").json()] == [first["id"]]
