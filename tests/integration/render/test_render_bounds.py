@@ -62,23 +62,30 @@ def test_a_kustomize_error_quoting_a_secret_value_is_masked(tmp_path: Path) -> N
     assert CANARY not in message
 
 
-def test_a_kustomize_error_quoting_a_generated_secret_value_is_masked(tmp_path: Path) -> None:
-    files(
-        tmp_path,
-        {
-            "app/kustomization.yaml": f"""\
+@pytest.mark.parametrize(
+    ("source", "extra"),
+    [
+        (f"literals: [password={LITERAL}]", {}),
+        ("envs: [db.env]", {"app/db.env": f"user=app\npassword={LITERAL}\n"}),
+        ("files: [password=pw.txt]", {"app/pw.txt": LITERAL}),
+    ],
+    ids=["literal", "env-file", "file"],
+)
+def test_a_kustomize_error_quoting_a_generated_secret_value_is_masked(
+    tmp_path: Path, source: str, extra: dict[str, str]
+) -> None:
+    kustomization = f"""\
 secretGenerator:
 - name: db
-  literals: [password={LITERAL}]
+  {source}
   options: {{disableNameSuffixHash: true}}
 replacements:
 - source: {{kind: Secret, name: db, fieldPath: data.password}}
   targets:
   - select: {{kind: Secret, name: db}}
     fieldPaths: [data.password.nested]
-""",
-        },
-    )
+"""
+    files(tmp_path, {"app/kustomization.yaml": kustomization, **extra})
 
     with pytest.raises(RenderError) as caught:
         render(tmp_path, "app", RenderOptions())
