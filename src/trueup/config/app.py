@@ -54,7 +54,8 @@ class AppSpec(ConfigModel):
     it silently (``Ignore``)."""
     adopt: StrictBool = True
     """Take over objects that exist without trueup's identity (reported ``adopted``); with
-    false, such an object fails the sync, naming it, before anything is applied."""
+    false, such an object fails the sync, naming it, before anything is applied (unless it is
+    annotated ``trueup.dev/takeover: "true"`` in Git)."""
     allow_cascade: StrictBool = False
     """Prune a Namespace or CRD even while it holds objects this app did not apply."""
     kubeconfig: str | None = None

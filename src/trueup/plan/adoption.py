@@ -4,7 +4,8 @@ For every desired object that already exists (see :func:`~trueup.plan.ownership.
 
 - this App's (tracked, or labelled by an earlier version): applied as usual;
 - without trueup's identity (or with a copied one): **adopted** when the App allows it
-  (``spec.adopt``, the default), else a conflict;
+  (``spec.adopt``, the default) or the object in Git is annotated
+  ``trueup.dev/takeover: "true"``, else a conflict;
 - another App's: a conflict, unless the object in Git is annotated
   ``trueup.dev/takeover: "true"``; then it is taken over, and the change set says from whom.
 
@@ -74,7 +75,7 @@ def plan_adoption(
             if ownership.claim is Claim.UNOWNED
             else f"with the tracking annotation of another object ({ownership.owner})"
         )
-        if adopt:
+        if adopt or annotations_of(obj).get(TAKEOVER_ANNOTATION) == "true":
             adopted[oid] = f"adopted: it existed {found}"
         else:
             conflicts.append(

@@ -105,6 +105,13 @@ def test_an_app_that_refuses_adoption_fails_naming_the_object() -> None:
     assert plan.error().endswith("nothing was applied")
 
 
+def test_the_takeover_annotation_adopts_one_object_in_an_app_that_refuses_adoption() -> None:
+    desired = configmap(annotations={"trueup.dev/takeover": "true"})
+    plan = plan_adoption([desired], {SETTINGS: configmap()}, WEB, adopt=False)
+    assert plan.adopted == {SETTINGS: "adopted: it existed without trueup's identity"}
+    assert plan.conflicts == ()
+
+
 def test_a_copied_annotation_makes_an_object_adoptable_not_owned() -> None:
     live = tracked(WEB, name="original", on="settings")
     plan = plan_adoption([configmap()], {SETTINGS: live}, WEB, adopt=True)
