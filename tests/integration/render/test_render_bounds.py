@@ -3,8 +3,10 @@ included) is held to the render-wide limits. Through the machine's real ``kubect
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -140,3 +142,32 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"  # a zombie is dead, waiting for its parent (init) to reap it
+
+
+@pytest.mark.timeout(60)
+async def test_cancelling_a_render_stops_its_child_and_kubectl(tmp_path: Path) -> None:
+    files(tmp_path, {"app/kustomization.yaml": "resources: []\n"})
+    pid_file = tmp_path / "kubectl.pid"
+    kubectl = tmp_path / "fake-kubectl"
+    kubectl.write_text(
+        f'#!/bin/sh\necho $$ > "{pid_file}.tmp"\nmv "{pid_file}.tmp" "{pid_file}"\nexec sleep 600\n'
+    )
+    kubectl.chmod(kubectl.stat().st_mode | stat.S_IXUSR)
+    task = asyncio.create_task(render_async(tmp_path, "app", RenderOptions(kubectl=str(kubectl))))
+    assert await _eventually(pid_file.exists), "kubectl never started"
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    pid = int(pid_file.read_text())
+    assert await _eventually(lambda: not _running(pid)), "kubectl outlived the cancelled render"
+
+
+async def _eventually(condition: Callable[[], bool]) -> bool:
+    """Wait (up to 30 s) for ``condition``; cancellation stops the child in the background."""
+    for _ in range(600):
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return condition()
