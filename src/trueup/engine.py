@@ -276,7 +276,7 @@ class Engine:
     ) -> SyncReport:
         target, owner = self.target(app), await self.owner(app)
         objects = await self.desired(app, rendered, target)
-        stages = plan_stages(objects, rendered.origins)
+        stages = plan_stages(objects, rendered.origins_of(objects))
         inventory = await self.store.inventory(app.metadata.name)
         live = await apply.read_live(target, [*objects, *_inventory_refs(inventory)])
         adoption = plan_adoption(objects, live, owner, adopt=app.spec.adopt)

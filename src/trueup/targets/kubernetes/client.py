@@ -419,11 +419,6 @@ class KubernetesTarget:
         connection = load_kubeconfig(paths, context=context, allow_exec=allow_exec)
         return cls(connection, **options)
 
-    @classmethod
-    def in_cluster(cls, **options: Any) -> KubernetesTarget:
-        """A target for the cluster trueup runs in, as its pod's service account."""
-        return cls(ClusterConnection.in_cluster(), **options)
-
 
 def _decode(response: httpx.Response) -> Object:
     try:
