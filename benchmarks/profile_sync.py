@@ -54,7 +54,7 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("trueup.engine.Engine", "_save_inventory", "store: save inventory"),
     ("trueup.engine.Engine", "_health", "health"),
     ("trueup.engine.Engine", "_record", "store: record attempt"),
-    ("trueup.cli.apps", "table", "print table"),
+    ("trueup.cli.formats", "table", "print table"),
     ("trueup.targets.kubernetes.pool.KubernetesTargets", "aclose", "close connections"),
 )
 

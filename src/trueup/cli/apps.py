@@ -9,34 +9,18 @@ temporary (retrying later may succeed), for scripts that decide to retry.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trueup.changeset import Action
-from trueup.cli.build_output import BUILD_COLUMNS, BuiltObject, build_rows, in_apply_order
-from trueup.cli.diff_output import diff_entries
-from trueup.cli.formats import Format, dump, table
-from trueup.cli.notes import daemon_settings_note
-from trueup.cli.options import AppArgument, OutputOption, duration
-from trueup.cli.output import error, notice, out, progress
-from trueup.cli.session import Settings, open_engine, open_store, trigger
-from trueup.cli.status import (
-    ERROR_WIDTH,
-    configured_apps,
-    print_table,
-    short,
-    status_data,
-    unknown_app,
-)
-from trueup.config import load_config
-from trueup.engine import SyncOptions, SyncReport
-from trueup.errors import ConfigError
-from trueup.failure import Failure, Reason
-from trueup.plan import mask_secret
-from trueup.store import Attempt
+from trueup.cli.options import AppArgument, Format, OutputOption, duration
+
+if TYPE_CHECKING:
+    from trueup.cli.settings import Settings
+    from trueup.engine import SyncReport
+    from trueup.failure import Failure
+    from trueup.store import Attempt
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -57,6 +41,13 @@ def build(
     Secret values are masked unless --show-secrets is given. -o table lists each object's
     stage and the file it came from.
     """
+    import asyncio
+
+    from trueup.cli.build_output import BUILD_COLUMNS, BuiltObject, build_rows, in_apply_order
+    from trueup.cli.formats import dump, table
+    from trueup.cli.output import out
+    from trueup.cli.session import open_engine
+    from trueup.plan import mask_secret
 
     async def run() -> list[BuiltObject]:
         async with open_engine(_settings(ctx), app) as engine:
@@ -94,6 +85,13 @@ def diff(
     with each object's action, live and desired state and diff. Exits 0 when nothing would
     change, 1 when something would, 2 when it cannot tell.
     """
+    import asyncio
+
+    from trueup.cli.diff_output import diff_entries
+    from trueup.cli.formats import dump
+    from trueup.cli.output import error, out, progress
+    from trueup.cli.session import open_engine, trigger
+    from trueup.engine import SyncOptions
 
     async def run() -> SyncReport:
         async with open_engine(_settings(ctx), app) as engine:
@@ -159,6 +157,16 @@ def sync(
 
     One sync, then exit: spec.interval and spec.selfHeal are settings of the daemon.
     """
+    import asyncio
+
+    from trueup.changeset import Action
+    from trueup.cli.formats import dump, table
+    from trueup.cli.notes import daemon_settings_note
+    from trueup.cli.output import error, notice, out, progress
+    from trueup.cli.session import open_engine, trigger
+    from trueup.cli.status import short
+    from trueup.engine import SyncOptions
+
     options = SyncOptions(
         dry_run=dry_run,
         prune=prune,
@@ -217,6 +225,14 @@ def status(
     The rows are what the last sync or diff found; CONFIRMED says when that was. Apps the
     configuration refuses are listed as Invalid, suspended ones as Suspended.
     """
+    import asyncio
+
+    from trueup.cli.formats import dump
+    from trueup.cli.recorded import open_store
+    from trueup.cli.status import configured_apps, print_table, status_data, unknown_app
+    from trueup.config import load_config
+    from trueup.errors import ConfigError
+
     settings = _settings(ctx)
     config = load_config(settings.config)
     apps = configured_apps(config)
@@ -226,15 +242,8 @@ def status(
     suspended = {a.metadata.name for a in config.apps if a.spec.suspend}
 
     async def run() -> list[dict[str, str]]:
-        failed: dict[str, str] = {}
-        if live:
-            for name in names:
-                if not apps[name] and name not in suspended:
-                    async with open_engine(settings, name, quiet=True) as engine:
-                        options = SyncOptions(dry_run=True, trigger=trigger())
-                        report = await engine.sync(name, options, progress)
-                    if report.error:
-                        failed[name] = report.error
+        comparable = [name for name in names if not apps[name] and name not in suspended]
+        failed = await _compare_now(settings, comparable) if live else {}
         async with open_store(settings) as store:
             data = await status_data(store, names, invalid=apps, suspended=suspended)
         for row in data:
@@ -247,6 +256,22 @@ def status(
         print_table(data)
     else:
         dump(data, output)
+
+
+async def _compare_now(settings: Settings, names: list[str]) -> dict[str, str]:
+    """Diff each App with its target now (noting the comparison); the error of each that failed."""
+    from trueup.cli.output import progress
+    from trueup.cli.session import open_engine, trigger
+    from trueup.engine import SyncOptions
+
+    failed: dict[str, str] = {}
+    for name in names:
+        async with open_engine(settings, name, quiet=True) as engine:
+            options = SyncOptions(dry_run=True, trigger=trigger())
+            report = await engine.sync(name, options, progress)
+        if report.error:
+            failed[name] = report.error
+    return failed
 
 
 HISTORY_COLUMNS = ("STARTED (UTC)", "TRIGGER", "TARGET", "REVISION", "RESULT", "CHANGES", "TOOK")
@@ -264,6 +289,14 @@ def history(
 
     An App that is neither in the configuration nor in the history exits 2.
     """
+    import asyncio
+
+    from trueup.cli.formats import dump, table
+    from trueup.cli.recorded import open_store
+    from trueup.cli.status import ERROR_WIDTH, configured_apps, short, unknown_app
+    from trueup.config import load_config
+    from trueup.errors import ConfigError
+
     settings = _settings(ctx)
 
     async def run() -> list[Attempt]:
@@ -321,6 +354,8 @@ def attempt_data(attempt: Attempt) -> dict[str, Any]:
 
 def exit_code(failure: Failure) -> int:
     """2 when the configuration kept the sync from running at all, else 1 (it failed)."""
+    from trueup.failure import Reason
+
     return 2 if failure.reason is Reason.CONFIG else 1
 
 

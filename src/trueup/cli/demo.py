@@ -17,7 +17,8 @@ from pathlib import Path
 
 from trueup.cli.formats import table
 from trueup.cli.output import out, progress
-from trueup.cli.session import Settings, open_engine, trigger
+from trueup.cli.session import open_engine, trigger
+from trueup.cli.settings import Settings
 from trueup.cli.status import STATUS_COLUMNS, status_rows
 from trueup.devcluster import DevCluster
 from trueup.engine import SyncOptions

@@ -1,4 +1,8 @@
-"""``trueup dev-cluster``: a throwaway Kubernetes control plane on loopback."""
+"""``trueup dev-cluster``: a throwaway Kubernetes control plane on loopback.
+
+Each command loads the cluster machinery (HTTP client, certificates, processes) when it
+runs, not when ``trueup`` starts.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,7 @@ from typing import Annotated
 import typer
 
 from trueup.cli.options import duration
-from trueup.cli.output import out, progress
-from trueup.devcluster import DEFAULT_NODES, DevCluster, ensure_binaries
+from trueup.devcluster.layout import DEFAULT_NODES
 
 app = typer.Typer(
     help="A real Kubernetes control plane on 127.0.0.1 (etcd, API server, controllers, "
@@ -29,6 +32,9 @@ def up(
     ] = "3m",  # type: ignore[assignment]  # typer parses the default like a given value
 ) -> None:
     """Build (first time only) and start the dev-cluster; return when its nodes are Ready."""
+    from trueup.cli.output import out, progress
+    from trueup.devcluster import DevCluster
+
     cluster = DevCluster()
     cluster.up(progress, nodes=nodes, timeout=timeout.total_seconds())
     out.print(f"kubeconfig: {cluster.kubeconfig}")
@@ -37,6 +43,9 @@ def up(
 @app.command()
 def build() -> None:
     """Build (or find in the cache) the control plane's binaries without starting anything."""
+    from trueup.cli.output import out, progress
+    from trueup.devcluster import ensure_binaries
+
     binaries = ensure_binaries(progress)
     for path in (binaries.etcd, binaries.kube, binaries.kwok):
         out.print(str(path), soft_wrap=True)
@@ -45,12 +54,18 @@ def build() -> None:
 @app.command()
 def down() -> None:
     """Stop every dev-cluster process and remove its data."""
+    from trueup.cli.output import progress
+    from trueup.devcluster import DevCluster
+
     DevCluster().down(progress)
 
 
 @app.command()
 def status() -> None:
     """Whether the dev-cluster runs, its processes, nodes and memory."""
+    from trueup.cli.output import out
+    from trueup.devcluster import DevCluster
+
     state = DevCluster().status()
     if not state.running and not state.processes:
         out.print(state.message)
@@ -70,6 +85,9 @@ def status() -> None:
 @app.command()
 def kubeconfig() -> None:
     """Print the path of the dev-cluster's admin kubeconfig."""
+    from trueup.cli.output import out, progress
+    from trueup.devcluster import DevCluster
+
     cluster = DevCluster()
     if not cluster.kubeconfig.exists():
         progress("no dev-cluster is running: start one with 'trueup dev-cluster up'")

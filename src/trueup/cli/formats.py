@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 from typing import Any
 
 import orjson
-import yaml
-from rich.table import Table
 
+from trueup.cli.options import Format
 from trueup.cli.output import out
 
-
-class Format(StrEnum):
-    """How a command prints its data."""
-
-    TABLE = "table"
-    JSON = "json"
-    YAML = "yaml"
+__all__ = ["Format", "dump", "table"]
 
 
 def dump(data: Any, fmt: Format) -> None:
@@ -28,6 +20,8 @@ def dump(data: Any, fmt: Format) -> None:
             orjson.dumps(data, option=orjson.OPT_INDENT_2).decode(), soft_wrap=True, markup=False
         )
     else:
+        import yaml  # only for -o yaml
+
         text = yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
         out.print(text.rstrip(), soft_wrap=True, markup=False)
 
@@ -44,6 +38,8 @@ def table(
     instead of widening the table: long error messages stay readable in a terminal and in
     a log.
     """
+    from rich.table import Table  # only when a table is printed
+
     widths = max_widths or {}
     grid = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     for column in columns:

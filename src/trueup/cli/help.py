@@ -4,6 +4,10 @@ typer prints a type placeholder beside every option (``<bool>`` even for flags, 
 no value) and writes a required argument as ``{app}`` in the usage line. The command
 classes here print flags bare and arguments by their metavar (``APP``); options that take
 a value name it with their own ``metavar``.
+
+Help and usage errors are plain text, as click writes them, not typer's rich panels: the
+panels load rich (a tenth of a second or more) for every ``--help`` and every mistyped
+option, and plain text reads the same in a terminal, a pipe and a log.
 """
 
 from __future__ import annotations
@@ -73,7 +77,12 @@ class Group(TyperGroup):
 
 
 def use_plain_help(app: typer.Typer) -> None:
-    """Give every command and group of ``app`` (and of its sub-apps) the classes above."""
+    """Give every command and group of ``app`` (and of its sub-apps) the classes above.
+
+    Also switches off typer's rich markup, so that help and usage errors are printed
+    without loading rich.
+    """
+    app.rich_markup_mode = None
     if not app.info.cls or app.info.cls is TyperGroup:
         app.info.cls = Group
     for command in app.registered_commands:

@@ -1,4 +1,9 @@
-"""The ``trueup`` command: one sub-command per capability, errors without tracebacks."""
+"""The ``trueup`` command: one sub-command per capability, errors without tracebacks.
+
+Starting is cheap: declaring the commands loads typer and a few small modules; each command
+loads what it runs on when it runs (see :mod:`trueup.cli.apps`), and help is plain text
+(see :mod:`trueup.cli.help`).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,8 @@ import typer
 
 from trueup import __version__
 from trueup.cli import apps, dev_cluster
-from trueup.cli.demo import demo
 from trueup.cli.help import use_plain_help
-from trueup.cli.output import error
-from trueup.cli.session import Settings, default_config, default_store
+from trueup.cli.settings import Settings, default_config, default_store
 from trueup.errors import TrueupError
 from trueup.render import RenderLimits
 from trueup.render.options import MIB
@@ -29,7 +32,15 @@ typer_app = typer.Typer(
 typer_app.add_typer(dev_cluster.app, name="dev-cluster")
 for command in (apps.build, apps.diff, apps.sync, apps.status, apps.history):
     typer_app.command()(command)
-typer_app.command(help="Run trueup's main job locally: a dev-cluster and a demo app.")(demo)
+
+
+@typer_app.command(name="demo", help="Run trueup's main job locally: a dev-cluster and a demo app.")
+def _demo() -> None:
+    from trueup.cli.demo import demo
+
+    demo()
+
+
 use_plain_help(typer_app)
 
 
@@ -161,8 +172,14 @@ def app() -> None:
     try:
         typer_app()
     except TrueupError as e:
-        error(str(e))
+        _error(str(e))
         sys.exit(2)
     except KeyboardInterrupt:
-        error("interrupted")
+        _error("interrupted")
         sys.exit(130)
+
+
+def _error(message: str) -> None:
+    from trueup.cli.output import error
+
+    error(message)

@@ -1,14 +1,25 @@
-"""Options and arguments several commands share, each written once."""
+"""Options and arguments several commands share, each written once.
+
+Imported to declare the commands, so by every run of ``trueup``, ``--help`` included: it
+loads nothing but typer (the duration rule loads with the first duration it reads).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from trueup.cli.formats import Format
-from trueup.config import format_duration, parse_duration
+
+class Format(StrEnum):
+    """How a command prints its data."""
+
+    TABLE = "table"
+    JSON = "json"
+    YAML = "yaml"
+
 
 AppArgument = Annotated[str, typer.Argument(metavar="APP", help="The App's metadata.name.")]
 
@@ -20,6 +31,8 @@ OutputOption = Annotated[
 
 def duration(text: str) -> timedelta:
     """A command-line duration, read exactly as ``spec.timeout`` is: ``90s``, ``2m``, ``1m30s``."""
+    from trueup.config import format_duration, parse_duration
+
     try:
         value = parse_duration(text)
     except ValueError as e:

@@ -1,8 +1,7 @@
 """Everything a command needs to run the engine: configuration, store, Git cache, targets.
 
-Defaults follow the usual places: ``./trueup.yaml`` (or ``$TRUEUP_CONFIG``) for the
-configuration, ``$XDG_STATE_HOME/trueup/trueup.db`` (or ``$TRUEUP_STORE``) for the history
-and inventories, ``$XDG_CACHE_HOME/trueup/git`` for the Git cache, and the usual kubeconfig
+Defaults follow the usual places (see :mod:`trueup.cli.settings` for the configuration and
+the store): ``$XDG_CACHE_HOME/trueup/git`` for the Git cache, and the usual kubeconfig
 lookup for the target cluster (then the pod's service account, inside a pod).
 ``$TRUEUP_INSTALLATION_ID`` pins the installation id that marks the objects trueup applies
 (default: the id the store made on first use), so that a fresh store, in a CI job say,
@@ -15,46 +14,17 @@ import getpass
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from trueup.cli.output import warn
+from trueup.cli.settings import Settings
 from trueup.config import load_config
 from trueup.devcluster.paths import cache_dir
 from trueup.engine import Engine
 from trueup.errors import ConfigError
 from trueup.plan import check_installation_id
-from trueup.render import RenderLimits
 from trueup.source import GitFetcher
-from trueup.store import SqliteStore, Trigger, mark_interrupted
+from trueup.store import SqliteStore, Trigger
 from trueup.targets.kubernetes.pool import KubernetesTargets
-
-
-def default_config() -> Path:
-    """``$TRUEUP_CONFIG``, else ``./trueup.yaml``."""
-    return Path(os.environ.get("TRUEUP_CONFIG") or "trueup.yaml")
-
-
-def default_store() -> Path:
-    """``$TRUEUP_STORE``, else ``$XDG_STATE_HOME/trueup/trueup.db``."""
-    if explicit := os.environ.get("TRUEUP_STORE"):
-        return Path(explicit)
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "trueup" / "trueup.db"
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """The global options every engine command shares."""
-
-    config: Path
-    store: Path
-    kubeconfig: str | None
-    context: str | None
-    allow_exec: bool = False
-    """Whether kubeconfigs may run exec credential plugins (``--allow-exec-credentials``)."""
-    render_limits: RenderLimits = field(default_factory=RenderLimits)
-    """What one render may cost (``--render-timeout``, ``--render-memory``, ...)."""
 
 
 def trigger() -> str:
@@ -114,18 +84,3 @@ def installation_id() -> str | None:
 def _names_app(described: str, app: str) -> bool:
     kind, _, rest = described.partition("/")
     return kind == "App" and rest.rpartition("/")[2] == app
-
-
-@asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[SqliteStore]:
-    """The store alone, for commands that only read the history.
-
-    Attempts left ``running`` by a process that is provably gone are first recorded as
-    ``interrupted``, so that what is shown is never a dead process's "running".
-    """
-    store = await SqliteStore.open(settings.store)
-    try:
-        await mark_interrupted(store)
-        yield store
-    finally:
-        await store.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 from trueup.devcluster import api, components, processes
 from trueup.devcluster.build import Binaries, ensure_binaries
 from trueup.devcluster.kubeconfig import write_kubeconfig
-from trueup.devcluster.layout import Layout, Pki, Ports
+from trueup.devcluster.layout import DEFAULT_NODES, Layout, Pki, Ports
 from trueup.devcluster.paths import cache_dir, state_dir
 from trueup.devcluster.state import Process, State
 from trueup.errors import DevClusterError
@@ -25,7 +25,6 @@ from trueup.words import counted
 
 Progress = Callable[[str], None]
 
-DEFAULT_NODES = 3
 MARKER = ".trueup-dev-cluster"
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from trueup.devcluster.build import Binaries
 
 LOOPBACK = "127.0.0.1"
+DEFAULT_NODES = 3
+"""How many fake nodes ``trueup dev-cluster up`` starts unless told."""
 
 
 @dataclass(frozen=True, slots=True)
