@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import orjson
@@ -82,14 +83,25 @@ class KubernetesTarget:
         )
         # Watches hold a connection each under HTTP/1.1; the semaphore bounds the rest.
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=concurrency)
+        fixed = connection.fixed_headers()
+        self._base = connection.server.rstrip("/")
+        self._timeouts = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self._client = httpx.AsyncClient(
             base_url=connection.server,
-            auth=connection.auth(),
-            headers={"Accept": "application/json", "User-Agent": f"trueup/{__version__}"},
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            auth=None if fixed is not None else connection.auth(),
+            headers={
+                "Accept": "application/json",
+                "User-Agent": f"trueup/{__version__}",
+                **(fixed or {}),
+            },
+            timeout=self._timeouts,
             transport=transport or connection.transport(limits),
             trust_env=False,
         )
+        # Requests are built here, whole, rather than by the client's merging of base URL,
+        # params and headers: per request that merging cost more than the rest of httpx.
+        self._headers = dict(self._client.headers)
+        self._request_extensions = {**self._extensions, "timeout": self._timeouts.as_dict()}
         self.mapper = RestMapper(self._fetch_json, clock=clock)
         """The cached kind table; ``mapper.invalidate()`` after installing CRDs out of band."""
 
@@ -385,17 +397,25 @@ class KubernetesTarget:
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response | None:
+        url = self._base + path
+        if params:
+            url += "?" + urlencode(params)
+        request = httpx.Request(
+            method,
+            url,
+            headers=(
+                {**self._headers, **{name.lower(): value for name, value in headers.items()}}
+                if headers
+                else self._headers
+            ),
+            content=content,
+            extensions=self._request_extensions,
+        )
+
         async def attempt() -> httpx.Response | None:
             async with self._slots:
                 try:
-                    response = await self._client.request(
-                        method,
-                        path,
-                        params=params,
-                        content=content,
-                        headers=headers,
-                        extensions=self._extensions,
-                    )
+                    response = await self._client.send(request)
                 except httpx.TransportError as error:
                     raise error_from_transport(error, self.connection.server) from error
             if response.is_success:

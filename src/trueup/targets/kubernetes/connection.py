@@ -113,6 +113,19 @@ class ClusterConnection:
             return None
         return ClusterAuth(source, impersonate_user=self.impersonate_user)
 
+    def fixed_headers(self) -> dict[str, str] | None:
+        """The auth headers when they never change (a kubeconfig token, or none), else None.
+
+        A client sends these with every request instead of running :meth:`auth` per request.
+        """
+        source = self.token_source()
+        if source is not None and not isinstance(source, StaticToken):
+            return None
+        headers = {"Authorization": f"Bearer {source.value}"} if source and source.value else {}
+        if self.impersonate_user:
+            headers["Impersonate-User"] = self.impersonate_user
+        return headers
+
     def transport(self, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
         """The HTTP/2-capable transport, presenting an exec plugin's certificate if it has one."""
 
