@@ -149,12 +149,15 @@ def section(results: Sequence[Result], facts: dict[str, str], command: str) -> s
     return "\n".join(lines)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Put ``text`` between the markers of ``path`` (the whole file if it has none)."""
+def write_section(path: Path, text: str, *, begin: str = BEGIN, end: str = END) -> None:
+    """Put ``text`` between the markers of ``path`` (the whole file if it has none).
+
+    ``begin`` and ``end`` are this benchmark's markers unless another benchmark names its own.
+    """
     current = path.read_text() if path.exists() else ""
-    if BEGIN in current and END in current:
-        head, _, rest = current.partition(BEGIN)
-        _, _, tail = rest.partition(END)
+    if begin in current and end in current:
+        head, _, rest = current.partition(begin)
+        _, _, tail = rest.partition(end)
         path.write_text(head + text + tail)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
