@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from trueup.devcluster.build import Binaries
+if TYPE_CHECKING:
+    from trueup.devcluster.build import Binaries
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_NODES = 3
