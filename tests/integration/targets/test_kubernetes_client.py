@@ -68,7 +68,9 @@ def deployment(namespace: str, app: str) -> dict[str, Any]:
     }
 
 
-async def test_discovery_maps_built_in_kinds_over_http2(target: KubernetesTarget) -> None:
+async def test_discovery_maps_built_in_kinds_over_keep_alive_http1(
+    target: KubernetesTarget,
+) -> None:
     assert await target.resolve("apps/v1", "Deployment") == ResourceInfo(
         "apps", "v1", "Deployment", "deployments", namespaced=True
     )
@@ -76,7 +78,7 @@ async def test_discovery_maps_built_in_kinds_over_http2(target: KubernetesTarget
         "", "v1", "Namespace", "namespaces", namespaced=False
     )
     response = await target._client.get("/version")
-    assert response.http_version == "HTTP/2"
+    assert response.http_version == "HTTP/1.1"
 
 
 async def test_server_side_apply_creates_previews_and_leaves_no_ops_alone(

@@ -1,7 +1,7 @@
 """The Kubernetes target: the engine's :class:`~trueup.targets.base.Target` over the API server.
 
-It talks like a controller, not like a script: one long-lived HTTP client (HTTP/2 when the
-server offers it) reused for every request, at most ``concurrency`` requests in flight,
+It talks like a controller, not like a script: one long-lived HTTP client reused for every
+request (HTTP/1.1 keep-alive connections, see :mod:`.http1`), at most ``concurrency`` in flight,
 objects kept as plain dicts decoded with orjson, and per-kind LIST with pagination.
 Temporary failures (429, 5xx, timeouts) are retried with jittered backoff; the rest raise
 at once. Apply is server-side apply as field manager ``trueup``.
@@ -82,7 +82,6 @@ class KubernetesTarget:
             {"sni_hostname": connection.tls_server_name} if connection.tls_server_name else {}
         )
         # Watches hold a connection each under HTTP/1.1; the semaphore bounds the rest.
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=concurrency)
         fixed = connection.fixed_headers()
         self._base = connection.server.rstrip("/")
         self._timeouts = httpx.Timeout(timeout, connect=min(timeout, 10.0))
@@ -95,7 +94,7 @@ class KubernetesTarget:
                 **(fixed or {}),
             },
             timeout=self._timeouts,
-            transport=transport or connection.transport(limits),
+            transport=transport or connection.transport(keepalive=concurrency),
             trust_env=False,
         )
         # Requests are built here, whole, rather than by the client's merging of base URL,

@@ -30,7 +30,7 @@ from trueup.targets.kubernetes.exec_credentials import (
     ExecCredentials,
     ExecPlugin,
 )
-from trueup.targets.kubernetes.transport import Http2WithFallback
+from trueup.targets.kubernetes.http1 import Http1Transport
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 """Where Kubernetes mounts a pod's service account token, CA and namespace."""
@@ -126,11 +126,12 @@ class ClusterConnection:
             headers["Impersonate-User"] = self.impersonate_user
         return headers
 
-    def transport(self, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
-        """The HTTP/2-capable transport, presenting an exec plugin's certificate if it has one."""
+    def transport(self, keepalive: int) -> httpx.AsyncBaseTransport:
+        """The HTTP/1.1 transport (``keepalive`` idle connections at most), presenting an
+        exec plugin's certificate if it has one."""
 
         def make(credential: ExecCredential | None = None) -> httpx.AsyncBaseTransport:
-            return Http2WithFallback(self.ssl_context(credential), limits)
+            return Http1Transport(self.ssl_context(credential), keepalive=keepalive)
 
         if self._exec is None:
             return make()
