@@ -134,12 +134,42 @@ def startup_seconds(repeat: int = 3) -> tuple[float, float]:
     return median_of("pass"), median_of("import trueup.cli.main")
 
 
+@contextlib.contextmanager
+def counted_requests(counts: dict[str, int]) -> Iterator[None]:
+    """Count the requests sent to the API server, by method and dry-run or not."""
+    from trueup.targets.kubernetes.http1 import Http1Transport
+
+    send = Http1Transport.handle_async_request
+
+    async def counting(self: Http1Transport, request: Any) -> Any:
+        dry = "dryRun" in request.url.params or b'"dryRun"' in (request.content or b"")
+        key = f"{request.method}{' (dry-run)' if dry else ''}"
+        counts[key] = counts.get(key, 0) + 1
+        return await send(self, request)
+
+    Http1Transport.handle_async_request = counting  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Http1Transport.handle_async_request = send  # type: ignore[method-assign]
+
+
 def run_cli(argv: list[str], profiler: cProfile.Profile | None = None) -> tuple[float, Spans]:
-    """Run the CLI with ``argv`` in this process (stdout discarded): seconds and step times."""
+    """Run the CLI with ``argv`` in this process (stdout discarded): seconds and step times.
+
+    The step times include ``client CPU`` (this process's CPU time) and one entry per kind
+    of request sent (``requests: PATCH (dry-run)``, …), counted rather than timed.
+    """
     from trueup.cli.main import typer_app
 
     spans: Spans = {}
-    with timed_steps(spans), contextlib.redirect_stdout(io.StringIO()):
+    counts: dict[str, int] = {}
+    cpu = time.process_time()
+    with (
+        timed_steps(spans),
+        counted_requests(counts),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
         started = time.perf_counter()
         if profiler is not None:
             profiler.enable()
@@ -149,6 +179,9 @@ def run_cli(argv: list[str], profiler: cProfile.Profile | None = None) -> tuple[
             if profiler is not None:
                 profiler.disable()
         seconds = time.perf_counter() - started
+    spans["client CPU"] = time.process_time() - cpu
+    for key, count in sorted(counts.items()):
+        spans[f"requests: {key}"] = count
     return seconds, spans
 
 
@@ -202,7 +235,10 @@ def run(kubeconfig: Path, workdir: Path, size: int, top: int) -> None:
         seconds, spans = run_cli([*base, "sync", "timed"])
         print(f"\n## {phase} sync of {size} objects: {seconds:.2f} s in-process")
         for label, spent in spans.items():
-            print(f"  {label:<28} {spent:7.3f} s")
+            if label.startswith("requests:"):
+                print(f"  {label:<28} {spent:7.0f}")
+            else:
+                print(f"  {label:<28} {spent:7.3f} s")
         profiler = cProfile.Profile()
         seconds, _spans = run_cli([*base, "sync", "profiled"], profiler)
         profiler.dump_stats(workdir / f"{phase}.prof")
