@@ -10,7 +10,7 @@ import json
 import os
 import platform
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,58 +20,57 @@ from benchmarks.measure import Sample
 
 BEGIN = "<!-- benchmarks.sync: begin -->"
 END = "<!-- benchmarks.sync: end -->"
-COLUMNS = (
-    "objects",
-    "phase",
-    "trueup s",
-    "kubectl s",
-    "ratio",
-    "kubectl --validate=false s",
-    "ratio",
-    "trueup peak MiB",
-    "kubectl peak MiB",
-)
+LABELS = {
+    "trueup": "trueup",
+    "go": "Go client-go",
+    "go-apply": "Go, apply only",
+    "kubectl": "kubectl",
+    "kubectl-novalidate": "kubectl --validate=false",
+}
+"""The measured tools by name, as the table heads them (see :mod:`benchmarks.sync`)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """The medians of one size and phase for both tools, and what trueup reported doing."""
+    """The medians of one size and phase for each tool run, and what trueup reported doing."""
 
     size: int
     phase: str
-    trueup: Sample
-    kubectl: Sample
-    kubectl_novalidate: Sample
-    """kubectl with ``--validate=false``: without its per-object OpenAPI work."""
+    samples: Mapping[str, Sample]
+    """Tool name (a key of :data:`LABELS`) → its median; ``trueup`` is always there."""
     summaries: tuple[str, ...] = ()
     """trueup's change summary of each repeat, as recorded in its history."""
 
     @property
-    def ratio(self) -> float:
-        """trueup's wall time over kubectl's: below 1 means trueup was faster."""
-        return self.trueup.seconds / self.kubectl.seconds
+    def trueup(self) -> Sample:
+        """trueup's median."""
+        return self.samples["trueup"]
 
-    @property
-    def ratio_novalidate(self) -> float:
-        """trueup's wall time over that of kubectl with ``--validate=false``."""
-        return self.trueup.seconds / self.kubectl_novalidate.seconds
+    def ratio(self, peer: str) -> float | None:
+        """trueup's wall time over ``peer``'s (below 1: trueup was faster); None if not run."""
+        sample = self.samples.get(peer)
+        return None if sample is None else self.trueup.seconds / sample.seconds
 
 
-def markdown_table(results: Sequence[Result]) -> str:
-    """One row per size and phase, in the order given."""
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+def columns(peers: Sequence[str]) -> tuple[str, ...]:
+    """The table's heads: trueup, then each peer's time and trueup's ratio to it."""
+    compared = [head for peer in peers for head in (f"{LABELS[peer]} s", "ratio")]
+    return ("objects", "phase", "trueup s", *compared, "trueup peak MiB")
+
+
+def markdown_table(results: Sequence[Result], peers: Sequence[str]) -> str:
+    """One row per size and phase, in the order given; a peer not run in a phase shows n/a."""
+    heads = columns(peers)
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for r in results:
-        cells = (
-            f"{r.size:,}",
-            r.phase,
-            f"{r.trueup.seconds:.2f}",
-            f"{r.kubectl.seconds:.2f}",
-            f"{r.ratio:.2f}",
-            f"{r.kubectl_novalidate.seconds:.2f}",
-            f"{r.ratio_novalidate:.2f}",
-            f"{r.trueup.peak_mib:.0f}",
-            f"{r.kubectl.peak_mib:.0f}",
-        )
+        cells = [f"{r.size:,}", r.phase, f"{r.trueup.seconds:.2f}"]
+        for peer in peers:
+            sample, ratio = r.samples.get(peer), r.ratio(peer)
+            if sample is None or ratio is None:
+                cells += ["n/a", "n/a"]
+            else:
+                cells += [f"{sample.seconds:.2f}", f"{ratio:.2f}"]
+        cells.append(f"{r.trueup.peak_mib:.0f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -131,20 +130,22 @@ def machine_facts(kubeconfig: Path) -> dict[str, str]:
     }
 
 
-def section(results: Sequence[Result], facts: dict[str, str], command: str) -> str:
+def section(
+    results: Sequence[Result], peers: Sequence[str], facts: dict[str, str], command: str
+) -> str:
     """The generated part of the report: how it was run, the facts, the table, the summaries."""
     lines = [BEGIN, "", f"Command: `{command}`", ""]
     lines += [f"- {name}: {value}" for name, value in facts.items()]
-    lines += ["", markdown_table(results), ""]
-    lines.append("CPU seconds (user + system, median) of each process, and what trueup recorded")
-    lines.append("for each repeat (`trueup history`):")
+    lines += ["", markdown_table(results, peers), ""]
+    lines.append("CPU seconds (user + system) and peak resident memory (medians) of each")
+    lines.append("process, and what trueup recorded for each repeat (`trueup history`):")
     lines.append("")
     for r in results:
-        cpu = (
-            f"trueup {r.trueup.cpu_seconds:.2f} s, kubectl {r.kubectl.cpu_seconds:.2f} s, "
-            f"kubectl --validate=false {r.kubectl_novalidate.cpu_seconds:.2f} s CPU"
+        costs = ", ".join(
+            f"{LABELS[tool]} {sample.cpu_seconds:.2f} s CPU {sample.peak_mib:.0f} MiB"
+            for tool, sample in r.samples.items()
         )
-        lines.append(f"- {r.size:,} {r.phase}: {cpu}; " + "; ".join(r.summaries))
+        lines.append(f"- {r.size:,} {r.phase}: {costs}; " + "; ".join(r.summaries))
     lines += ["", END]
     return "\n".join(lines)
 

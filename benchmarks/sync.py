@@ -1,27 +1,37 @@
-"""``trueup sync`` beside ``kubectl apply --server-side`` of the same objects, cold and warm.
+"""``trueup sync`` beside peers that apply the same objects, cold and warm.
 
 Run it as ``.venv/bin/python -m benchmarks.sync [--sizes 100,1000,5000] [--repeat 3]
-[--output docs/benchmarks.md]``. It starts a dev-cluster of its own in a temporary
-directory (and stops it), and for each size makes a Git repository holding one app of that
-many objects (see :mod:`benchmarks.workload`). Each repeat then, in fresh namespaces:
+[--peers go,kubectl,kubectl-novalidate] [--output docs/benchmarks.md]``. It starts a
+dev-cluster of its own in a temporary directory (and stops it), and for each size makes a
+Git repository holding one app of that many objects (see :mod:`benchmarks.workload`). Each
+repeat then, every tool in fresh namespaces of its own:
 
 - **cold**: ``trueup sync`` of the app (a new process, as a user runs it, with its own
-  history database) and ``kubectl apply --server-side`` of the app's folder: all objects new;
-- **warm**: both again with nothing changed.
+  history database) and each peer on the app's folder: all objects new;
+- **warm**: trueup and the kubectl peers again with nothing changed.
 
-Which tool goes first rotates between repeats. kubectl runs twice, as users run it and
-with ``--validate=false``: kubectl's default validation re-reads the server's OpenAPI
-document for every object (kubernetes/kubernetes#127095), which dominates its time.
-Between the phases the Deployments are waited for, so the warm runs meet a settled
-cluster. Untimed before each size: one ``trueup build`` fills trueup's Git cache (so the
-timed runs fetch no objects, like any sync after the first) and checks the render;
-kubectl's discovery cache is filled once.
+The peers:
+
+- ``go``: ``benchmarks/go/ssapply``, a small client-go program (HTTP/2, no client-side rate
+  limit) that does what trueup does for new objects: a server dry-run of every object, then
+  the applies, at trueup's concurrency. It also runs as ``go-apply``, the applies alone.
+  Both run cold only: they have no notion of unchanged objects, so a warm run would only
+  repeat the cold one. The binary is built with Go on first use and cached.
+- ``kubectl``: ``kubectl apply --server-side`` as users run it, and ``kubectl-novalidate``
+  with ``--validate=false``: kubectl's default validation re-reads the server's OpenAPI
+  document for every object (kubernetes/kubernetes#127095), which dominates its time.
+
+Which tool goes first rotates between repeats. Between the phases the Deployments are
+waited for, so the warm runs meet a settled cluster. Untimed before each size: one
+``trueup build`` fills trueup's Git cache (so the timed runs fetch no objects, like any
+sync after the first) and checks the render; kubectl's discovery cache is filled once.
 The table reports medians: wall time from process start to exit and peak resident memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -43,12 +53,28 @@ from benchmarks.report import (
     write_section,
 )
 from benchmarks.workload import APP_PATH, make_repository
-from trueup.devcluster import DevCluster
+from trueup.apply.model import ApplyOptions
+from trueup.devcluster import DevCluster, ensure_binary
 
 Progress = Callable[[str], None]
-TOOLS = ("trueup", "kubectl", "kubectl-novalidate")
-"""The measured commands; ``kubectl-novalidate`` adds ``--validate=false`` (see the docs)."""
-_SHORT = {"trueup": "t", "kubectl": "k", "kubectl-novalidate": "n"}
+PEERS = ("go", "kubectl", "kubectl-novalidate")
+"""The peers ``--peers`` may name; ``go`` also runs as ``go-apply`` (see above)."""
+COLD_ONLY = ("go", "go-apply")
+_SHORT = {"trueup": "t", "go": "g", "go-apply": "a", "kubectl": "k", "kubectl-novalidate": "n"}
+SSAPPLY = Path(__file__).parent / "go" / "ssapply"
+"""The Go peer's module."""
+
+
+def tools_of(peers: Sequence[str]) -> tuple[str, ...]:
+    """trueup and the peers asked for, ``go`` followed by ``go-apply``, in :data:`PEERS` order."""
+    unknown = sorted(set(peers) - set(PEERS))
+    if unknown:
+        raise ValueError(f"unknown peers {', '.join(unknown)}: choose from {', '.join(PEERS)}")
+    chosen = [peer for peer in PEERS if peer in peers]
+    return (
+        "trueup",
+        *(t for peer in chosen for t in ((peer, "go-apply") if peer == "go" else (peer,))),
+    )
 
 
 def trueup_command() -> list[str]:
@@ -64,9 +90,16 @@ class Bench:
     kubeconfig: Path
     workdir: Path
     progress: Progress = lambda _message: None
+    peers: Sequence[str] = PEERS
+    """Which of :data:`PEERS` run beside trueup."""
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     namespaces: dict[tuple[int, str, int], str] = field(default_factory=dict)
     """(size, tool, repeat) → the namespace that run applied to."""
+
+    @property
+    def tools(self) -> tuple[str, ...]:
+        """trueup and the peers, as measured (see :func:`tools_of`)."""
+        return tools_of(self.peers)
 
     def kubectl(self, *args: str) -> list[str]:
         """A kubectl command line for the cluster, with a discovery cache of its own."""
@@ -99,7 +132,7 @@ class Bench:
         config, store = root / "trueup.yaml", root / "trueup.db"
         apps = [f"bench-{size}-{r}" for r in range(repeat)]
         for r in range(repeat):
-            for tool in TOOLS:
+            for tool in self.tools:
                 self.namespaces[(size, tool, r)] = f"b{self.token}-{_SHORT[tool]}-{size}-{r}"
         config.write_text(self.config(repository.url, size, repeat))
         trueup = [*trueup_command(), f"--config={config}", f"--store={store}"]
@@ -116,19 +149,14 @@ class Bench:
         for r in range(repeat):
             for phase in ("cold", "warm"):
                 self.progress(f"{size} objects: repeat {r + 1}/{repeat}, {phase}")
-                order = TOOLS[r % 3 :] + TOOLS[: r % 3]
-                for tool in order:
+                tools = [t for t in self.tools if phase == "cold" or t not in COLD_ONLY]
+                for tool in tools[r % len(tools) :] + tools[: r % len(tools)]:
                     namespace = self.namespaces[(size, tool, r)]
                     log = self.workdir / "logs" / f"{tool}-{size}-{r}-{phase}.log"
                     if tool == "trueup":
                         argv = [*trueup, "sync", apps[r]]
                     else:
-                        argv = self.kubectl(
-                            "apply", "--server-side", "--field-manager=bench",
-                            f"--namespace={namespace}", f"--filename={repository.manifests}",
-                        )  # fmt: skip
-                        if tool == "kubectl-novalidate":
-                            argv.append("--validate=false")
+                        argv = self.peer(tool, namespace, repository.manifests)
                     sample = run_measured(argv, log=log, env=self.env)
                     samples.setdefault((tool, phase), []).append(sample)
                 summaries[phase].append(self.recorded(trueup, apps[r]))
@@ -138,13 +166,39 @@ class Bench:
             Result(
                 size=size,
                 phase=phase,
-                trueup=median(samples[("trueup", phase)]),
-                kubectl=median(samples[("kubectl", phase)]),
-                kubectl_novalidate=median(samples[("kubectl-novalidate", phase)]),
+                samples={
+                    tool: median(samples[(tool, phase)])
+                    for tool in self.tools
+                    if (tool, phase) in samples
+                },
                 summaries=tuple(summaries[phase]),
             )
             for phase in ("cold", "warm")
         ]
+
+    def peer(self, tool: str, namespace: str, manifests: Path) -> list[str]:
+        """The command line of one peer applying the folder ``manifests`` into ``namespace``."""
+        if tool in COLD_ONLY:
+            return [
+                str(self.ssapply),
+                f"--kubeconfig={self.kubeconfig}",
+                f"--namespace={namespace}",
+                f"--concurrency={ApplyOptions().concurrency}",
+                f"--dry-run-first={'true' if tool == 'go' else 'false'}",
+                str(manifests),
+            ]
+        argv = self.kubectl(
+            "apply", "--server-side", "--field-manager=bench",
+            f"--namespace={namespace}", f"--filename={manifests}",
+        )  # fmt: skip
+        if tool == "kubectl-novalidate":
+            argv.append("--validate=false")
+        return argv
+
+    @functools.cached_property
+    def ssapply(self) -> Path:
+        """The Go peer's binary, built on first use (a minute or two) and cached."""
+        return ensure_binary(SSAPPLY, self.progress)
 
     def config(self, url: str, size: int, repeat: int) -> str:
         """A GitSource and one App per repeat, each App in its own namespace."""
@@ -171,8 +225,8 @@ class Bench:
         return str(last["summary"])
 
     def settle(self, size: int, repeat: int) -> None:
-        """Wait until the Deployments of both tools' namespaces are available."""
-        for tool in TOOLS:
+        """Wait until the Deployments of every tool's namespace are available."""
+        for tool in self.tools:
             namespace = self.namespaces[(size, tool, repeat)]
             wait = ("wait", "--for=condition=Available", "deployment", "--all", "--timeout=300s")
             self.untimed(self.kubectl(*wait, f"--namespace={namespace}"), f"wait-{namespace}.log")
@@ -190,10 +244,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.sync", description=__doc__)
     parser.add_argument("--sizes", default="100,1000,5000", help="Object counts, comma separated.")
     parser.add_argument("--repeat", type=int, default=3, help="Runs per size and phase.")
+    parser.add_argument(
+        "--peers",
+        default=",".join(PEERS),
+        help=f"Peers to run beside trueup, comma separated, from {', '.join(PEERS)}.",
+    )
     parser.add_argument("--output", type=Path, help="Markdown file to write the results into.")
     parser.add_argument("--keep", action="store_true", help="Keep the work directory (logs).")
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
+    peers = [peer for peer in args.peers.split(",") if peer]
+    try:
+        tools = tools_of(peers)
+    except ValueError as error:
+        parser.error(str(error))
 
     def progress(message: str) -> None:
         print(f"• {message}", file=sys.stderr, flush=True)
@@ -205,7 +269,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         cluster.up(progress)
         facts = machine_facts(cluster.kubeconfig)
-        results = Bench(cluster.kubeconfig, workdir, progress).run(sizes, max(1, args.repeat))
+        bench = Bench(cluster.kubeconfig, workdir, progress, peers=peers)
+        results = bench.run(sizes, max(1, args.repeat))
         if (now := source_commit()) != facts["trueup commit"]:
             facts["trueup commit"] += f", then {now} by the end of the run"
     finally:
@@ -214,10 +279,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             progress(f"logs kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(markdown_table(results))
+    print(markdown_table(results, tools[1:]))
     if args.output:
         command = "python -m benchmarks.sync " + " ".join(argv or sys.argv[1:])
-        write_section(args.output, section(results, facts, command.strip()))
+        write_section(args.output, section(results, tools[1:], facts, command.strip()))
         progress(f"wrote {args.output}")
 
 

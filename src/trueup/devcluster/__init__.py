@@ -11,7 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from trueup.devcluster.build import Binaries, ensure_binaries
+    from trueup.devcluster.build import Binaries, ensure_binaries, ensure_binary
     from trueup.devcluster.cluster import DevCluster, Status
     from trueup.devcluster.layout import DEFAULT_NODES
     from trueup.devcluster.state import Process, State
@@ -24,6 +24,7 @@ __all__ = [
     "State",
     "Status",
     "ensure_binaries",
+    "ensure_binary",
 ]
 
 _MODULES = {
@@ -34,6 +35,7 @@ _MODULES = {
     "State": "state",
     "Status": "cluster",
     "ensure_binaries": "build",
+    "ensure_binary": "build",
 }
 
 

@@ -8,6 +8,7 @@ A file lock keeps two concurrent ``up`` calls from building the same binary twic
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import re
@@ -62,6 +63,7 @@ def _go() -> str:
     return go
 
 
+@functools.cache
 def _go_version(go: str) -> str:
     return subprocess.run([go, "version"], check=True, capture_output=True, text=True).stdout
 
@@ -77,16 +79,21 @@ def cache_key(module_dir: Path, go_version: str, ldflags: str) -> str:
 
 def ensure_binaries(progress: Progress) -> Binaries:
     """Return the cached binaries, building those that are missing (minutes on first use)."""
-    go = _go()
-    go_version = _go_version(go)
-    built = {name: _ensure(name, go, go_version, progress) for name in ("etcd", "kwok", "kube")}
+    built: dict[str, Path] = {}
+    for name in ("etcd", "kwok", "kube"):
+        module_dir = go_sources() / name
+        built[name] = ensure_binary(module_dir, progress, ldflags=_ldflags(name, module_dir))
     return Binaries(kube=built["kube"], etcd=built["etcd"], kwok=built["kwok"])
 
 
-def _ensure(name: str, go: str, go_version: str, progress: Progress) -> Path:
-    module_dir = go_sources() / name
-    ldflags = _ldflags(name, module_dir)
-    target = cache_dir() / "bin" / f"{name}-{cache_key(module_dir, go_version, ldflags)}"
+def ensure_binary(module_dir: Path, progress: Progress, *, ldflags: str = "-s -w") -> Path:
+    """The cached binary of the Go module in ``module_dir``, built first if missing.
+
+    The binary is named after the folder; the benchmarks build their Go peer this way too.
+    """
+    go = _go()
+    name = module_dir.name
+    target = cache_dir() / "bin" / f"{name}-{cache_key(module_dir, _go_version(go), ldflags)}"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

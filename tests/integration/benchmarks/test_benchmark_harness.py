@@ -1,8 +1,9 @@
 """The sync benchmark's harness, run small on the session's dev-cluster: no timing is asserted.
 
 It checks what a benchmark reader relies on: a row per phase, trueup reporting every object
-created and then unchanged, and both tools' objects really in the cluster afterwards, each
-written by its own field manager.
+created and then unchanged, the Go peer measured cold only, and every tool's objects really
+in the cluster afterwards, each written by its own field manager. The Go peer is built
+(and cached) on first use.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from benchmarks.report import COLUMNS, Result, markdown_table
+from benchmarks.report import Result, columns, markdown_table
 from benchmarks.sync import Bench
 from benchmarks.workload import objects
 
@@ -40,11 +41,15 @@ def results(bench: Bench) -> list[Result]:
 
 def test_the_table_has_a_cold_and_a_warm_row_for_the_size(results: list[Result]) -> None:
     assert [(r.size, r.phase) for r in results] == [(SIZE, "cold"), (SIZE, "warm")]
-    lines = markdown_table(results).splitlines()
-    assert lines[0] == "| " + " | ".join(COLUMNS) + " |"
+    peers = ("go", "go-apply", "kubectl", "kubectl-novalidate")
+    lines = markdown_table(results, peers).splitlines()
+    assert lines[0] == "| " + " | ".join(columns(peers)) + " |"
     assert [line.split(" | ")[:2] for line in lines[2:]] == [["| 10", "cold"], ["| 10", "warm"]]
+    cold, warm = results
+    assert set(cold.samples) == {"trueup", *peers}
+    assert set(warm.samples) == {"trueup", "kubectl", "kubectl-novalidate"}
     for r in results:
-        for sample in (r.trueup, r.kubectl, r.kubectl_novalidate):
+        for sample in r.samples.values():
             assert sample.seconds > 0
             assert sample.peak_mib > 0
 
@@ -55,9 +60,15 @@ def test_trueup_created_everything_cold_and_changed_nothing_warm(results: list[R
 
 @pytest.mark.parametrize(
     ("tool", "manager"),
-    [("trueup", "trueup"), ("kubectl", "bench"), ("kubectl-novalidate", "bench")],
+    [
+        ("trueup", "trueup"),
+        ("go", "ssapply"),
+        ("go-apply", "ssapply"),
+        ("kubectl", "bench"),
+        ("kubectl-novalidate", "bench"),
+    ],
 )
-def test_both_tools_objects_exist_written_by_their_field_manager(
+def test_every_tools_objects_exist_written_by_their_field_manager(
     kube: Kube, bench: Bench, results: list[Result], tool: str, manager: str
 ) -> None:
     namespace = bench.namespaces[(SIZE, tool, 0)]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 from benchmarks.measure import Sample
-from benchmarks.report import BEGIN, END, Result, markdown_table, write_section
+from benchmarks.report import BEGIN, END, Result, columns, markdown_table, write_section
+from benchmarks.sync import tools_of
 from benchmarks.workload import PER_FILE, mix, objects, write_manifests
 
 
@@ -44,18 +45,33 @@ def test_manifests_are_written_ten_to_a_file_and_read_back_unchanged(tmp_path: P
     assert len(list(yaml.safe_load_all(files[0].read_text()))) == PER_FILE
 
 
+PEERS = ("go", "kubectl")
+
+
 def result(size: int, phase: str, trueup: float, kubectl: float) -> Result:
-    lean = Sample(kubectl / 4, 50.0)
-    return Result(size, phase, Sample(trueup, 80.0), Sample(kubectl, 60.0), lean, ("ok",))
+    samples = {"trueup": Sample(trueup, 80.0), "kubectl": Sample(kubectl, 60.0)}
+    if phase == "cold":
+        samples["go"] = Sample(kubectl / 4, 50.0)
+    return Result(size, phase, samples, ("ok",))
 
 
-def test_the_table_shows_the_ratio_of_trueup_to_kubectl() -> None:
-    table = markdown_table([result(1000, "cold", 3.0, 6.0), result(1000, "warm", 1.5, 5.0)])
-    rows = table.splitlines()[2:]
-    assert rows == [
-        "| 1,000 | cold | 3.00 | 6.00 | 0.50 | 1.50 | 2.00 | 80 | 60 |",
-        "| 1,000 | warm | 1.50 | 5.00 | 0.30 | 1.25 | 1.20 | 80 | 60 |",
+def test_the_table_shows_the_ratio_of_trueup_to_each_peer_and_marks_peers_not_run() -> None:
+    table = markdown_table(
+        [result(1000, "cold", 3.0, 6.0), result(1000, "warm", 1.5, 5.0)], PEERS
+    ).splitlines()
+    assert table[0] == "| " + " | ".join(columns(PEERS)) + " |"
+    assert columns(PEERS)[2:7] == ("trueup s", "Go client-go s", "ratio", "kubectl s", "ratio")
+    assert table[2:] == [
+        "| 1,000 | cold | 3.00 | 1.50 | 2.00 | 6.00 | 0.50 | 80 |",
+        "| 1,000 | warm | 1.50 | n/a | n/a | 5.00 | 0.30 | 80 |",
     ]
+
+
+def test_the_go_peer_brings_its_apply_only_run_and_unknown_peers_are_refused() -> None:
+    assert tools_of(["kubectl", "go"]) == ("trueup", "go", "go-apply", "kubectl")
+    assert tools_of([]) == ("trueup",)
+    with pytest.raises(ValueError, match="unknown peers helm"):
+        tools_of(["helm", "go"])
 
 
 def test_writing_the_results_keeps_the_hand_written_rest_of_the_page(tmp_path: Path) -> None:
