@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,18 +33,39 @@ def table(
     *,
     max_widths: Mapping[str, int] | None = None,
 ) -> None:
-    """Print a plain table with a header row.
+    """Print a plain table: a bold header row, columns two spaces apart, as kubectl does.
 
     A column named in ``max_widths`` wraps its cells at that width (at spaces where it can)
     instead of widening the table: long error messages stay readable in a terminal and in
-    a log.
+    a log. Other cells are never cut or folded, so a line can be grepped whole. The text is
+    laid out here rather than by rich's ``Table``, which costs ~0.3 ms a row: 0.3 s for
+    the 1,000 rows of a cold sync.
     """
-    from rich.table import Table  # only when a table is printed
-
     widths = max_widths or {}
-    grid = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    for column in columns:
-        grid.add_column(column, overflow="fold", max_width=widths.get(column))
-    for row in rows:
-        grid.add_row(*row)
-    out.print(grid)
+    cells = [
+        [_wrap(cell, widths.get(column)) for column, cell in zip(columns, row, strict=True)]
+        for row in rows
+    ]
+    width = [
+        max([len(column), *(len(line) for row in cells for line in row[i])])
+        for i, column in enumerate(columns)
+    ]
+    lines = []
+    for row in cells:
+        for depth in range(max(len(cell) for cell in row)):
+            parts = [cell[depth] if depth < len(cell) else "" for cell in row]
+            lines.append(_line(parts, width))
+    out.print(_line(columns, width), style="bold", soft_wrap=True)
+    if lines:
+        out.print("\n".join(lines), soft_wrap=True)
+
+
+def _wrap(cell: str, width: int | None) -> list[str]:
+    """``cell`` as lines at most ``width`` long (one line when there is no limit)."""
+    if width is None or len(cell) <= width:
+        return [cell]
+    return textwrap.wrap(cell, width, break_on_hyphens=False) or [""]
+
+
+def _line(parts: Sequence[str], width: Sequence[int]) -> str:
+    return "  ".join(part.ljust(w) for part, w in zip(parts, width, strict=True)).rstrip()

@@ -1,4 +1,4 @@
-"""What build, diff and sync print, from values: apply order, diff entries, daemon notes."""
+"""What build, diff and sync print, from values: apply order, diff entries, daemon notes, tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 
 from trueup.cli.build_output import build_rows, in_apply_order
 from trueup.cli.diff_output import diff_entries
+from trueup.cli.formats import table
 from trueup.cli.notes import daemon_settings_note
+from trueup.cli.output import out
 from trueup.config import App, GitSource
 from trueup.engine import SyncReport
 from trueup.objects import Object, Origin, object_id
@@ -119,3 +121,30 @@ def test_counts_are_written_in_the_singular_for_one() -> None:
     assert [counted(n, "stage") for n in (0, 1, 2)] == ["0 stages", "1 stage", "2 stages"]
     assert counted(1, "dependency", "dependencies") == "1 dependency"
     assert counted(3, "dependency", "dependencies") == "3 dependencies"
+
+
+def test_a_table_aligns_columns_two_spaces_apart_and_wraps_only_the_limited_column() -> None:
+    long_object = "ConfigMap/a-namespace-with-a-long-name/settings-of-the-web-frontend"
+    rows = [
+        ("ConfigMap/shop/web", "created", ""),
+        (long_object, "failed", "the API server refused it: " + "a reason that goes on " * 3),
+    ]
+    with out.capture() as captured:
+        table(("OBJECT", "ACTION", "REASON"), rows, max_widths={"REASON": 30})
+    lines = captured.get().splitlines()
+
+    width = len(long_object)
+    assert lines[0] == "OBJECT".ljust(width) + "  ACTION   REASON"
+    assert lines[1] == "ConfigMap/shop/web".ljust(width) + "  created"
+    assert lines[2].startswith(long_object + "  failed   the API server refused it:")
+    reason = [line[width + 11 :] for line in lines[2:]]
+    assert all(len(part) <= 30 for part in reason)
+    assert " ".join(reason).split() == rows[1][2].split(), "wrapped at spaces, nothing cut"
+    assert all(line[: width + 11].strip() == "" for line in lines[3:])
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_a_table_without_rows_prints_its_header() -> None:
+    with out.capture() as captured:
+        table(("NAME", "STATUS"), [])
+    assert captured.get() == "NAME  STATUS\n"
