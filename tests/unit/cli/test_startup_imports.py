@@ -20,7 +20,7 @@ try:
     typer_app(sys.argv[1:], prog_name="trueup")
 except SystemExit:
     pass
-json.dump(sorted(sys.modules), sys.stderr)
+json.dump(sorted(name for name, module in sys.modules.items() if module), sys.stderr)
 """
 
 ENGINE = ("trueup.engine", "trueup.apply", "trueup.source", "trueup.targets", "trueup.render.tree")
@@ -103,3 +103,22 @@ def test_history_reads_the_store_without_the_engine_or_http(tmp_path: Path) -> N
 
     assert "trueup.store" in modules
     assert among(modules, (*ENGINE, *HTTP, *DEVCLUSTER)) == []
+
+
+def test_trueup_loads_httpx_without_its_command_line_client() -> None:
+    script = (
+        "import json, sys\n"
+        "import trueup\n"
+        "import httpx\n"
+        "answer = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(204)))"
+        ".get('https://k8s.test/')\n"
+        "json.dump([answer.status_code, sorted(m for m in sys.modules if sys.modules[m])],"
+        " sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    status, modules = json.loads(done.stderr.strip().splitlines()[-1])
+
+    assert status == 204, "httpx works as before"
+    assert among(set(modules), ("httpx._main", "pygments", "rich")) == []
