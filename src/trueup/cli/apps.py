@@ -65,7 +65,7 @@ def build(
         dump(objects, output)
     else:
         for obj in objects:
-            out.print("---", markup=False)
+            out.print("---")
             dump(obj, Format.YAML)
 
 
@@ -108,7 +108,7 @@ def diff(
     entries = diff_entries(report)
     if output is None:
         for entry in entries:
-            out.print(entry["diff"].rstrip("\n"), markup=False, soft_wrap=True, highlight=False)
+            out.print(entry["diff"].rstrip("\n"))
     else:
         dump(entries, output)
     raise typer.Exit(1 if entries else 0)
@@ -201,7 +201,6 @@ def sync(
         out.print(
             f"{report.app} {short(report.revision)}: {report.changes.summary()}; "
             f"health {report.health.value}" + (" (dry run)" if dry_run else ""),
-            soft_wrap=True,
         )
     else:
         dump(report_data(report), output)

@@ -122,7 +122,7 @@ def demo() -> None:
         "kubectl -n demo get deployments,pods",
     )
     for step in steps:
-        out.print(f"  {step}", soft_wrap=True, markup=False)
+        out.print(f"  {step}")
     out.print("Stop the cluster with: trueup dev-cluster down")
     if not ok:
         raise SystemExit(1)

@@ -48,7 +48,7 @@ def build() -> None:
 
     binaries = ensure_binaries(progress)
     for path in (binaries.etcd, binaries.kube, binaries.kwok):
-        out.print(str(path), soft_wrap=True)
+        out.print(str(path))
 
 
 @app.command()
@@ -92,4 +92,4 @@ def kubeconfig() -> None:
     if not cluster.kubeconfig.exists():
         progress("no dev-cluster is running: start one with 'trueup dev-cluster up'")
         raise typer.Exit(1)
-    out.print(str(cluster.kubeconfig), soft_wrap=True)
+    out.print(str(cluster.kubeconfig))

@@ -17,14 +17,12 @@ __all__ = ["Format", "dump", "table"]
 def dump(data: Any, fmt: Format) -> None:
     """Print ``data`` as JSON or YAML on stdout."""
     if fmt is Format.JSON:
-        out.print(
-            orjson.dumps(data, option=orjson.OPT_INDENT_2).decode(), soft_wrap=True, markup=False
-        )
+        out.print(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
     else:
         import yaml  # only for -o yaml
 
         text = yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
-        out.print(text.rstrip(), soft_wrap=True, markup=False)
+        out.print(text.rstrip())
 
 
 def table(
@@ -55,9 +53,9 @@ def table(
         for depth in range(max(len(cell) for cell in row)):
             parts = [cell[depth] if depth < len(cell) else "" for cell in row]
             lines.append(_line(parts, width))
-    out.print(_line(columns, width), style="bold", soft_wrap=True)
+    out.print(_line(columns, width), style="bold")
     if lines:
-        out.print("\n".join(lines), soft_wrap=True)
+        out.print("\n".join(lines))
 
 
 def _wrap(cell: str, width: int | None) -> list[str]:

@@ -1,34 +1,73 @@
-"""How the CLI talks to people: progress and errors on stderr, data on stdout."""
+"""How the CLI talks to people: progress and errors on stderr, data on stdout.
+
+Lines are written as they are, never wrapped or cut, so that a pipe, a log or ``grep`` gets
+them whole. Labels and table headers are bold or coloured only on a terminal, and never
+when ``NO_COLOR`` is set (https://no-color.org). The streams are looked up at every write,
+so whatever stands in ``sys.stdout`` or ``sys.stderr`` at that moment (a test's capture,
+click's runner) receives the text.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import Literal, TextIO
 
-from rich.console import Console
-from rich.markup import escape
+_STYLES = {"bold": "1", "dim": "2", "bold red": "1;31", "bold yellow": "1;33"}
+Style = Literal["bold", "dim", "bold red", "bold yellow"]
 
-# Not a terminal (a pipe, a CI log): wide lines rather than tables folded at 80 columns.
-_WIDTH = None if sys.stdout.isatty() else 250
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, markup=False, width=_WIDTH)  # data, printed as it is
+def styled(text: str, style: Style, file: TextIO) -> str:
+    """``text`` in ``style`` if ``file`` is a terminal and colour is wanted, else as it is."""
+    if os.environ.get("NO_COLOR") or not file.isatty():
+        return text
+    return f"\x1b[{_STYLES[style]}m{text}\x1b[0m"
+
+
+class Stream:
+    """One of the two standard streams, written a line at a time."""
+
+    def __init__(self, name: Literal["stdout", "stderr"]) -> None:
+        self._name = name
+
+    @property
+    def file(self) -> TextIO:
+        """The stream as it is now."""
+        file: TextIO = getattr(sys, self._name)
+        return file
+
+    def print(self, text: str = "", *, style: Style | None = None) -> None:
+        """Write ``text`` and a newline, in ``style`` where :func:`styled` allows."""
+        file = self.file
+        file.write((styled(text, style, file) if style else text) + "\n")
+        file.flush()
+
+    def labelled(self, label: str, style: Style, message: str) -> None:
+        """Write ``label`` in ``style``, a space and ``message``."""
+        file = self.file
+        file.write(f"{styled(label, style, file)} {message}\n")
+        file.flush()
+
+
+err = Stream("stderr")
+out = Stream("stdout")  # data, printed as it is
 
 
 def progress(message: str) -> None:
     """One progress line on stderr, so that stdout stays clean for data."""
-    err.print(f"[dim]•[/dim] {escape(message)}", soft_wrap=True)
+    err.labelled("•", "dim", message)
 
 
 def warn(message: str) -> None:
     """A warning on stderr: something was left out, the command goes on."""
-    err.print(f"[bold yellow]warning:[/bold yellow] {escape(message)}", soft_wrap=True)
+    err.labelled("warning:", "bold yellow", message)
 
 
 def error(message: str) -> None:
     """An error on stderr, without a traceback."""
-    err.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
+    err.labelled("error:", "bold red", message)
 
 
 def notice(message: str) -> None:
     """A note on stderr: something the user may not expect, nothing went wrong."""
-    err.print(f"[bold]note:[/bold] {escape(message)}", soft_wrap=True)
+    err.labelled("note:", "bold", message)

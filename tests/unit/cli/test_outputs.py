@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from types import MappingProxyType
 from typing import Any
+
+import pytest
 
 from trueup.cli.build_output import build_rows, in_apply_order
 from trueup.cli.diff_output import diff_entries
 from trueup.cli.formats import table
 from trueup.cli.notes import daemon_settings_note
-from trueup.cli.output import out
+from trueup.cli.output import error, notice, out
 from trueup.config import App, GitSource
 from trueup.engine import SyncReport
 from trueup.objects import Object, Origin, object_id
@@ -123,15 +127,16 @@ def test_counts_are_written_in_the_singular_for_one() -> None:
     assert counted(3, "dependency", "dependencies") == "3 dependencies"
 
 
-def test_a_table_aligns_columns_two_spaces_apart_and_wraps_only_the_limited_column() -> None:
+def test_a_table_aligns_columns_two_spaces_apart_and_wraps_only_the_limited_column(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     long_object = "ConfigMap/a-namespace-with-a-long-name/settings-of-the-web-frontend"
     rows = [
         ("ConfigMap/shop/web", "created", ""),
         (long_object, "failed", "the API server refused it: " + "a reason that goes on " * 3),
     ]
-    with out.capture() as captured:
-        table(("OBJECT", "ACTION", "REASON"), rows, max_widths={"REASON": 30})
-    lines = captured.get().splitlines()
+    table(("OBJECT", "ACTION", "REASON"), rows, max_widths={"REASON": 30})
+    lines = capsys.readouterr().out.splitlines()
 
     width = len(long_object)
     assert lines[0] == "OBJECT".ljust(width) + "  ACTION   REASON"
@@ -144,7 +149,34 @@ def test_a_table_aligns_columns_two_spaces_apart_and_wraps_only_the_limited_colu
     assert all(line == line.rstrip() for line in lines)
 
 
-def test_a_table_without_rows_prints_its_header() -> None:
-    with out.capture() as captured:
-        table(("NAME", "STATUS"), [])
-    assert captured.get() == "NAME  STATUS\n"
+def test_a_table_without_rows_prints_its_header(capsys: pytest.CaptureFixture[str]) -> None:
+    table(("NAME", "STATUS"), [])
+    assert capsys.readouterr().out == "NAME  STATUS\n"
+
+
+def test_labels_and_headers_are_styled_on_a_terminal_unless_no_color(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    error("the API server refused it")
+    monkeypatch.setenv("NO_COLOR", "1")
+    error("the API server refused it")
+    assert terminal.getvalue().splitlines() == [
+        "\x1b[1;31merror:\x1b[0m the API server refused it",
+        "error: the API server refused it",
+    ]
+
+
+def test_nothing_is_styled_or_wrapped_in_a_pipe(capsys: pytest.CaptureFixture[str]) -> None:
+    long_line = "x" * 400
+    out.print(long_line, style="bold")
+    notice(long_line)
+    captured = capsys.readouterr()
+    assert captured.out == long_line + "\n"
+    assert captured.err == f"note: {long_line}\n"

@@ -6,7 +6,8 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from trueup.cli.output import out
+import pytest
+
 from trueup.cli.status import configured_apps, print_table, status_row
 from trueup.config import load_config
 from trueup.failure import Reason
@@ -113,12 +114,14 @@ def test_every_app_of_the_configuration_is_listed_the_invalid_ones_with_their_re
     assert "missing" in apps["orphan"]
 
 
-def test_long_errors_wrap_in_their_column_instead_of_widening_the_table() -> None:
+def test_long_errors_wrap_in_their_column_instead_of_widening_the_table(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     error = "the API server refused Deployment/shop/web: " + "a reason that goes on " * 20
     row = status_row("web", None, None, None, invalid=error)
-    with out.capture() as captured:
-        print_table([row])
-    lines = captured.get().splitlines()
+    print_table([row])
+    printed = capsys.readouterr().out
+    lines = printed.splitlines()
     assert len(lines) > 3
     assert max(len(line) for line in lines) < 140
-    assert " ".join(captured.get().split()).count("a reason that goes on") == 20, "nothing is cut"
+    assert " ".join(printed.split()).count("a reason that goes on") == 20, "nothing is cut"
