@@ -52,9 +52,9 @@ from benchmarks.report import (
     source_commit,
     write_section,
 )
-from benchmarks.workload import APP_PATH, make_repository
+from benchmarks.workload import APP_PATH, make_repository, mix
 from trueup.apply.model import ApplyOptions
-from trueup.devcluster import DevCluster, ensure_binary
+from trueup.devcluster import DEFAULT_NODES, DevCluster, ensure_binary
 
 Progress = Callable[[str], None]
 PEERS = ("go", "kubectl", "kubectl-novalidate")
@@ -63,6 +63,16 @@ COLD_ONLY = ("go", "go-apply")
 _SHORT = {"trueup": "t", "go": "g", "go-apply": "a", "kubectl": "k", "kubectl-novalidate": "n"}
 SSAPPLY = Path(__file__).parent / "go" / "ssapply"
 """The Go peer's module."""
+
+
+PODS_PER_NODE = 200
+"""Pods the harness places on one fake node; the dev-cluster's nodes take 250 each."""
+
+
+def nodes_for(sizes: Sequence[int], repeat: int, tools: Sequence[str]) -> int:
+    """Fake nodes enough for every one-replica Deployment the run creates, kept until the end."""
+    pods = sum(mix(size).get("Deployment", 0) for size in sizes) * repeat * len(tools)
+    return max(DEFAULT_NODES, -(-pods // PODS_PER_NODE))
 
 
 def tools_of(peers: Sequence[str]) -> tuple[str, ...]:
@@ -267,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="trueup-bench-"))
     cluster = DevCluster(workdir / "cluster")
     try:
-        cluster.up(progress)
+        cluster.up(progress, nodes=nodes_for(sizes, max(1, args.repeat), tools))
         facts = machine_facts(cluster.kubeconfig)
         bench = Bench(cluster.kubeconfig, workdir, progress, peers=peers)
         results = bench.run(sizes, max(1, args.repeat))

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from benchmarks.measure import Sample
 from benchmarks.report import BEGIN, END, Result, columns, markdown_table, write_section
-from benchmarks.sync import tools_of
+from benchmarks.sync import nodes_for, tools_of
 from benchmarks.workload import PER_FILE, mix, objects, write_manifests
 
 
@@ -85,3 +85,10 @@ def test_writing_the_results_to_a_new_page_makes_the_whole_page(tmp_path: Path) 
     page = tmp_path / "docs" / "benchmarks.md"
     write_section(page, f"{BEGIN}\ntable\n{END}")
     assert page.read_text() == f"# Benchmarks\n\n{BEGIN}\ntable\n{END}\n"
+
+
+def test_the_cluster_gets_fake_nodes_enough_for_every_deployment_of_the_run() -> None:
+    tools = ("trueup", "go", "go-apply", "kubectl", "kubectl-novalidate")
+    # 1 + 10 + 50 Deployments per tool and repeat: 915 pods, 200 a node.
+    assert nodes_for([100, 1000, 5000], 3, tools) == 5
+    assert nodes_for([10], 1, ("trueup",)) == 3, "never fewer than a dev-cluster's default"
