@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from trueup.cli.options import Format
-from trueup.cli.output import out
+from trueup.cli.output import out, printable
 
 __all__ = ["Format", "dump", "table"]
 
@@ -35,9 +35,10 @@ def table(
 
     A column named in ``max_widths`` wraps its cells at that width (at spaces where it can)
     instead of widening the table: long error messages stay readable in a terminal and in
-    a log. Other cells are never cut or folded, so a line can be grepped whole. The text is
-    laid out here rather than by rich's ``Table``, which costs ~0.3 ms a row: 0.3 s for
-    the 1,000 rows of a cold sync.
+    a log. Other cells are never cut or folded, so a line can be grepped whole; a newline or
+    tab in a cell becomes a space, other control characters ``\\xNN`` (see ``printable``).
+    The text is laid out here rather than by rich's ``Table``, which costs ~0.3 ms a row:
+    0.3 s for the 1,000 rows of a cold sync.
     """
     widths = max_widths or {}
     cells = [
@@ -58,8 +59,9 @@ def table(
         out.print("\n".join(lines))
 
 
-def _wrap(cell: str, width: int | None) -> list[str]:
-    """``cell`` as lines at most ``width`` long (one line when there is no limit)."""
+def _wrap(text: str, width: int | None) -> list[str]:
+    """``text`` as lines at most ``width`` long (one line when there is no limit)."""
+    cell = printable(text).replace("\t", " ").replace("\n", " ")
     if width is None or len(cell) <= width:
         return [cell]
     return textwrap.wrap(cell, width, break_on_hyphens=False) or [""]

@@ -1,10 +1,13 @@
 """How the CLI talks to people: progress and errors on stderr, data on stdout.
 
 Lines are written as they are, never wrapped or cut, so that a pipe, a log or ``grep`` gets
-them whole. Labels and table headers are bold or coloured only on a terminal, and never
-when ``NO_COLOR`` is set (https://no-color.org). The streams are looked up at every write,
-so whatever stands in ``sys.stdout`` or ``sys.stderr`` at that moment (a test's capture,
-click's runner) receives the text.
+them whole. Messages for people (progress, warnings, errors, table cells) often quote what
+others wrote (git, the API server, a manifest), so their control characters (tab and
+newline aside) are shown as ``\\xNN`` instead of reaching the terminal, where an escape
+sequence or a carriage return could hide or fake text. Labels and table headers are bold
+or coloured only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org).
+The streams are looked up at every write, so whatever stands in ``sys.stdout`` or
+``sys.stderr`` at that moment (a test's capture, click's runner) receives the text.
 """
 
 from __future__ import annotations
@@ -13,8 +16,14 @@ import os
 import sys
 from typing import Literal, TextIO
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127) if c not in (9, 10)}
 _STYLES = {"bold": "1", "dim": "2", "bold red": "1;31", "bold yellow": "1;33"}
 Style = Literal["bold", "dim", "bold red", "bold yellow"]
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character but tab and newline written as ``\\xNN``."""
+    return text.translate(_CONTROL)
 
 
 def styled(text: str, style: Style, file: TextIO) -> str:
@@ -43,10 +52,8 @@ class Stream:
         file.flush()
 
     def labelled(self, label: str, style: Style, message: str) -> None:
-        """Write ``label`` in ``style``, a space and ``message``."""
-        file = self.file
-        file.write(f"{styled(label, style, file)} {message}\n")
-        file.flush()
+        """Write ``label`` in ``style``, a space and ``message`` (see :func:`printable`)."""
+        self.print(f"{styled(label, style, self.file)} {printable(message)}")
 
 
 err = Stream("stderr")

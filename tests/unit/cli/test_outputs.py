@@ -180,3 +180,16 @@ def test_nothing_is_styled_or_wrapped_in_a_pipe(capsys: pytest.CaptureFixture[st
     captured = capsys.readouterr()
     assert captured.out == long_line + "\n"
     assert captured.err == f"note: {long_line}\n"
+
+
+def test_control_characters_in_messages_and_cells_never_reach_the_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    quoted = "fatal: \x1b[2Jrefused\rall good\x07"
+    error(quoted)
+    table(("OBJECT", "REASON"), [("ConfigMap/shop/web", "line one\nline two \x1b[31mred")])
+    captured = capsys.readouterr()
+
+    assert captured.err == "error: fatal: \\x1b[2Jrefused\\x0dall good\\x07\n"
+    assert captured.out.splitlines()[1] == ("ConfigMap/shop/web  line one line two \\x1b[31mred")
+    assert "\x1b" not in captured.out + captured.err
