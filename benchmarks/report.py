@@ -46,10 +46,9 @@ class Result:
         """trueup's median."""
         return self.samples["trueup"]
 
-    def ratio(self, peer: str) -> float | None:
-        """trueup's wall time over ``peer``'s (below 1: trueup was faster); None if not run."""
-        sample = self.samples.get(peer)
-        return None if sample is None else self.trueup.seconds / sample.seconds
+    def ratio(self, peer: str) -> float:
+        """trueup's wall time over ``peer``'s, who must have run: below 1, trueup was faster."""
+        return self.trueup.seconds / self.samples[peer].seconds
 
 
 def columns(peers: Sequence[str]) -> tuple[str, ...]:
@@ -65,11 +64,11 @@ def markdown_table(results: Sequence[Result], peers: Sequence[str]) -> str:
     for r in results:
         cells = [f"{r.size:,}", r.phase, f"{r.trueup.seconds:.2f}"]
         for peer in peers:
-            sample, ratio = r.samples.get(peer), r.ratio(peer)
-            if sample is None or ratio is None:
+            sample = r.samples.get(peer)
+            if sample is None:
                 cells += ["n/a", "n/a"]
             else:
-                cells += [f"{sample.seconds:.2f}", f"{ratio:.2f}"]
+                cells += [f"{sample.seconds:.2f}", f"{r.ratio(peer):.2f}"]
         cells.append(f"{r.trueup.peak_mib:.0f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

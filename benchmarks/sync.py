@@ -59,14 +59,18 @@ from trueup.devcluster import DEFAULT_NODES, DevCluster, ensure_binary
 Progress = Callable[[str], None]
 PEERS = ("go", "kubectl", "kubectl-novalidate")
 """The peers ``--peers`` may name; ``go`` also runs as ``go-apply`` (see above)."""
-COLD_ONLY = ("go", "go-apply")
+GO = ("go", "go-apply")
+"""The Go peer's two runs: with the dry-runs first, and the applies alone."""
+COLD_ONLY = GO
+"""Tools without a warm phase: the Go program has no notion of an unchanged object."""
 _SHORT = {"trueup": "t", "go": "g", "go-apply": "a", "kubectl": "k", "kubectl-novalidate": "n"}
 SSAPPLY = Path(__file__).parent / "go" / "ssapply"
 """The Go peer's module."""
 
 
 PODS_PER_NODE = 200
-"""Pods the harness places on one fake node; the dev-cluster's nodes take 250 each."""
+"""Pods the harness plans for one fake node: below the 250 a dev-cluster node allows, so
+that the scheduler never has to fill a node to the last pod."""
 
 
 def nodes_for(sizes: Sequence[int], repeat: int, tools: Sequence[str]) -> int:
@@ -188,7 +192,7 @@ class Bench:
 
     def peer(self, tool: str, namespace: str, manifests: Path) -> list[str]:
         """The command line of one peer applying the folder ``manifests`` into ``namespace``."""
-        if tool in COLD_ONLY:
+        if tool in GO:
             return [
                 str(self.ssapply),
                 f"--kubeconfig={self.kubeconfig}",

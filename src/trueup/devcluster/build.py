@@ -24,6 +24,8 @@ from trueup.errors import DevClusterError
 Progress = Callable[[str], None]
 
 _COMPONENT_BASE = "k8s.io/component-base/version"
+_STRIPPED = "-s -w"
+"""Link flags of every binary: no symbol table, no DWARF."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +51,11 @@ def _ldflags(name: str, module_dir: Path) -> str:
         version = module_version(module_dir, "k8s.io/kubernetes")
         major, minor = version.lstrip("v").split(".")[:2]
         stamps = {"gitVersion": version, "gitMajor": major, "gitMinor": minor}
-        return " ".join(["-s", "-w", *(f"-X {_COMPONENT_BASE}.{k}={v}" for k, v in stamps.items())])
+        return " ".join([_STRIPPED, *(f"-X {_COMPONENT_BASE}.{k}={v}" for k, v in stamps.items())])
     if name == "kwok":
         version = module_version(module_dir, "sigs.k8s.io/kwok")
-        return f"-s -w -X sigs.k8s.io/kwok/pkg/consts.Version={version}"
-    return "-s -w"
+        return f"{_STRIPPED} -X sigs.k8s.io/kwok/pkg/consts.Version={version}"
+    return _STRIPPED
 
 
 def _go() -> str:
@@ -86,7 +88,7 @@ def ensure_binaries(progress: Progress) -> Binaries:
     return Binaries(kube=built["kube"], etcd=built["etcd"], kwok=built["kwok"])
 
 
-def ensure_binary(module_dir: Path, progress: Progress, *, ldflags: str = "-s -w") -> Path:
+def ensure_binary(module_dir: Path, progress: Progress, *, ldflags: str = _STRIPPED) -> Path:
     """The cached binary of the Go module in ``module_dir``, built first if missing.
 
     The binary is named after the folder; the benchmarks build their Go peer this way too.
