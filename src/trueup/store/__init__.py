@@ -4,18 +4,33 @@
 implementation (one file, zero setup) and ``MemoryStore`` the in-memory fake for tests of
 the layers above. Change sets and inventories are kept one row per object, so questions
 such as "when did Deployment/shop/web last change, and at which revision" are plain SQL.
+
+The store also keeps what every process sharing it must agree on: which apps are
+suspended, and the lock of each app that is being reconciled (``hold_app_lock`` holds
+one for a block, so that two reconciles of one app never interleave).
 """
 
 from __future__ import annotations
 
 from trueup.store.interrupted import mark_interrupted
+from trueup.store.locking import AppLease, describe_holder, hold_app_lock
 from trueup.store.memory import MemoryStore
-from trueup.store.model import Attempt, AttemptResult, Confirmation, InventoryEntry, Trigger
+from trueup.store.model import (
+    AppLock,
+    Attempt,
+    AttemptResult,
+    Confirmation,
+    InventoryEntry,
+    Suspension,
+    Trigger,
+)
 from trueup.store.owner import Owner
 from trueup.store.protocol import Store
 from trueup.store.sqlite import SqliteStore
 
 __all__ = [
+    "AppLease",
+    "AppLock",
     "Attempt",
     "AttemptResult",
     "Confirmation",
@@ -24,6 +39,9 @@ __all__ = [
     "Owner",
     "SqliteStore",
     "Store",
+    "Suspension",
     "Trigger",
+    "describe_holder",
+    "hold_app_lock",
     "mark_interrupted",
 ]

@@ -6,9 +6,19 @@ import dataclasses
 import itertools
 import secrets
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from trueup.errors import StoreError
-from trueup.store.model import Attempt, AttemptResult, Confirmation, InventoryEntry
+from trueup.store.model import (
+    AppLock,
+    Attempt,
+    AttemptResult,
+    Confirmation,
+    InventoryEntry,
+    Suspension,
+    lease_end,
+    next_lock,
+)
 
 
 class MemoryStore:
@@ -23,6 +33,8 @@ class MemoryStore:
         self._inventories: dict[str, tuple[InventoryEntry, ...]] = {}
         self._inventory_targets: dict[str, str] = {}
         self._confirmations: dict[str, Confirmation] = {}
+        self._locks: dict[str, AppLock] = {}
+        self._suspensions: dict[str, Suspension] = {}
         self._closed = False
         self._installation = secrets.token_hex(6)
 
@@ -75,9 +87,9 @@ class MemoryStore:
         return None
 
     async def apps(self) -> list[str]:
-        """Every app with an attempt or an inventory, sorted."""
+        """Every app with an attempt, an inventory or a suspension, sorted."""
         self._check_open()
-        names = {a.app for a in self._attempts} | set(self._inventories)
+        names = {a.app for a in self._attempts} | set(self._inventories) | set(self._suspensions)
         return sorted(names)
 
     async def inventory(self, app: str) -> tuple[InventoryEntry, ...]:
@@ -124,6 +136,60 @@ class MemoryStore:
         """This store's installation id (random, made with the store)."""
         self._check_open()
         return self._installation
+
+    async def try_lock(
+        self, app: str, *, owner: str, token: str, purpose: str, now: datetime, ttl: timedelta
+    ) -> AppLock:
+        """Take (or renew) the lock of ``app``, or return the other holder's lock in force."""
+        self._check_open()
+        wanted = AppLock(app, owner, token, purpose, now, lease_end(now, ttl))
+        lock = next_lock(self._locks.get(app), wanted)
+        self._locks[app] = lock
+        return lock
+
+    async def renew_lock(self, app: str, *, token: str, now: datetime, ttl: timedelta) -> bool:
+        """Extend the lock of ``app`` held with ``token``; False when it is not held so."""
+        self._check_open()
+        expires = lease_end(now, ttl)
+        held = self._locks.get(app)
+        if held is None or held.token != token:
+            return False
+        self._locks[app] = dataclasses.replace(held, expires_at=expires)
+        return True
+
+    async def release_lock(self, app: str, *, token: str) -> None:
+        """Free the lock of ``app`` if it is held with ``token``."""
+        await self.break_lock(app, token=token)
+
+    async def break_lock(self, app: str, *, token: str) -> bool:
+        """Free the lock of ``app`` only if it is still held with ``token``."""
+        self._check_open()
+        held = self._locks.get(app)
+        if held is None or held.token != token:
+            return False
+        del self._locks[app]
+        return True
+
+    async def locks(self) -> list[AppLock]:
+        """Every lock, expired ones too, by app name."""
+        self._check_open()
+        return [self._locks[app] for app in sorted(self._locks)]
+
+    async def suspend(self, app: str, *, by: str, at: datetime, reason: str = "") -> Suspension:
+        """Suspend ``app`` unless it is; return the suspension in force (the first one)."""
+        self._check_open()
+        suspension = Suspension(app, by, at, reason)
+        return self._suspensions.setdefault(app, suspension)
+
+    async def resume(self, app: str) -> bool:
+        """Lift the suspension of ``app``; False when it was not suspended."""
+        self._check_open()
+        return self._suspensions.pop(app, None) is not None
+
+    async def suspensions(self) -> dict[str, Suspension]:
+        """Every suspension, by app name."""
+        self._check_open()
+        return {app: self._suspensions[app] for app in sorted(self._suspensions)}
 
     async def close(self) -> None:
         """Forget everything; later calls raise ``StoreError``."""

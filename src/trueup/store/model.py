@@ -1,4 +1,5 @@
-"""The values the store keeps: reconcile attempts, who triggered them, and inventories.
+"""The values the store keeps: reconcile attempts, who triggered them, inventories, and the
+locks and suspensions of apps.
 
 Every value is frozen. Times are timezone-aware and normalised to UTC on construction, so
 that what goes into the store is exactly what comes back out of it.
@@ -6,8 +7,8 @@ that what goes into the store is exactly what comes back out of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from trueup.changeset import ChangeSet
@@ -159,3 +160,67 @@ class Confirmation:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "confirmed_at", _utc(self.confirmed_at, "confirmed_at"))
+
+
+@dataclass(frozen=True, slots=True)
+class AppLock:
+    """The lock of one app: a lease that one holder renews while it reconciles the app.
+
+    ``owner`` is the holding process (``str`` of ``trueup.store.owner.Owner``), ``token``
+    the one acquisition (new for each, so that coroutines of one process tell their locks
+    apart), ``purpose`` what holds it, for messages (``daemon``, ``cli:alice``). The lock is
+    in force until ``expires_at``; from then on anyone may take it.
+    """
+
+    app: str
+    owner: str
+    token: str
+    purpose: str
+    acquired_at: datetime
+    expires_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "acquired_at", _utc(self.acquired_at, "acquired_at"))
+        object.__setattr__(self, "expires_at", _utc(self.expires_at, "expires_at"))
+
+    def in_force(self, now: datetime) -> bool:
+        """Whether the lock still holds at ``now`` (it expires at ``expires_at`` exactly)."""
+        return _utc(now, "now") < self.expires_at
+
+
+def next_lock(held: AppLock | None, wanted: AppLock) -> AppLock:
+    """The lock of an app once ``wanted``'s holder tried to take it, while ``held`` is its lock.
+
+    ``held`` itself (the very object: nothing to write) while another holder's lock is in
+    force at ``wanted.acquired_at``; otherwise ``wanted``, keeping ``held``'s ``acquired_at``
+    when the same token renews its lock.
+    """
+    if held is None:
+        return wanted
+    if held.token != wanted.token:
+        return held if held.in_force(wanted.acquired_at) else wanted
+    return replace(wanted, acquired_at=held.acquired_at)
+
+
+def lease_end(now: datetime, ttl: timedelta) -> datetime:
+    """When a lock taken or renewed at ``now`` (timezone-aware) for ``ttl`` (positive) expires."""
+    if ttl <= timedelta(0):
+        raise ValueError(f"a lock's time to live must be positive, got {ttl}")
+    return _utc(now, "now") + ttl
+
+
+@dataclass(frozen=True, slots=True)
+class Suspension:
+    """An app suspended by hand: nothing reconciles it until it is resumed.
+
+    ``by`` says who suspended it (``cli:alice``), ``at`` since when, ``reason`` why ('' when
+    no reason was given).
+    """
+
+    app: str
+    by: str
+    at: datetime
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", _utc(self.at, "at"))

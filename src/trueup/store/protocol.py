@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from trueup.store.model import Attempt, Confirmation, InventoryEntry
+from trueup.store.model import AppLock, Attempt, Confirmation, InventoryEntry, Suspension
 
 
 class Store(Protocol):
-    """History and inventories of every app; safe to call from many coroutines at once.
+    """History, inventories, locks and suspensions of every app; safe to call from many
+    coroutines at once.
 
     Every method may raise ``trueup.errors.StoreError``; none of them blocks the event loop.
+    Each is one transaction: what it reads and what it writes, as one step.
     """
 
     async def record_attempt(self, attempt: Attempt) -> int:
@@ -52,7 +55,11 @@ class Store(Protocol):
         ...
 
     async def apps(self) -> list[str]:
-        """Every app with an attempt or an inventory, sorted by name."""
+        """Every app with an attempt, an inventory or a suspension, sorted by name.
+
+        A suspended app is listed even when it never ran, so that ``status`` shows it and it
+        can be resumed after it left the configuration. A lock alone does not list an app.
+        """
         ...
 
     async def inventory(self, app: str) -> tuple[InventoryEntry, ...]:
@@ -86,6 +93,61 @@ class Store(Protocol):
         Everyone sharing a store is one installation; it names trueup in the tracking
         annotation of every object it applies.
         """
+        ...
+
+    async def try_lock(
+        self, app: str, *, owner: str, token: str, purpose: str, now: datetime, ttl: timedelta
+    ) -> AppLock:
+        """Take the lock of ``app`` until ``now + ttl`` and return it; or return the holder's.
+
+        The lock is taken when it is free, has expired at ``now``, or is already held with
+        ``token`` (then it is renewed, keeping its ``acquired_at``). While another holder's
+        lock is in force nothing changes and that lock is returned: compare its ``token``
+        with yours. The decision and the write are one transaction, so two callers, in one
+        process or in several, never both get the lock. A ``ttl`` that is not positive
+        raises ``ValueError``.
+        """
+        ...
+
+    async def renew_lock(self, app: str, *, token: str, now: datetime, ttl: timedelta) -> bool:
+        """Extend the lock of ``app`` held with ``token`` to ``now + ttl``.
+
+        False (and nothing changed) when the lock is no longer held with ``token``: it was
+        broken, or it expired and someone else took it. A lock that expired but that nobody
+        took is still ours, and renewed.
+        """
+        ...
+
+    async def release_lock(self, app: str, *, token: str) -> None:
+        """Free the lock of ``app`` if it is held with ``token``; otherwise do nothing."""
+        ...
+
+    async def break_lock(self, app: str, *, token: str) -> bool:
+        """Free the lock of ``app`` only if it is still held with ``token``; say whether it was.
+
+        For a holder that is provably gone: comparing the token means a lock someone else
+        took meanwhile is never broken by mistake.
+        """
+        ...
+
+    async def locks(self) -> list[AppLock]:
+        """Every lock the store holds, by app name; expired ones too (see ``in_force``)."""
+        ...
+
+    async def suspend(self, app: str, *, by: str, at: datetime, reason: str = "") -> Suspension:
+        """Suspend ``app`` and return the suspension in force.
+
+        Suspending a suspended app changes nothing: the first suspension (who, since when,
+        why) stays and is returned, so that the caller can tell it from its own.
+        """
+        ...
+
+    async def resume(self, app: str) -> bool:
+        """Lift the suspension of ``app``; False when it was not suspended."""
+        ...
+
+    async def suspensions(self) -> dict[str, Suspension]:
+        """Every suspended app's suspension, by app name (in name order)."""
         ...
 
     async def close(self) -> None:

@@ -9,7 +9,14 @@ from typing import Any
 from trueup.changeset import Action, ChangeSet, ObjectChange
 from trueup.failure import Reason
 from trueup.objects import ObjectId
-from trueup.store.model import Attempt, AttemptResult, Confirmation, InventoryEntry
+from trueup.store.model import (
+    AppLock,
+    Attempt,
+    AttemptResult,
+    Confirmation,
+    InventoryEntry,
+    Suspension,
+)
 
 # One fixed width, always UTC: text comparison then orders times correctly in SQL.
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -142,3 +149,32 @@ def inventory_from_row(row: Sequence[Any]) -> InventoryEntry:
     return InventoryEntry(
         ObjectId(group, kind, namespace, name), api_version, content_hash, resource_version
     )
+
+
+def lock_row(lock: AppLock) -> tuple[str, ...]:
+    """The values of ``lock`` for the ``app_locks`` table, in table order."""
+    return (
+        lock.app,
+        lock.owner,
+        lock.token,
+        lock.purpose,
+        format_time(lock.acquired_at),
+        format_time(lock.expires_at),
+    )
+
+
+def lock_from_row(row: Sequence[Any]) -> AppLock:
+    """The lock in an ``app_locks`` row (all columns, in table order)."""
+    app, owner, token, purpose, acquired_at, expires_at = row
+    return AppLock(app, owner, token, purpose, parse_time(acquired_at), parse_time(expires_at))
+
+
+def suspension_row(suspension: Suspension) -> tuple[str, ...]:
+    """The values of ``suspension`` for the ``suspensions`` table, in table order."""
+    return (suspension.app, suspension.by, format_time(suspension.at), suspension.reason)
+
+
+def suspension_from_row(row: Sequence[Any]) -> Suspension:
+    """The suspension in a ``suspensions`` row (all columns, in table order)."""
+    app, by, at, reason = row
+    return Suspension(app, by, parse_time(at), reason)

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -25,7 +26,16 @@ from trueup.changeset import ObjectChange
 from trueup.errors import StoreError, TemporaryError, TrueupError
 from trueup.store import rows
 from trueup.store.migrate import migrate
-from trueup.store.model import Attempt, AttemptResult, Confirmation, InventoryEntry
+from trueup.store.model import (
+    AppLock,
+    Attempt,
+    AttemptResult,
+    Confirmation,
+    InventoryEntry,
+    Suspension,
+    lease_end,
+    next_lock,
+)
 
 T = TypeVar("T")
 
@@ -53,6 +63,9 @@ _CHANGES_OF_NEWEST_ATTEMPTS = (
     " WHERE attempt_id IN (SELECT id FROM attempts WHERE app = ?1 AND (?2 IS NULL OR result = ?2)"
     " ORDER BY started_at DESC, id DESC LIMIT ?3) ORDER BY attempt_id, position"
 )
+
+_LOCKS = "SELECT app, owner, token, purpose, acquired_at, expires_at FROM app_locks"
+_SUSPENSIONS = "SELECT app, by, at, reason FROM suspensions"
 
 DEFAULT_BUSY_TIMEOUT_S = 30.0
 """How long a write waits for another process's write lock before giving up."""
@@ -230,8 +243,11 @@ class SqliteStore:
         return found[0] if found else None
 
     async def apps(self) -> list[str]:
-        """Every app with an attempt or an inventory, sorted."""
-        sql = "SELECT app FROM attempts UNION SELECT app FROM inventory ORDER BY app"
+        """Every app with an attempt, an inventory or a suspension, sorted."""
+        sql = (
+            "SELECT app FROM attempts UNION SELECT app FROM inventory"
+            " UNION SELECT app FROM suspensions ORDER BY app"
+        )
         return await self._run(lambda conn: [row[0] for row in conn.execute(sql)])
 
     async def inventory(self, app: str) -> tuple[InventoryEntry, ...]:
@@ -318,6 +334,84 @@ class SqliteStore:
                 )
                 row = conn.execute("SELECT id FROM installation WHERE singleton = 1").fetchone()
             return str(row[0])
+
+        return await self._run(work)
+
+    async def try_lock(
+        self, app: str, *, owner: str, token: str, purpose: str, now: datetime, ttl: timedelta
+    ) -> AppLock:
+        """Take (or renew) the lock of ``app``, or return the other holder's lock in force."""
+        wanted = AppLock(app, owner, token, purpose, now, lease_end(now, ttl))
+
+        def work(conn: sqlite3.Connection) -> AppLock:
+            # Read and write under the write lock taken up front: no other process can
+            # take the app's lock between the decision and the write.
+            with _transaction(conn, write=True):
+                row = conn.execute(_LOCKS + " WHERE app = ?", (app,)).fetchone()
+                held = rows.lock_from_row(row) if row else None
+                lock = next_lock(held, wanted)
+                if lock is not held:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO app_locks (app, owner, token, purpose,"
+                        " acquired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        rows.lock_row(lock),
+                    )
+            return lock
+
+        return await self._run(work)
+
+    async def renew_lock(self, app: str, *, token: str, now: datetime, ttl: timedelta) -> bool:
+        """Extend the lock of ``app`` held with ``token``; False when it is not held so."""
+        expires = rows.format_time(lease_end(now, ttl))
+        sql = "UPDATE app_locks SET expires_at = ? WHERE app = ? AND token = ?"
+        return await self._write_count(sql, (expires, app, token)) == 1
+
+    async def release_lock(self, app: str, *, token: str) -> None:
+        """Free the lock of ``app`` if it is held with ``token``."""
+        await self.break_lock(app, token=token)
+
+    async def break_lock(self, app: str, *, token: str) -> bool:
+        """Free the lock of ``app`` only if it is still held with ``token``."""
+        sql = "DELETE FROM app_locks WHERE app = ? AND token = ?"
+        return await self._write_count(sql, (app, token)) == 1
+
+    async def locks(self) -> list[AppLock]:
+        """Every lock, expired ones too, by app name."""
+        sql = _LOCKS + " ORDER BY app"
+        return await self._run(lambda conn: [rows.lock_from_row(r) for r in conn.execute(sql)])
+
+    async def suspend(self, app: str, *, by: str, at: datetime, reason: str = "") -> Suspension:
+        """Suspend ``app`` unless it is; return the suspension in force (the first one)."""
+        suspension = Suspension(app, by, at, reason)
+
+        def work(conn: sqlite3.Connection) -> Suspension:
+            with _transaction(conn, write=True):
+                conn.execute(
+                    "INSERT OR IGNORE INTO suspensions (app, by, at, reason) VALUES (?, ?, ?, ?)",
+                    rows.suspension_row(suspension),
+                )
+                row = conn.execute(_SUSPENSIONS + " WHERE app = ?", (app,)).fetchone()
+            return rows.suspension_from_row(row)
+
+        return await self._run(work)
+
+    async def resume(self, app: str) -> bool:
+        """Lift the suspension of ``app``; False when it was not suspended."""
+        return await self._write_count("DELETE FROM suspensions WHERE app = ?", (app,)) == 1
+
+    async def suspensions(self) -> dict[str, Suspension]:
+        """Every suspension, by app name."""
+        sql = _SUSPENSIONS + " ORDER BY app"
+        return await self._run(
+            lambda conn: {r[0]: rows.suspension_from_row(r) for r in conn.execute(sql)}
+        )
+
+    async def _write_count(self, sql: str, params: tuple[str, ...]) -> int:
+        """Run one writing statement in its own transaction; how many rows it changed."""
+
+        def work(conn: sqlite3.Connection) -> int:
+            with _transaction(conn, write=True):
+                return conn.execute(sql, params).rowcount
 
         return await self._run(work)
 

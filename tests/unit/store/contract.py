@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -17,12 +17,14 @@ from trueup.errors import StoreError
 from trueup.failure import Reason
 from trueup.objects import ObjectId
 from trueup.store import (
+    AppLock,
     Attempt,
     AttemptResult,
     Confirmation,
     InventoryEntry,
     Owner,
     Store,
+    Suspension,
     Trigger,
     mark_interrupted,
 )
@@ -81,6 +83,23 @@ def started(app: str = "shop", *, owner: Owner | None = None) -> Attempt:
 
 GONE = Owner("some-host", "boot", 4242, 7)
 """An owner the tests below declare gone (they pass their own ``gone``)."""
+
+TTL = timedelta(seconds=30)
+DAEMON = str(Owner("host-a", "boot", 100, 1))
+CLI = str(Owner("host-a", "boot", 200, 2))
+
+
+async def lock(
+    store: Store,
+    token: str,
+    *,
+    app: str = "shop",
+    at: datetime = T0,
+    owner: str = DAEMON,
+    purpose: str = "daemon",
+) -> AppLock:
+    """What ``try_lock`` of ``app`` with ``token`` at ``at`` (for ``TTL``) returns."""
+    return await store.try_lock(app, owner=owner, token=token, purpose=purpose, now=at, ttl=TTL)
 
 
 class StoreContract:
@@ -271,3 +290,148 @@ class StoreContract:
         await store.record_confirmation(dataclasses.replace(first, app="billing"))
         assert await store.confirmation("shop") == second
         assert await store.confirmation("billing") == dataclasses.replace(first, app="billing")
+
+    async def test_a_free_lock_is_taken_and_listed(self, store: Store) -> None:
+        taken = await lock(store, "t1")
+        assert taken == AppLock("shop", DAEMON, "t1", "daemon", T0, T0 + TTL)
+        assert await store.locks() == [taken]
+
+    async def test_a_lock_in_force_is_refused_to_another_token_and_left_as_it_was(
+        self, store: Store
+    ) -> None:
+        held = await lock(store, "t1")
+        refused = await lock(store, "t2", at=T0 + TTL / 2, owner=CLI, purpose="cli:alice")
+        assert refused == held
+        assert await store.locks() == [held]
+
+    async def test_an_expired_lock_is_taken_over_from_the_moment_it_expires(
+        self, store: Store
+    ) -> None:
+        await lock(store, "t1")
+        refused = await lock(store, "t2", at=T0 + TTL - timedelta(microseconds=1), owner=CLI)
+        assert refused.token == "t1"
+        taken = await lock(store, "t2", at=T0 + TTL, owner=CLI, purpose="cli:alice")
+        assert taken == AppLock("shop", CLI, "t2", "cli:alice", T0 + TTL, T0 + 2 * TTL)
+        assert await store.locks() == [taken]
+
+    async def test_taking_a_lock_again_with_its_token_renews_it_and_keeps_when_it_was_taken(
+        self, store: Store
+    ) -> None:
+        await lock(store, "t1")
+        again = await lock(store, "t1", at=T0 + timedelta(seconds=10))
+        assert (again.acquired_at, again.expires_at) == (T0, T0 + timedelta(seconds=10) + TTL)
+        assert await store.locks() == [again]
+
+    async def test_locks_of_different_apps_are_independent(self, store: Store) -> None:
+        shop = await lock(store, "t1", app="shop")
+        billing = await lock(store, "t2", app="billing")
+        assert billing.token == "t2"
+        assert await store.locks() == [billing, shop]
+
+    async def test_of_many_coroutines_racing_for_a_lock_exactly_one_gets_it(
+        self, store: Store
+    ) -> None:
+        results = await asyncio.gather(*(lock(store, f"t{n}") for n in range(20)))
+        assert len({r.token for r in results}) == 1
+        assert await store.locks() == [results[0]]
+
+    async def test_a_renewal_extends_the_lock_while_it_is_ours(self, store: Store) -> None:
+        await lock(store, "t1")
+        later = T0 + TTL * 2  # expired, but nobody took it: still ours
+        assert await store.renew_lock("shop", token="t1", now=later, ttl=TTL)
+        [renewed] = await store.locks()
+        assert (renewed.token, renewed.acquired_at, renewed.expires_at) == ("t1", T0, later + TTL)
+        assert (await lock(store, "t2", at=later + TTL / 2)).token == "t1"
+
+    async def test_a_renewal_fails_once_the_lock_was_taken_or_broken(self, store: Store) -> None:
+        await lock(store, "t1")
+        taken = await lock(store, "t2", at=T0 + TTL)
+        assert not await store.renew_lock("shop", token="t1", now=T0 + TTL, ttl=TTL)
+        assert await store.locks() == [taken]
+        assert await store.break_lock("shop", token="t2")
+        assert not await store.renew_lock("shop", token="t2", now=T0 + TTL, ttl=TTL)
+        assert not await store.renew_lock("billing", token="t1", now=T0, ttl=TTL)
+        assert await store.locks() == []
+
+    async def test_a_release_frees_only_the_lock_taken_with_its_token(self, store: Store) -> None:
+        held = await lock(store, "t1")
+        await store.release_lock("shop", token="t2")
+        await store.release_lock("billing", token="t1")
+        assert await store.locks() == [held]
+        await store.release_lock("shop", token="t1")
+        assert await store.locks() == []
+        await store.release_lock("shop", token="t1")
+        assert (await lock(store, "t2", at=T0 + timedelta(seconds=1))).token == "t2"
+
+    async def test_a_lock_is_broken_only_while_the_token_named_still_holds_it(
+        self, store: Store
+    ) -> None:
+        await lock(store, "t1")
+        taken = await lock(store, "t2", at=T0 + TTL)
+        assert not await store.break_lock("shop", token="t1"), "t1 lost it already"
+        assert await store.locks() == [taken]
+        assert await store.break_lock("shop", token="t2")
+        assert not await store.break_lock("shop", token="t2")
+        assert await store.locks() == []
+
+    async def test_lock_times_come_back_in_utc(self, store: Store) -> None:
+        plus_two = timezone(timedelta(hours=2))
+        taken = await lock(store, "t1", at=T0.astimezone(plus_two))
+        [listed] = await store.locks()
+        assert listed == taken == AppLock("shop", DAEMON, "t1", "daemon", T0, T0 + TTL)
+        assert listed.acquired_at.utcoffset() == listed.expires_at.utcoffset() == timedelta(0)
+
+    async def test_a_naive_time_or_a_ttl_that_is_not_positive_is_refused(
+        self, store: Store
+    ) -> None:
+        naive = datetime(2025, 3, 1, 12, 0)  # naive on purpose
+        with pytest.raises(ValueError, match="timezone-aware"):
+            await lock(store, "t1", at=naive)
+        with pytest.raises(ValueError, match="positive"):
+            await store.try_lock("shop", owner=DAEMON, token="t1", purpose="", now=T0, ttl=-TTL)
+        await lock(store, "t1")
+        with pytest.raises(ValueError, match="timezone-aware"):
+            await store.renew_lock("shop", token="t1", now=naive, ttl=TTL)
+        with pytest.raises(ValueError, match="positive"):
+            await store.renew_lock("shop", token="t1", now=T0, ttl=timedelta(0))
+        assert await store.locks() == [AppLock("shop", DAEMON, "t1", "daemon", T0, T0 + TTL)]
+
+    async def test_a_suspension_comes_back_until_the_app_is_resumed(self, store: Store) -> None:
+        assert await store.suspensions() == {}
+        plus_two = timezone(timedelta(hours=2))
+        shop = await store.suspend("shop", by="cli:alice", at=T0.astimezone(plus_two), reason="x")
+        assert shop == Suspension("shop", "cli:alice", T0, "x")
+        assert shop.at.utcoffset() == timedelta(0)
+        billing = await store.suspend("billing", by="cli:bob", at=T0)
+        assert await store.suspensions() == {"billing": billing, "shop": shop}
+        assert list(await store.suspensions()) == ["billing", "shop"]
+        assert await store.resume("shop")
+        assert not await store.resume("shop")
+        assert not await store.resume("nobody")
+        assert await store.suspensions() == {"billing": Suspension("billing", "cli:bob", T0, "")}
+
+    async def test_suspending_a_suspended_app_keeps_and_returns_the_first_suspension(
+        self, store: Store
+    ) -> None:
+        first = await store.suspend("shop", by="cli:alice", at=T0, reason="incident 42")
+        again = await store.suspend("shop", by="cli:bob", at=T0 + TTL, reason="")
+        assert again == first
+        assert await store.suspensions() == {"shop": first}
+
+    async def test_apps_lists_a_suspended_app_that_never_ran_but_not_a_locked_one(
+        self, store: Store
+    ) -> None:
+        await store.record_attempt(attempt("shop"))
+        await store.suspend("shop", by="cli:alice", at=T0)
+        await store.suspend("auth", by="cli:alice", at=T0)
+        await lock(store, "t1", app="billing")
+        assert await store.apps() == ["auth", "shop"]
+        await store.resume("auth")
+        assert await store.apps() == ["shop"]
+
+    async def test_a_closed_store_refuses_locks_and_suspensions(self, store: Store) -> None:
+        await store.close()
+        with pytest.raises(StoreError, match="closed"):
+            await lock(store, "t1")
+        with pytest.raises(StoreError, match="closed"):
+            await store.suspensions()

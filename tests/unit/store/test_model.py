@@ -46,6 +46,8 @@ def test_an_attempt_with_a_naive_time_is_refused() -> None:
 
 def test_public_api_is_pinned() -> None:
     assert sorted(trueup.store.__all__) == [
+        "AppLease",
+        "AppLock",
         "Attempt",
         "AttemptResult",
         "Confirmation",
@@ -54,6 +56,9 @@ def test_public_api_is_pinned() -> None:
         "Owner",
         "SqliteStore",
         "Store",
+        "Suspension",
         "Trigger",
+        "describe_holder",
+        "hold_app_lock",
         "mark_interrupted",
     ]
