@@ -1,6 +1,6 @@
 """trueup's own configuration: Kubernetes-shaped objects, validated, loaded from YAML files.
 
-Kinds: ``GitSource`` and ``App`` (``apiVersion: trueup.dev/v1alpha1``), and ``v1``
+Kinds: ``GitSource``, ``App`` and ``Receiver`` (``apiVersion: trueup.dev/v1alpha1``), and ``v1``
 ``Secret`` documents holding the credentials that ``secretRef`` fields name. The same
 models serve the standalone daemon (files, read by ``load_config``) and, later, the
 in-cluster operator (custom resources).
@@ -14,6 +14,7 @@ from trueup.config.gitsource import GitRef, GitSource, GitSourceSpec, Verificati
 from trueup.config.issues import ConfigIssue, LoadedConfig, Origin
 from trueup.config.loader import config_files, load_config
 from trueup.config.meta import API_VERSION, ConfigObject, ObjectMeta, SecretRef
+from trueup.config.receiver import HookEvent, Receiver, ReceiverSpec, ReceiverType
 from trueup.config.secret import Secret
 
 __all__ = [
@@ -26,10 +27,14 @@ __all__ = [
     "GitRef",
     "GitSource",
     "GitSourceSpec",
+    "HookEvent",
     "LoadedConfig",
     "ObjectMeta",
     "Origin",
     "PositiveDuration",
+    "Receiver",
+    "ReceiverSpec",
+    "ReceiverType",
     "Secret",
     "SecretRef",
     "Verification",

@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 from trueup.config.app import App
 from trueup.config.gitsource import GitSource
+from trueup.config.receiver import TOKEN, Receiver
 from trueup.config.secret import Secret
 from trueup.errors import ConfigError
 from trueup.objects import ObjectId
@@ -63,9 +64,10 @@ class ConfigIssue:
 class LoadedConfig:
     """Every valid object of a configuration, and the issues that kept others out.
 
-    Invariants: names are unique per kind and namespace; every App's source and
-    ``dependsOn`` entries, and every GitSource's secrets, are among the valid objects; the
-    apps' dependencies have no cycle.
+    Invariants: names are unique per kind and namespace, and Receiver names across
+    namespaces; every App's source and ``dependsOn`` entries, every GitSource's secrets,
+    and every Receiver's sources and Secret (with a usable ``token``) are among the valid
+    objects; the apps' dependencies have no cycle.
     """
 
     sources: tuple[GitSource, ...] = ()
@@ -73,6 +75,7 @@ class LoadedConfig:
     secrets: tuple[Secret, ...] = ()
     errors: tuple[ConfigIssue, ...] = ()
     origins: Mapping[ObjectId, Origin] = field(default_factory=lambda: MappingProxyType({}))
+    receivers: tuple[Receiver, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -100,6 +103,30 @@ class LoadedConfig:
             if secret.metadata.name == name and secret.namespace == namespace:
                 return secret
         return None
+
+    def receiver(self, name: str) -> Receiver | None:
+        """The Receiver serving ``/hooks/<name>``, or ``None``."""
+        for receiver in self.receivers:
+            if receiver.metadata.name == name:
+                return receiver
+        return None
+
+    def sources_of(self, receiver: Receiver) -> tuple[GitSource, ...]:
+        """The GitSources ``receiver`` refreshes, in the order of its ``spec.sources``."""
+        by_name = {s.metadata.name: s for s in self.sources if s.namespace == receiver.namespace}
+        return tuple(by_name[name] for name in receiver.spec.sources)
+
+    def receiver_secret(self, receiver: Receiver) -> bytes:
+        """The shared secret of ``receiver`` (key ``token`` of its Secret), UTF-8 encoded.
+
+        Show it nowhere: it signs and authenticates the hooks.
+        """
+        name = receiver.spec.secret_ref.name
+        secret = self.secret(receiver.namespace, name)
+        token = secret.get(TOKEN) if secret is not None else None
+        if token is None:
+            raise KeyError(f"{receiver.id}: no Secret {name!r} with key {TOKEN}")
+        return token.get_secret_value().encode()
 
     def origin(self, obj: ObjectId) -> Origin | None:
         """Where the object with id ``obj`` was declared, if it was loaded from a file."""

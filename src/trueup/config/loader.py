@@ -14,6 +14,8 @@ from trueup.config.app import App
 from trueup.config.gitsource import GitSource
 from trueup.config.issues import ConfigIssue, LoadedConfig, Origin
 from trueup.config.meta import ConfigObject
+from trueup.config.receiver import Receiver
+from trueup.config.receiver_refs import check_receivers
 from trueup.config.references import Declared, Key, check_apps, check_secrets_of_sources
 from trueup.config.secret import Secret
 from trueup.config.validate import validate_document
@@ -75,6 +77,7 @@ def load_config(path: Path) -> LoadedConfig:
                 declared.invalid.add(key)
     check_secrets_of_sources(declared)
     check_apps(declared)
+    check_receivers(declared)
     return _result(declared)
 
 
@@ -109,6 +112,7 @@ def _result(declared: Declared) -> LoadedConfig:
         sources=tuple(o for o in objects if isinstance(o, GitSource)),
         apps=tuple(o for o in objects if isinstance(o, App)),
         secrets=tuple(o for o in objects if isinstance(o, Secret)),
+        receivers=tuple(o for o in objects if isinstance(o, Receiver)),
         errors=tuple(issues),
         origins=MappingProxyType(
             {obj.id: Origin(doc.file, doc.line) for obj, doc in declared.valid.values()}

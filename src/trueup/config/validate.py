@@ -20,17 +20,19 @@ from trueup.config.app import App
 from trueup.config.gitsource import GitSource
 from trueup.config.issues import ConfigIssue, field_path
 from trueup.config.meta import API_GROUP, API_VERSION, ConfigObject
+from trueup.config.receiver import Receiver
 from trueup.config.secret import Secret
 from trueup.config.yamldocs import Document, line_of, object_label
 
 KINDS: Final[dict[tuple[str, str], type[ConfigObject]]] = {
     (API_VERSION, "GitSource"): GitSource,
     (API_VERSION, "App"): App,
+    (API_VERSION, "Receiver"): Receiver,
     ("v1", "Secret"): Secret,
 }
 """The kinds a configuration may hold, by ``(apiVersion, kind)``."""
 
-_KNOWN: Final = "trueup reads App and GitSource of trueup.dev/v1alpha1, and v1 Secrets"
+_KNOWN: Final = "trueup reads App, GitSource and Receiver of trueup.dev/v1alpha1, and v1 Secrets"
 
 _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "missing": ("required field is missing", "add it"),

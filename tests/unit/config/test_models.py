@@ -10,7 +10,16 @@ import pytest
 from pydantic import ValidationError
 
 import trueup.config
-from trueup.config import App, GitRef, GitSource, LoadedConfig, Secret, load_config
+from trueup.config import (
+    App,
+    GitRef,
+    GitSource,
+    HookEvent,
+    LoadedConfig,
+    ReceiverType,
+    Secret,
+    load_config,
+)
 from trueup.objects import ObjectId
 
 T = TypeVar("T", App, GitSource, Secret)
@@ -70,6 +79,17 @@ def test_app_defaults_prune_and_self_heal_every_five_minutes(full: LoadedConfig)
     assert spec.depends_on == ()
     assert (spec.suspend, spec.wait, spec.force, spec.allow_empty) == (False,) * 4
     assert (spec.kubeconfig, spec.context) == (None, None)
+
+
+def test_every_receiver_field_is_read(full: LoadedConfig) -> None:
+    receiver = full.receiver("gitlab-infra")
+    assert receiver is not None
+    assert str(receiver.id) == "Receiver/team-a/gitlab-infra"
+    spec = receiver.spec
+    assert (spec.type, spec.secret_ref.name) == (ReceiverType.GITLAB, "hooks")
+    assert spec.sources == ("infra", "podinfo")
+    assert spec.events == (HookEvent.PUSH, HookEvent.TAG_PUSH)
+    assert full.receiver_secret(receiver) == b"0123456789abcdef"
 
 
 def test_secret_values_are_decoded_merged_and_masked(full: LoadedConfig) -> None:
@@ -149,10 +169,14 @@ def test_public_api_is_pinned() -> None:
             "GitRef",
             "GitSource",
             "GitSourceSpec",
+            "HookEvent",
             "LoadedConfig",
             "ObjectMeta",
             "Origin",
             "PositiveDuration",
+            "Receiver",
+            "ReceiverSpec",
+            "ReceiverType",
             "Secret",
             "SecretRef",
             "Verification",

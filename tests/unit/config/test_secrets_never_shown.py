@@ -27,9 +27,10 @@ def test_the_canary_fixture_produces_an_issue_for_every_broken_object() -> None:
         "GitSource/token-in-query",
         "GitSource/ssh-with-https-secret",
         "App/web",
+        "Receiver/token-with-newline",
     }
     assert any("not valid YAML" in issue.message for issue in config.errors)
-    assert [str(s.id) for s in config.secrets] == ["Secret/good"]
+    assert [str(s.id) for s in config.secrets] == ["Secret/good", "Secret/hook-token"]
 
 
 def test_no_issue_message_or_repr_shows_a_secret_value() -> None:
@@ -50,7 +51,8 @@ def test_the_config_error_shows_no_secret_value() -> None:
 
 
 def test_a_valid_secret_shows_its_value_only_when_asked() -> None:
-    [good] = load_config(FIXTURE).secrets
+    good = load_config(FIXTURE).secrets[0]
+    assert good.metadata.name == "good"
     assert CANARY not in repr(good)
     assert CANARY not in str(good)
     assert CANARY not in good.model_dump_json()

@@ -1,0 +1,1 @@
+"""Unit tests of the webhooks layer: verifying and reading hook requests, choosing sources."""
