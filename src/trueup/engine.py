@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from trueup import apply
@@ -44,7 +44,15 @@ from trueup.plan import (
 from trueup.render import Rendered, RenderLimits, RenderOptions, render_async
 from trueup.source import Artifact, Source
 from trueup.source.from_config import repository_for
-from trueup.store import Attempt, AttemptResult, Confirmation, InventoryEntry, Store
+from trueup.store import (
+    AppLock,
+    Attempt,
+    AttemptResult,
+    Confirmation,
+    InventoryEntry,
+    Store,
+)
+from trueup.store.locking import describe_holder, hold_app_lock
 from trueup.store.recorder import AttemptLog, refuse_other_target
 from trueup.targets import FieldValidation, Target
 from trueup.words import counted
@@ -65,6 +73,12 @@ class SyncOptions:
     trigger: str = "cli"
     ignore_dependencies: bool = False
     """Sync even if an App in ``spec.dependsOn`` is not ready (see plan.dependencies)."""
+    lock_wait: float | None = None
+    """Seconds to wait for the App's lock while another process reconciles it; None: as
+    long as it takes (the CLI says whom it waits for)."""
+    deadline: float | None = None
+    """Seconds the whole reconcile may take before it is stopped and recorded as failed
+    (the daemon's ``spec.timeout``); None: no limit (a person at the CLI can stop it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,25 +201,69 @@ class Engine:
             origins=rendered.origins,
         )
 
-    async def sync(self, name: str, options: SyncOptions, progress: Progress) -> SyncReport:
-        """Reconcile App ``name`` once and record the attempt; never raises for its failures."""
-        app = self.app(name)
+    async def suspended(self, app: App) -> str | None:
+        """Why ``app`` must not be reconciled now (suspended in its spec or with
+        ``trueup suspend``), or None; the one rule for the CLI and the daemon."""
         if app.spec.suspend:
-            message = f"{app.id} is suspended (spec.suspend: true); set it to false to sync it"
-            return SyncReport(app=name, revision=None, failure=Failure(Reason.CONFIG, message))
+            return f"{app.id} is suspended (spec.suspend: true); set it to false to sync it"
+        held = (await self.store.suspensions()).get(app.metadata.name)
+        if held is None:
+            return None
+        why = f" ({held.reason})" if held.reason else ""
+        return (
+            f"{app.id} is suspended by {held.by} since {held.at:%Y-%m-%d %H:%M:%S} UTC{why}; "
+            f"`trueup resume {app.metadata.name}` lets it be reconciled again"
+        )
+
+    async def sync(self, name: str, options: SyncOptions, progress: Progress) -> SyncReport:
+        """Reconcile App ``name`` once and record the attempt; never raises for its failures.
+
+        A sync that changes the target holds the App's lock in the store while it runs, so
+        that the daemon and the CLI, in any process sharing the store, never interleave on
+        one App; it waits for another holder up to ``options.lock_wait``.
+        """
+        app = self.app(name)
+        if (why := await self.suspended(app)) is not None:
+            return SyncReport(app=name, revision=None, failure=Failure(Reason.CONFIG, why))
         if app.spec.depends_on and not (options.dry_run or options.ignore_dependencies):
             progress(f"checking {counted(len(app.spec.depends_on), 'dependency', 'dependencies')}")
             refusal = dependency_refusal(str(app.id), await self._dependencies(app))
             if refusal is not None:
                 failure = Failure(Reason.DEPENDENCY, refusal)
                 return SyncReport(app=name, revision=None, failure=failure)
-        started, began = self._clock(), time.monotonic()
         try:
             # Refusals before anything ran are not attempts (as an unknown or suspended App).
             identity = self.target(app).identity
             await refuse_other_target(self.store, name, identity)
         except PermanentError as e:
             return SyncReport(app=name, revision=None, failure=Failure.from_error(e))
+        if options.dry_run:
+            return await self._attempt(app, options, progress, identity)
+
+        def waiting(lock: AppLock) -> None:
+            progress(f"waiting for {app.id}: {describe_holder(lock)} is reconciling it")
+
+        lease = hold_app_lock(
+            self.store,
+            name,
+            purpose=options.trigger,
+            wait=None if options.lock_wait is None else timedelta(seconds=options.lock_wait),
+            on_wait=waiting,
+        )
+        try:
+            async with lease:
+                return await self._attempt(app, options, progress, identity)
+        except TemporaryError as e:
+            if lease.lock is not None and not lease.lost:
+                raise  # the store, not the lock
+            return SyncReport(app=name, revision=None, failure=Failure(Reason.LOCKED, str(e)))
+
+    async def _attempt(
+        self, app: App, options: SyncOptions, progress: Progress, identity: str
+    ) -> SyncReport:
+        """Fetch, render, plan, apply, prune and check health once, recording the attempt."""
+        name = app.metadata.name
+        started, began = self._clock(), time.monotonic()
         log = None
         if not options.dry_run:
             log = await AttemptLog.start(
@@ -213,18 +271,33 @@ class Engine:
             )
         revision: str | None = None
         masker = Masker(self._config_secret_values())
+        deadline = asyncio.timeout(options.deadline)
         try:
-            progress(f"fetching {app.spec.source}")
-            artifact = await self.fetch(app)
-            revision = artifact.revision
-            if log is not None:
-                await log.progress(self._clock(), revision=revision)
-            progress(f"rendering {app.spec.path} at {revision}")
-            rendered = await self.render(app, artifact)
-            masker = masker.with_values(secret_values(rendered.objects))
-            report = await self._reconcile(app, revision, rendered, options, progress)
+            async with deadline:
+                progress(f"fetching {app.spec.source}")
+                artifact = await self.fetch(app)
+                revision = artifact.revision
+                if log is not None:
+                    await log.progress(self._clock(), revision=revision)
+                progress(f"rendering {app.spec.path} at {revision}")
+                rendered = await self.render(app, artifact)
+                masker = masker.with_values(secret_values(rendered.objects))
+                report = await self._reconcile(
+                    app, revision, rendered, options, progress, deadline.when()
+                )
         except (PermanentError, TemporaryError) as e:
             report = SyncReport(app=name, revision=revision, failure=Failure.from_error(e))
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            message = (
+                f"{app.id}: the reconcile did not finish within {options.deadline:g}s "
+                "(spec.timeout) and was stopped part-way; it is retried (raise spec.timeout "
+                "for a slow source or a large app)"
+            )
+            report = SyncReport(
+                app=name, revision=revision, failure=Failure(Reason.DEADLINE, message)
+            )
         except asyncio.CancelledError:
             if log is not None:
                 cancelled = SyncReport(app=name, revision=revision)
@@ -272,7 +345,13 @@ class Engine:
         ]
 
     async def _reconcile(
-        self, app: App, revision: str, rendered: Rendered, options: SyncOptions, progress: Progress
+        self,
+        app: App,
+        revision: str,
+        rendered: Rendered,
+        options: SyncOptions,
+        progress: Progress,
+        deadline: float | None,
     ) -> SyncReport:
         target, owner = self.target(app), await self.owner(app)
         objects = await self.desired(app, rendered, target)
@@ -326,7 +405,9 @@ class Engine:
         if not options.dry_run:
             await self._save_inventory(app, objects, inventory, applied, pruned, prune_plan)
         ids = [object_id(obj) for obj in objects]
-        health, unhealthy = await self._health(app, target, ids, applied, options, progress)
+        health, unhealthy = await self._health(
+            app, target, ids, applied, options, progress, deadline
+        )
         return SyncReport(
             app=app.metadata.name,
             revision=revision,
@@ -347,12 +428,20 @@ class Engine:
         applied: apply.ApplyResult,
         options: SyncOptions,
         progress: Progress,
+        deadline: float | None,
     ) -> tuple[Mapping[ObjectId, HealthResult], Failure | None]:
-        """Step 5, health: each object's, waited for when asked; and why the wait failed."""
+        """Step 5, health: each object's, waited for when asked; and why the wait failed.
+
+        The wait ends a second before the reconcile's ``deadline`` (event loop time), so that
+        it reports which objects were not healthy rather than being stopped.
+        """
         wait = app.spec.wait if options.wait is None else options.wait
         if options.dry_run or applied.error or not wait:
             return {oid: health_of(applied.live.get(oid)) for oid in ids}, None
         timeout = options.timeout or app.spec.timeout.total_seconds()
+        if deadline is not None:
+            left = deadline - asyncio.get_running_loop().time() - 1
+            timeout = max(min(timeout, left), 1)
         progress(f"waiting up to {timeout:.0f}s for {counted(len(ids), 'object')} to be healthy")
 
         def report(results: Mapping[ObjectId, HealthResult]) -> None:

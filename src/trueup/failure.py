@@ -45,12 +45,16 @@ class Reason(StrEnum):
     """The target could not be reached, was overloaded, or a webhook it calls was not up."""
     TIMEOUT = "timeout"
     """Objects did not become healthy in time."""
+    DEADLINE = "deadline"
+    """The whole reconcile took longer than its deadline and was stopped part-way."""
     DEGRADED = "degraded"
     """An object became Degraded while waiting for health."""
     STORE = "store"
     """The state database could not be used."""
     INTERRUPTED = "interrupted"
     """The process running the attempt ended before it finished."""
+    LOCKED = "locked"
+    """Another trueup process is reconciling the App (it holds the App's lock)."""
 
     @property
     def temporary(self) -> bool:
@@ -64,7 +68,9 @@ _TEMPORARY = frozenset(
         Reason.DEPENDENCY,
         Reason.TARGET_UNAVAILABLE,
         Reason.TIMEOUT,
+        Reason.DEADLINE,
         Reason.INTERRUPTED,
+        Reason.LOCKED,
     }
 )
 

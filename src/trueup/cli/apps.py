@@ -235,16 +235,25 @@ def status(
     settings = _settings(ctx)
     config = load_config(settings.config)
     apps = configured_apps(config)
-    if app is not None and app not in apps:
-        raise ConfigError(unknown_app(app, apps))
-    names = [app] if app is not None else list(apps)
     suspended = {a.metadata.name for a in config.apps if a.spec.suspend}
 
     async def run() -> list[dict[str, str]]:
-        comparable = [name for name in names if not apps[name] and name not in suspended]
+        async with open_store(settings) as store:
+            removed = [name for name in await store.apps() if name not in apps]
+            if app is not None and app not in apps and app not in removed:
+                raise ConfigError(unknown_app(app, apps))
+            names = [app] if app is not None else [*apps, *removed]
+            held = set(await store.suspensions())
+        comparable = [
+            name
+            for name in names
+            if name in apps and not apps[name] and name not in suspended | held
+        ]
         failed = await _compare_now(settings, comparable) if live else {}
         async with open_store(settings) as store:
-            data = await status_data(store, names, invalid=apps, suspended=suspended)
+            data = await status_data(
+                store, names, invalid=apps, suspended=suspended, removed=removed
+            )
         for row in data:
             if row["app"] in failed:
                 row.update(sync="Unknown", error=f"comparing now failed: {failed[row['app']]}")

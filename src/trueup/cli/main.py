@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from trueup import __version__
-from trueup.cli import apps, dev_cluster
+from trueup.cli import apps, daemon_commands, dev_cluster
 from trueup.cli.help import use_plain_help
 from trueup.cli.settings import Settings, default_config, default_store
 from trueup.errors import TrueupError
@@ -32,6 +32,8 @@ typer_app = typer.Typer(
 typer_app.add_typer(dev_cluster.app, name="dev-cluster")
 for command in (apps.build, apps.diff, apps.sync, apps.status, apps.history):
     typer_app.command()(command)
+for operator_command in (daemon_commands.serve, daemon_commands.suspend, daemon_commands.resume):
+    typer_app.command()(operator_command)
 
 
 @typer_app.command(name="demo", help="Run trueup's main job locally: a dev-cluster and a demo app.")

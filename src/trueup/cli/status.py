@@ -48,20 +48,38 @@ async def status_data(
     *,
     invalid: Mapping[str, str] | None = None,
     suspended: Collection[str] = (),
+    removed: Collection[str] = (),
 ) -> list[dict[str, str]]:
-    """The status of each App named, from the store (see :func:`status_row`)."""
-    invalid = invalid or {}
-    return [
-        status_row(
+    """The status of each App named, from the store (see :func:`status_row`).
+
+    ``suspended`` are the Apps suspended by configuration; those suspended with
+    ``trueup suspend`` are read from the store. ``removed`` are Apps the store knows and
+    the configuration no longer has.
+    """
+    invalid = dict(invalid or {})
+    by_hand = await store.suspensions()
+    for name in removed:
+        invalid[name] = (
+            "not in the configuration any more; its objects stay where they are until "
+            f"`trueup delete {name}` (with --cascade, deleting them too)"
+        )
+    rows = []
+    for name in names:
+        row = status_row(
             name,
             await store.last_attempt(name),
             await store.last_successful(name),
             await store.confirmation(name),
             invalid=invalid.get(name, ""),
-            suspended=name in suspended,
+            suspended=name in suspended or name in by_hand,
         )
-        for name in names
-    ]
+        if name in removed:
+            row["sync"] = "Removed"
+        elif (hand := by_hand.get(name)) is not None and not row["error"]:
+            why = f": {hand.reason}" if hand.reason else ""
+            row["error"] = f"suspended by {hand.by} at {_time(hand.at)} UTC{why}"
+        rows.append(row)
+    return rows
 
 
 async def status_rows(store: Store, names: list[str]) -> list[tuple[str, ...]]:

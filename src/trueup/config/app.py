@@ -37,6 +37,9 @@ class AppSpec(ConfigModel):
     """The namespace for objects that name none."""
     prune: StrictBool = True
     self_heal: StrictBool = True
+    auto_sync: StrictBool = True
+    """Apply each new revision as the daemon finds it; with false, the daemon only compares
+    (the App turns OutOfSync) and ``trueup sync`` applies."""
     interval: PositiveDuration = timedelta(minutes=5)
     timeout: PositiveDuration = timedelta(minutes=2)
     depends_on: tuple[Name, ...] = ()

@@ -1,0 +1,142 @@
+"""``trueup serve | suspend | resume``: the daemon, and pausing an App through the store.
+
+Suspending works against the store, so it reaches a running daemon (which looks at the
+store every second) as well as later ``sync`` runs; who suspended the App and when is kept.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from trueup.cli.options import AppArgument, duration
+
+if TYPE_CHECKING:
+    from trueup.cli.settings import Settings
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def serve(
+    ctx: typer.Context,
+    listen: Annotated[
+        str,
+        typer.Option(
+            "--listen",
+            metavar="HOST:PORT",
+            help="Where /healthz, /readyz, /metrics and /hooks are served (loopback only).",
+        ),
+    ] = "127.0.0.1:8080",
+    webhook_listen: Annotated[
+        str | None,
+        typer.Option(
+            "--webhook-listen",
+            metavar="HOST:PORT",
+            help="Serve /hooks on a listener of its own as well (loopback only).",
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency", metavar="N", min=1, max=256, help="Apps reconciled at once (1-256)."
+        ),
+    ] = 4,
+    grace_period: Annotated[
+        timedelta,
+        typer.Option(
+            "--grace-period",
+            metavar="DURATION",
+            parser=duration,
+            help="On SIGTERM or SIGINT, how long reconciles in flight may take to finish.",
+        ),
+    ] = "30s",  # type: ignore[assignment]  # typer parses the default with `duration`
+    log_format: Annotated[
+        str,
+        typer.Option(
+            "--log-format",
+            metavar="FORMAT",
+            help="auto (text on a terminal, else json), json or text.",
+        ),
+    ] = "auto",
+) -> None:
+    """Keep every App equal to Git: poll sources, apply new revisions, until stopped.
+
+    Runs in the foreground and logs one line per event to stderr. SIGTERM or SIGINT stops
+    it gracefully; SIGHUP (or a changed configuration file) re-reads the configuration.
+    """
+    import asyncio
+
+    from trueup.cli import serve as serving
+    from trueup.cli.session import installation_id
+    from trueup.daemon.daemon import DaemonOptions
+    from trueup.daemon.http import parse_listen
+
+    settings = _settings(ctx)
+    try:
+        log = serving.LogFormat(log_format)
+    except ValueError:
+        raise typer.BadParameter("use auto, json or text", param_hint="--log-format") from None
+    options = serving.ServeOptions(
+        listen=parse_listen(listen, "--listen"),
+        webhook_listen=parse_listen(webhook_listen, "--webhook-listen") if webhook_listen else None,
+        daemon=DaemonOptions(
+            concurrency=concurrency,
+            grace_period=grace_period.total_seconds(),
+            render_limits=settings.render_limits,
+            installation=installation_id(),
+        ),
+        log_format=log,
+    )
+    asyncio.run(serving.run(settings, options))
+
+
+def suspend(
+    ctx: typer.Context,
+    app: AppArgument,
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="TEXT", help="Why, for whoever reads status.")
+    ] = "",
+) -> None:
+    """Stop reconciling APP (the daemon, and sync) until `trueup resume APP`."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from trueup.cli.output import out
+    from trueup.cli.recorded import open_store
+    from trueup.cli.session import trigger
+    from trueup.cli.status import configured_apps, unknown_app
+    from trueup.config import load_config
+    from trueup.errors import ConfigError
+
+    known = configured_apps(load_config(_settings(ctx).config))
+    if app not in known:
+        raise ConfigError(unknown_app(app, known))
+
+    async def run() -> None:
+        async with open_store(_settings(ctx)) as store:
+            await store.suspend(app, by=trigger(), at=datetime.now(UTC), reason=reason)
+
+    asyncio.run(run())
+    out.print(f"App/{app} suspended; `trueup resume {app}` lets it be reconciled again")
+
+
+def resume(ctx: typer.Context, app: AppArgument) -> None:
+    """Let APP be reconciled again after `trueup suspend APP`."""
+    import asyncio
+
+    from trueup.cli.output import out
+    from trueup.cli.recorded import open_store
+
+    async def run() -> bool:
+        async with open_store(_settings(ctx)) as store:
+            return await store.resume(app)
+
+    if asyncio.run(run()):
+        out.print(f"App/{app} resumed")
+    else:
+        out.print(f"App/{app} was not suspended")

@@ -1,0 +1,403 @@
+"""``trueup serve``'s loop: keep every App of a configuration equal to Git, continuously.
+
+The daemon owns no reconcile logic: each App is reconciled by the same
+:class:`~trueup.engine.Engine` the CLI's ``sync`` runs. Around it:
+
+- a :class:`~trueup.daemon.sources.SourcePoller` polls each GitSource once per interval
+  and enqueues the apps of a source whose revision moved;
+- a :class:`~trueup.daemon.queue.WorkQueue` keyed by App, drained by ``concurrency``
+  workers, so one App is never reconciled twice at once; after each reconcile
+  :func:`~trueup.daemon.schedule.next_run` decides when it runs again;
+- the store is watched for suspensions (``trueup suspend``/``resume``), and the
+  configuration for changes (re-read when a file changes, or on :meth:`Daemon.reload`);
+- everything that happens is published on the :class:`~trueup.daemon.events.EventBus`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from trueup.changeset import Action
+from trueup.config import App, LoadedConfig
+from trueup.daemon.backoff import Backoff, Random
+from trueup.daemon.clock import Clock
+from trueup.daemon.events import Event, EventBus, Kind, Level
+from trueup.daemon.metrics import Metrics
+from trueup.daemon.queue import QueueClosedError, WorkQueue
+from trueup.daemon.schedule import Mode, Result, mode_for, next_run
+from trueup.daemon.sources import Polled, SharedSource, SourcePoller
+from trueup.engine import Engine, SyncOptions, SyncReport, Targets
+from trueup.errors import ConfigError, TrueupError
+from trueup.failure import Failure, Reason
+from trueup.health import HealthStatus
+from trueup.objects import ObjectId
+from trueup.render import RenderLimits
+from trueup.source import Source
+from trueup.store import Store, Trigger
+
+Loader = Callable[[], LoadedConfig]
+
+CONFIG_CHANGED = str(Trigger.daemon("config"))
+"""The reason queued for an App whose spec changed (applied even without selfHeal)."""
+
+LOCK_WAIT = 1.0
+"""Seconds a worker waits for an App another process (a CLI sync) is reconciling; then it
+backs off and tries again later, so that one busy App never holds a worker."""
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonOptions:
+    """How the daemon runs; every value is a command-line option of ``trueup serve``."""
+
+    concurrency: int = 4
+    """Apps reconciled at once."""
+    grace_period: float = 30.0
+    """Seconds in-flight reconciles get to finish on shutdown before they are stopped."""
+    watch_period: float = 1.0
+    """Seconds between looks at the store (suspensions) and the configuration files."""
+    render_limits: RenderLimits = field(default_factory=RenderLimits)
+    installation: str | None = None
+
+
+@dataclass(slots=True)
+class _AppState:
+    failures: int = 0
+    last: Result | None = None
+
+
+def _no_progress(_message: str) -> None:
+    pass
+
+
+class Daemon:
+    """Reconciles every App of the configuration ``load`` returns, until :meth:`stop`."""
+
+    def __init__(
+        self,
+        load: Loader,
+        store: Store,
+        fetcher: Source,
+        targets: Targets,
+        *,
+        options: DaemonOptions,
+        bus: EventBus,
+        metrics: Metrics,
+        clock: Clock,
+        rand: Random,
+        backoff: Backoff | None = None,
+        fingerprint: Callable[[], object] = lambda: None,
+    ) -> None:
+        self._load, self._store, self._targets = load, store, targets
+        self._options, self.bus, self.metrics = options, bus, metrics
+        self._clock, self._rand = clock, rand
+        self._backoff = backoff or Backoff()
+        self._fingerprint = fingerprint
+        self._shared = SharedSource(fetcher)
+        self.queue: WorkQueue[str] = WorkQueue(clock)
+        self.poller = SourcePoller(
+            self._shared, self._on_poll, clock=clock, rand=rand, backoff=self._backoff
+        )
+        self._states: dict[str, _AppState] = {}
+        self._polled: set[ObjectId] = set()
+        self._suspended: set[str] = set()
+        self._stopping = asyncio.Event()
+        self._reload = asyncio.Event()
+        self._engine: Engine | None = None
+        self._seen: object = None
+        self._hook_triggers: dict[ObjectId, str] = {}
+
+    # -- what others read -------------------------------------------------------------
+
+    @property
+    def started(self) -> bool:
+        """The configuration has been loaded: :attr:`config` may be read."""
+        return self._engine is not None
+
+    @property
+    def config(self) -> LoadedConfig:
+        """The configuration running now."""
+        assert self._engine is not None, "the daemon has not started"
+        return self._engine.config
+
+    @property
+    def ready(self) -> bool:
+        """Every source of the configuration has been polled at least once."""
+        if self._engine is None:
+            return False
+        return all(source.id in self._polled for source in self._engine.config.sources)
+
+    def refresh(self, source: ObjectId, trigger: str) -> bool:
+        """Poll ``source`` now (a webhook); False when the daemon does not watch it."""
+        self._hook_triggers.setdefault(source, trigger)
+        return self.poller.refresh(source)
+
+    def reload(self) -> None:
+        """Re-read the configuration soon (SIGHUP)."""
+        self._reload.set()
+
+    def stop(self) -> None:
+        """Begin a graceful shutdown (see :meth:`run`)."""
+        self._stopping.set()
+
+    # -- the loop -----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until :meth:`stop`, then let in-flight reconciles finish within the grace
+        period, stop the rest (recorded as cancelled), and return."""
+        config = self._load()
+        self._seen = self._fingerprint()
+        for issue in config.errors:
+            self._emit(Kind.CONFIG_REFUSED, f"{issue} (left out)", level=Level.WARNING)
+        self._start(config)
+        self._suspended = set(await self._store_suspensions())
+        self._emit(Kind.STARTED, f"reconciling {len(config.apps)} apps", apps=len(config.apps))
+        workers = [
+            asyncio.create_task(self._work(), name=f"worker {n}")
+            for n in range(max(self._options.concurrency, 1))
+        ]
+        watcher = asyncio.create_task(self._watch(), name="watch store and configuration")
+        await self._stopping.wait()
+        self._emit(Kind.STOPPING, "stopping: letting reconciles in flight finish")
+        self.queue.close()
+        watcher.cancel()
+        await self.poller.stop()
+        _, late = await asyncio.wait(workers, timeout=self._options.grace_period)
+        for task in late:
+            task.cancel()
+        for task in (*workers, watcher):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._emit(Kind.STOPPED, "stopped", stopped_in_flight=len(late))
+
+    def _start(self, config: LoadedConfig) -> None:
+        self._engine = Engine(
+            config,
+            self._store,
+            self._shared,
+            self._targets,
+            render_limits=self._options.render_limits,
+            installation=self._options.installation,
+        )
+        self.poller.watch(config, config.sources)
+
+    def _on_poll(self, polled: Polled) -> None:
+        sid = str(polled.source)
+        self.metrics.source_fetch_duration.labels(sid).observe(polled.duration)
+        first = polled.source not in self._polled
+        self._polled.add(polled.source)
+        if polled.artifact is None:
+            self.metrics.source_failures.labels(sid).inc()
+            self.metrics.source_backoff.labels(sid).set(polled.next_in)
+            self._emit(
+                Kind.SOURCE_FAILED,
+                f"{polled.error}; next try in {polled.next_in:.0f}s",
+                level=Level.WARNING,
+                source=sid,
+                failures=polled.failures,
+            )
+            if first:  # record the failure against its apps, so status shows it
+                self._enqueue_apps_of(polled.source, str(Trigger.daemon("start")))
+            return
+        self.metrics.source_backoff.labels(sid).set(0)
+        if not polled.moved:
+            return
+        revision = polled.artifact.revision
+        trigger = self._hook_triggers.pop(polled.source, None)
+        if first:
+            trigger = str(Trigger.daemon("start"))
+        self._emit(Kind.SOURCE_MOVED, f"{sid} is at {revision}", source=sid, revision=revision)
+        self._enqueue_apps_of(polled.source, trigger or str(Trigger.daemon("revision")))
+
+    def _enqueue_apps_of(self, source: ObjectId, trigger: str) -> None:
+        for app in self.config.apps:
+            if self.config.source_of(app).id == source:
+                self.queue.add(app.metadata.name, trigger)
+        self.metrics.queue_depth.set(self.queue.depth)
+
+    async def _work(self) -> None:
+        while True:
+            try:
+                work = await self.queue.get()
+            except QueueClosedError:
+                return
+            self.metrics.queue_depth.set(self.queue.depth)
+            self.metrics.workers_busy.inc()
+            try:
+                await self._reconcile(work.key, work.reasons)
+            finally:
+                self.metrics.workers_busy.dec()
+                self.queue.done(work.key)
+
+    async def _reconcile(self, name: str, reasons: tuple[str, ...]) -> None:
+        engine = self._engine
+        assert engine is not None
+        app = next((a for a in engine.config.apps if a.metadata.name == name), None)
+        if app is None:
+            return  # removed from the configuration while it waited
+        state = self._states.setdefault(name, _AppState())
+        trigger = reasons[0]
+        began = time.monotonic()
+        try:
+            if (why := await engine.suspended(app)) is not None:
+                self._emit(Kind.SKIPPED, why, app=name, trigger=trigger)
+                self._finish(app, state, Result.SKIPPED, None, 0.0)
+                return
+            applied = await self._store.last_successful(name)
+            mode = mode_for(
+                auto_sync=app.spec.auto_sync,
+                self_heal=app.spec.self_heal,
+                current_revision=self.poller.revision(engine.config.source_of(app).id),
+                applied_revision=applied.revision if applied else None,
+                spec_changed=CONFIG_CHANGED in reasons,
+            )
+            options = SyncOptions(
+                dry_run=mode is Mode.COMPARE,
+                trigger=trigger,
+                lock_wait=LOCK_WAIT,
+                deadline=app.spec.timeout.total_seconds(),
+            )
+            report = await engine.sync(name, options, _no_progress)
+        except TrueupError as e:  # the store failed, or the App vanished meanwhile
+            mode = Mode.APPLY
+            report = SyncReport(app=name, revision=None, failure=Failure.from_error(e))
+        duration = time.monotonic() - began
+        result = self._report(app, report, trigger, duration, mode)
+        self._finish(app, state, result, report.failure, duration)
+        if result is Result.SUCCEEDED and report.health is HealthStatus.HEALTHY:
+            for dependent in engine.config.apps:
+                if name in dependent.spec.depends_on and dependent.namespace == app.namespace:
+                    self.queue.add(dependent.metadata.name, str(Trigger.daemon(f"after-{name}")))
+
+    def _report(
+        self, app: App, report: SyncReport, trigger: str, duration: float, mode: Mode
+    ) -> Result:
+        name = app.metadata.name
+        details: dict[str, str | int | float | bool | None] = {
+            "revision": report.revision,
+            "trigger": trigger,
+            "duration_s": round(duration, 3),
+        }
+        if report.failure is not None:
+            details["reason"] = report.failure.reason.value
+            details["temporary"] = report.failure.temporary
+            level = Level.WARNING if report.failure.reason is Reason.DEPENDENCY else Level.ERROR
+            self._emit(Kind.RECONCILE_FAILED, report.error, app=name, level=level, details=details)
+            return Result.FAILED
+        summary = report.changes.summary()
+        if mode is Mode.COMPARE:
+            settled = (Action.UNCHANGED, Action.SKIPPED)
+            changed = any(c.action not in settled for c in report.changes.changes)
+            if changed:
+                why = "autoSync is off" if not app.spec.auto_sync else "selfHeal is off"
+                message = f"differs from Git ({summary}); {why}: run trueup sync {name}"
+                self._emit(Kind.OUT_OF_SYNC, message, app=name, details=details)
+            return Result.COMPARED
+        details["health"] = report.health.value
+        self._emit(Kind.RECONCILED, summary or "nothing to change", app=name, details=details)
+        return Result.SUCCEEDED
+
+    def _finish(
+        self, app: App, state: _AppState, result: Result, failure: Failure | None, took: float
+    ) -> None:
+        name = app.metadata.name
+        self.metrics.reconciles.labels(name, result.value).inc()
+        if result is not Result.SKIPPED:
+            self.metrics.reconcile_duration.labels(name).observe(took)
+        step = next_run(
+            result,
+            failure,
+            state.failures,
+            interval=app.spec.interval.total_seconds(),
+            backoff=self._backoff,
+            rand=self._rand,
+        )
+        state.failures, state.last = step.failures, result
+        if step.delay is not None:
+            self.queue.add(name, str(Trigger.daemon("interval")), delay=step.delay)
+
+    # -- the store and the configuration, looked at every watch period ---------------------
+
+    async def _watch(self) -> None:
+        while True:
+            sleeping = asyncio.ensure_future(self._clock.sleep(self._options.watch_period))
+            asked = asyncio.ensure_future(self._reload.wait())
+            try:
+                await asyncio.wait({sleeping, asked}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                sleeping.cancel()
+                asked.cancel()
+            try:
+                await self._look_at_suspensions()
+            except TrueupError as e:
+                self._emit(
+                    Kind.CONFIG_REFUSED, f"reading suspensions failed: {e}", level=Level.ERROR
+                )
+            seen = self._fingerprint()
+            if self._reload.is_set() or seen != self._seen:
+                self._reload.clear()
+                self._seen = seen
+                self._apply_new_configuration()
+
+    async def _store_suspensions(self) -> list[str]:
+        return list(await self._store.suspensions())
+
+    async def _look_at_suspensions(self) -> None:
+        now = set(await self._store_suspensions())
+        for name in sorted(now - self._suspended):
+            self._emit(Kind.SUSPENDED, "suspended (trueup suspend)", app=name)
+        for name in sorted(self._suspended - now):
+            self._emit(Kind.RESUMED, "resumed (trueup resume)", app=name)
+            self.queue.add(name, str(Trigger.daemon("resume")))
+        self._suspended = now
+
+    def _apply_new_configuration(self) -> None:
+        try:
+            config = self._load()
+        except ConfigError as e:
+            self._emit(
+                Kind.CONFIG_REFUSED,
+                f"{e}; the last good configuration keeps running",
+                level=Level.ERROR,
+            )
+            return
+        if config.errors:
+            issues = "; ".join(str(issue) for issue in config.errors)
+            self._emit(
+                Kind.CONFIG_REFUSED,
+                f"the changed configuration has problems, so the last good one keeps running: "
+                f"{issues}",
+                level=Level.ERROR,
+            )
+            return
+        old = {app.metadata.name: app for app in self.config.apps}
+        self._start(config)
+        new = {app.metadata.name: app for app in config.apps}
+        for name in sorted(old.keys() - new.keys()):
+            self.queue.remove(name)
+            self._states.pop(name, None)
+        changed = [name for name, app in new.items() if old.get(name) != app]
+        for name in changed:
+            self.queue.add(name, CONFIG_CHANGED)
+        self._emit(
+            Kind.CONFIG_LOADED,
+            f"configuration re-read: {len(new)} apps ({len(new.keys() - old.keys())} added, "
+            f"{len(old.keys() - new.keys())} removed, {len(changed)} to reconcile)",
+            apps=len(new),
+        )
+
+    def _emit(
+        self,
+        kind: Kind,
+        message: str,
+        *,
+        app: str | None = None,
+        level: Level = Level.INFO,
+        details: Mapping[str, str | int | float | bool | None] | None = None,
+        **fields: str | int | float | bool | None,
+    ) -> None:
+        merged = {**(details or {}), **fields}
+        self.bus.publish(Event(kind, message, app=app, level=level, fields=merged))

@@ -1,0 +1,85 @@
+"""What the daemon does after a reconcile: when to try the App again, as a pure decision.
+
+A success (or a comparison, for an App with ``autoSync: false``) waits the App's
+``interval`` with jitter. A temporary failure (Git or the cluster unreachable, a
+dependency not ready yet, a deadline) backs off exponentially, never beyond the interval.
+A permanent failure (an invalid object, a refused permission) waits the interval: trying
+sooner cannot help, and a new commit or a configuration change enqueues the App at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from trueup.daemon.backoff import Backoff, Random, jittered
+from trueup.failure import Failure
+
+
+class Result(StrEnum):
+    """How one reconcile by the daemon ended (the ``result`` label of its metrics)."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    COMPARED = "compared"
+    """``autoSync: false``: compared with Git, nothing applied."""
+    SKIPPED = "skipped"
+    """Suspended, or no longer in the configuration: nothing tried."""
+
+
+@dataclass(frozen=True, slots=True)
+class Next:
+    """When to reconcile again, and the failure streak that led to it."""
+
+    delay: float | None
+    """Seconds from now; None: not on a timer (a suspended App waits to be resumed)."""
+    failures: int
+
+
+def next_run(
+    result: Result,
+    failure: Failure | None,
+    failures: int,
+    *,
+    interval: float,
+    backoff: Backoff,
+    rand: Random,
+) -> Next:
+    """When to run an App again after ``result`` (``failures``: its streak before it)."""
+    if result is Result.SKIPPED:
+        return Next(None, failures)
+    if failure is None:
+        return Next(jittered(interval, rand), 0)
+    streak = failures + 1
+    if failure.temporary:
+        return Next(backoff.delay(streak, rand, interval=interval), streak)
+    return Next(jittered(interval, rand), streak)
+
+
+class Mode(StrEnum):
+    """What a reconcile by the daemon does to the target."""
+
+    APPLY = "apply"
+    COMPARE = "compare"
+    """A server dry-run only: the App turns OutOfSync when the target differs."""
+
+
+def mode_for(
+    *,
+    auto_sync: bool,
+    self_heal: bool,
+    current_revision: str | None,
+    applied_revision: str | None,
+    spec_changed: bool,
+) -> Mode:
+    """Whether the daemon applies or only compares now.
+
+    ``autoSync: false`` only ever compares (``trueup sync`` applies). ``selfHeal: false``
+    applies a revision not applied yet (and a changed App spec), and otherwise only compares,
+    so drift is reported, not reverted; applying a new revision still overwrites it.
+    """
+    if not auto_sync:
+        return Mode.COMPARE
+    if self_heal or spec_changed or current_revision is None:
+        return Mode.APPLY
+    return Mode.APPLY if current_revision != applied_revision else Mode.COMPARE

@@ -1,0 +1,76 @@
+"""After a reconcile: interval on success, backoff on temporary failures, interval otherwise."""
+
+from __future__ import annotations
+
+from trueup.daemon.backoff import Backoff
+from trueup.daemon.schedule import Mode, Next, Result, mode_for, next_run
+from trueup.failure import Failure, Reason
+
+
+class Half:
+    def random(self) -> float:
+        return 0.5
+
+
+BACKOFF = Backoff(base=1, cap=300)
+UNREACHABLE = Failure(Reason.SOURCE_UNAVAILABLE, "git is down")
+INVALID = Failure(Reason.INVALID, "bad object")
+
+
+def run(result: Result, failure: Failure | None, failures: int, interval: float = 300) -> Next:
+    return next_run(result, failure, failures, interval=interval, backoff=BACKOFF, rand=Half())
+
+
+def test_a_success_waits_the_interval_and_clears_the_failure_streak() -> None:
+    assert run(Result.SUCCEEDED, None, 4) == Next(300, 0)
+
+
+def test_temporary_failures_back_off_further_each_time() -> None:
+    delays = []
+    failures = 0
+    for _ in range(4):
+        step = run(Result.FAILED, UNREACHABLE, failures)
+        delays.append(step.delay)
+        failures = step.failures
+    assert delays == [0.75, 1.5, 3.0, 6.0]
+    assert failures == 4
+
+
+def test_backoff_stops_at_the_apps_interval() -> None:
+    assert run(Result.FAILED, UNREACHABLE, 30, interval=60).delay == 45
+
+
+def test_a_permanent_failure_waits_the_interval_but_counts_in_the_streak() -> None:
+    assert run(Result.FAILED, INVALID, 2) == Next(300, 3)
+
+
+def test_a_skipped_app_is_not_put_on_a_timer() -> None:
+    assert run(Result.SKIPPED, None, 1) == Next(None, 1)
+
+
+def mode(**given: object) -> Mode:
+    settings: dict[str, object] = {
+        "auto_sync": True,
+        "self_heal": True,
+        "current_revision": "main@sha1:b",
+        "applied_revision": "main@sha1:a",
+        "spec_changed": False,
+    }
+    settings.update(given)
+    return mode_for(**settings)  # type: ignore[arg-type]
+
+
+def test_with_auto_sync_off_the_daemon_only_ever_compares() -> None:
+    assert mode(auto_sync=False) is Mode.COMPARE
+    assert mode(auto_sync=False, spec_changed=True) is Mode.COMPARE
+
+
+def test_with_self_heal_the_daemon_always_applies() -> None:
+    assert mode(applied_revision="main@sha1:b") is Mode.APPLY
+
+
+def test_without_self_heal_only_a_new_revision_or_spec_is_applied() -> None:
+    assert mode(self_heal=False) is Mode.APPLY
+    assert mode(self_heal=False, applied_revision="main@sha1:b") is Mode.COMPARE
+    assert mode(self_heal=False, applied_revision="main@sha1:b", spec_changed=True) is Mode.APPLY
+    assert mode(self_heal=False, applied_revision=None) is Mode.APPLY
