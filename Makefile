@@ -61,7 +61,7 @@ integration: setup build
 	$(BIN)/pytest tests/integration
 
 down:
-	$(BIN)/trueup dev-cluster down
+	$(BIN)/trueup demo --stop
 
 clean: down
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

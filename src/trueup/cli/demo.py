@@ -2,19 +2,24 @@
 
 Starts the dev-cluster (building it on first use), makes a demo Git repository holding a
 small app (Namespace, ConfigMap, Deployment, Service), syncs it with trueup until it is
-Healthy, shows the status, and tells the user how to change it with a commit.
-Everything lives under ``$XDG_STATE_HOME/trueup/demo`` (``~/.local/state/trueup/demo``).
+Healthy, shows the status, leaves ``trueup serve`` running with a Git hook that tells it
+of every push, and tells the user how to change the app with a commit and watch it
+arrive. ``trueup demo --stop`` stops the daemon and the cluster. Everything lives under
+``$XDG_STATE_HOME/trueup/demo`` (``~/.local/state/trueup/demo``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import subprocess
 from importlib import resources
 from pathlib import Path
 
+from trueup.cli import demo_daemon
+from trueup.cli.demo_daemon import RECEIVER
 from trueup.cli.formats import table
 from trueup.cli.output import out, progress
 from trueup.cli.session import open_engine, trigger
@@ -65,8 +70,8 @@ def make_repository(root: Path) -> tuple[Path, Path]:
     return bare, work
 
 
-def write_config(path: Path, bare: Path) -> None:
-    """The demo's trueup configuration: one GitSource and one App."""
+def write_config(path: Path, bare: Path, token: str) -> None:
+    """The demo's trueup configuration: a GitSource, its Receiver and one App."""
     path.write_text(
         f"""apiVersion: trueup.dev/v1alpha1
 kind: GitSource
@@ -74,6 +79,20 @@ metadata: {{name: demo}}
 spec:
   url: file://{bare}
   ref: {{branch: main}}
+  interval: 1m
+---
+apiVersion: trueup.dev/v1alpha1
+kind: Receiver
+metadata: {{name: {RECEIVER}}}
+spec:
+  type: generic
+  secretRef: {{name: demo-hook}}
+  sources: [demo]
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: demo-hook}}
+stringData: {{token: {token}}}
 ---
 apiVersion: trueup.dev/v1alpha1
 kind: App
@@ -89,16 +108,28 @@ spec:
     )
 
 
-def demo() -> None:
-    """Start the dev-cluster, sync the demo app to it, and show how to change it."""
+def demo(*, stop: bool = False) -> None:
+    """Start the dev-cluster, sync the demo app, leave the daemon running, show how to use it.
+
+    With ``stop``, stop the demo's daemon and the dev-cluster instead.
+    """
     cluster = DevCluster()
-    cluster.up(progress)
     root = demo_dir()
+    if stop:
+        if demo_daemon.stop(root):
+            progress("stopped trueup serve")
+        cluster.down(progress)
+        return
+    cluster.up(progress)
+    demo_daemon.stop(root)  # a daemon of an earlier demo would poll a repository made anew
     progress(f"making a demo Git repository in {root}")
     bare, work = make_repository(root)
     config = root / "trueup.yaml"
-    write_config(config, bare)
-    settings = Settings(config, root / "trueup.db", str(cluster.kubeconfig), None)
+    token = secrets.token_hex(16)
+    write_config(config, bare, token)
+    store = root / "trueup.db"
+    store.unlink(missing_ok=True)
+    settings = Settings(config, store, str(cluster.kubeconfig), None)
 
     async def run() -> bool:
         async with open_engine(settings, APP) as engine:
@@ -108,21 +139,27 @@ def demo() -> None:
         return report.ok
 
     ok = asyncio.run(run())
+    progress("starting trueup serve in the background")
+    argv = ["--config", str(config), "--store", str(store), "--kubeconfig", str(cluster.kubeconfig)]
+    address = demo_daemon.start(root, argv)
+    demo_daemon.install_hook(bare, address, token)
     out.print()
-    out.print("The demo app is synced. Change it with a commit and watch trueup apply it:")
+    out.print(f"trueup serve is running (http://{address}/metrics; log: {root / 'serve.log'}).")
+    out.print(
+        "Change the app with a commit: the push sends a webhook and trueup applies it at once."
+    )
     steps = (
-        f"export TRUEUP_CONFIG={config} TRUEUP_STORE={root / 'trueup.db'}",
+        f"export TRUEUP_CONFIG={config} TRUEUP_STORE={store}",
         f"export KUBECONFIG={cluster.kubeconfig} PATH=$PWD/.venv/bin:$PATH",
         f"cd {work}",
         "sed -i 's/replicas: 2/replicas: 4/' apps/web/deployment.yaml",
         "git commit -qam 'Scale web to 4' && git push -q && cd -",
-        f"trueup diff {APP}            # exit code 1: there is a difference",
-        f"trueup sync {APP} --wait",
-        f"trueup history {APP}",
+        f"trueup history {APP}          # the newest attempt: trigger webhook:{RECEIVER}",
         "kubectl -n demo get deployments,pods",
+        f"trueup status; tail {root / 'serve.log'}",
     )
     for step in steps:
         out.print(f"  {step}")
-    out.print("Stop the cluster with: trueup dev-cluster down")
+    out.print("Stop the daemon and the cluster with: make down  (or: trueup demo --stop)")
     if not ok:
         raise SystemExit(1)

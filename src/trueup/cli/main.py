@@ -36,11 +36,18 @@ for operator_command in (daemon_commands.serve, daemon_commands.suspend, daemon_
     typer_app.command()(operator_command)
 
 
-@typer_app.command(name="demo", help="Run trueup's main job locally: a dev-cluster and a demo app.")
-def _demo() -> None:
+@typer_app.command(
+    name="demo",
+    help="Run trueup's main job locally: a dev-cluster, a demo app and trueup serve.",
+)
+def _demo(
+    stop: Annotated[
+        bool, typer.Option("--stop", help="Stop the demo's trueup serve and the dev-cluster.")
+    ] = False,
+) -> None:
     from trueup.cli.demo import demo
 
-    demo()
+    demo(stop=stop)
 
 
 use_plain_help(typer_app)

@@ -38,6 +38,7 @@ from trueup.objects import ObjectId
 from trueup.render import RenderLimits
 from trueup.source import Source
 from trueup.store import Store, Trigger
+from trueup.words import counted
 
 Loader = Callable[[], LoadedConfig]
 
@@ -154,7 +155,9 @@ class Daemon:
             self._emit(Kind.CONFIG_REFUSED, f"{issue} (left out)", level=Level.WARNING)
         self._start(config)
         self._suspended = set(await self._store_suspensions())
-        self._emit(Kind.STARTED, f"reconciling {len(config.apps)} apps", apps=len(config.apps))
+        self._emit(
+            Kind.STARTED, f"reconciling {counted(len(config.apps), 'app')}", apps=len(config.apps)
+        )
         workers = [
             asyncio.create_task(self._work(), name=f"worker {n}")
             for n in range(max(self._options.concurrency, 1))
@@ -384,8 +387,9 @@ class Daemon:
             self.queue.add(name, CONFIG_CHANGED)
         self._emit(
             Kind.CONFIG_LOADED,
-            f"configuration re-read: {len(new)} apps ({len(new.keys() - old.keys())} added, "
-            f"{len(old.keys() - new.keys())} removed, {len(changed)} to reconcile)",
+            f"configuration re-read: {counted(len(new), 'app')} "
+            f"({len(new.keys() - old.keys())} added, {len(old.keys() - new.keys())} removed, "
+            f"{len(changed)} to reconcile)",
             apps=len(new),
         )
 

@@ -3,13 +3,16 @@ steps that work when a user follows them."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from trueup.cli import demo_daemon
 from trueup.devcluster import DevCluster
 
 pytestmark = pytest.mark.cluster
@@ -45,11 +48,30 @@ def test_the_demo_syncs_its_app_and_its_printed_steps_apply_a_commit(tmp_path: P
         for step in (["git", "commit", "-qam", "Scale web to 4"], ["git", "push", "-q"]):
             assert run(step, env, cwd=work).returncode == 0
 
-        diff = run([*trueup, "diff", "web"], env)
-        assert diff.returncode == 1, diff.stderr
-        assert "+  replicas: 4" in diff.stdout
-        sync = run([*trueup, "sync", "web", "--wait"], env)
-        assert sync.returncode == 0, sync.stderr
-        assert "1 configured" in sync.stdout
+        # The push's hook told the daemon the demo left running: it applies the commit.
+        deadline = time.monotonic() + 120
+        replicas = ""
+        while time.monotonic() < deadline and replicas != "4":
+            get = [
+                "kubectl",
+                "-n",
+                "demo",
+                "get",
+                "deployment",
+                "web",
+                "-o",
+                "jsonpath={.spec.replicas}",
+            ]
+            replicas = run(get, env).stdout
+            time.sleep(0.5)
+        assert replicas == "4", (root / "serve.log").read_text()
+        history = run([*trueup, "history", "web", "-o", "json"], env)
+        assert history.returncode == 0, history.stderr
+        assert json.loads(history.stdout)[0]["trigger"] == "webhook:demo-push"
+        stop = run([*trueup, "demo", "--stop"], env)
+        assert stop.returncode == 0, stop.stderr
+        assert "stopped trueup serve" in stop.stderr + stop.stdout
+        assert not (root / "serve.pid").exists()
     finally:
+        demo_daemon.stop(state / "trueup" / "demo")
         DevCluster(state / "trueup" / "dev-cluster").down(progress=lambda _message: None)
