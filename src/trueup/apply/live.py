@@ -123,10 +123,18 @@ async def _resolve_ids(target: Target, ids: list[ObjectId]) -> _Resolved:
     return UNREAD if refused else None
 
 
+GET_AT_MOST = 4
+"""A kind needed for this few objects in one namespace is read with a GET per object: a
+LIST would return every object of the kind there, however many other apps put there."""
+
+
 async def _list_and_match(
     target: Target, info: ResourceInfo, namespace: str | None, ids: list[ObjectId]
 ) -> Live:
-    """List ``info`` in ``namespace`` and look up each of ``ids`` in the answer."""
+    """List ``info`` in ``namespace`` and look up each of ``ids`` in the answer (or GET
+    each of them, when there are at most :data:`GET_AT_MOST`)."""
+    if len(ids) <= GET_AT_MOST:
+        return await _get_each(target, info, ids)
     try:
         listed = await target.list(info, namespace)
     except ObjectNotFoundError:
@@ -139,3 +147,18 @@ async def _list_and_match(
         for meta in [obj.get("metadata") or {}]
     }
     return {oid: index.get((namespace or "", oid.name)) for oid in ids}
+
+
+async def _get_each(target: Target, info: ResourceInfo, ids: list[ObjectId]) -> Live:
+    """GET each of ``ids`` (of kind ``info``); a refused GET leaves its id unknown."""
+    found: Live = {}
+    for oid in ids:
+        metadata = {"name": oid.name, **({"namespace": oid.namespace} if oid.namespace else {})}
+        ref = {"apiVersion": info.api_version, "kind": info.kind, "metadata": metadata}
+        try:
+            found[oid] = await target.get(ref)
+        except ObjectNotFoundError:
+            found[oid] = None
+        except TargetError:
+            continue
+    return found

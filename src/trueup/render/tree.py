@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import stat
 from pathlib import Path
 
 from trueup.errors import RenderError
@@ -13,7 +16,7 @@ from trueup.render.kustomize import build_kustomization
 from trueup.render.options import Rendered, RenderOptions
 from trueup.render.paths import check_user_path, resolve_inside
 from trueup.render.sandbox import run_sandboxed
-from trueup.render.walk import Walker
+from trueup.render.walk import KUSTOMIZATION_FILES, Walker
 
 
 def render(root: Path, path: str, options: RenderOptions) -> Rendered:
@@ -48,12 +51,44 @@ def render(root: Path, path: str, options: RenderOptions) -> Rendered:
     return collector.result()
 
 
-async def render_async(root: Path, path: str, options: RenderOptions) -> Rendered:
-    """``render`` in a child process held to the render-wide memory and time limits.
+IN_PROCESS_MAX_BYTES = 256 * 1024
+"""A tree of plain manifests this small is rendered in a thread instead of a child process."""
+IN_PROCESS_MAX_FILES = 64
 
-    The event loop keeps serving other apps meanwhile; cancelling the call stops the child.
+
+async def render_async(root: Path, path: str, options: RenderOptions) -> Rendered:
+    """``render`` held to the render-wide memory and time limits, off the event loop.
+
+    A small tree of plain manifests (at most :data:`IN_PROCESS_MAX_FILES` files and
+    :data:`IN_PROCESS_MAX_BYTES` bytes, no kustomization, no symlink) is rendered in a
+    thread: its cost is bounded by its size, and a forked child would cost more than the
+    render itself. Anything else is rendered in a child process held to the limits
+    (:mod:`trueup.render.sandbox`); cancelling the call stops the child.
     """
+    if await asyncio.to_thread(_small_and_plain, root, path):
+        return await asyncio.to_thread(render, root, path, options)
     return await run_sandboxed(lambda: render(root, path, options), options.limits)
+
+
+def _small_and_plain(root: Path, path: str) -> bool:
+    """Whether ``path`` holds only a few small regular files and folders, no kustomization."""
+    try:
+        top = root.joinpath(*check_user_path(path))
+        if top.is_symlink() or not top.is_dir():
+            return False
+        files = size = 0
+        for folder, subfolders, names in os.walk(top):
+            for name in (*subfolders, *names):
+                info = os.lstat(os.path.join(folder, name))
+                if stat.S_ISLNK(info.st_mode) or name in KUSTOMIZATION_FILES:
+                    return False
+                if stat.S_ISREG(info.st_mode):
+                    files, size = files + 1, size + info.st_size
+            if files > IN_PROCESS_MAX_FILES or size > IN_PROCESS_MAX_BYTES:
+                return False
+    except (OSError, RenderError):
+        return False  # the render itself reports what is wrong
+    return True
 
 
 def _ignore_rules(directory: Path, shown: str, options: RenderOptions) -> IgnoreRules:

@@ -1,10 +1,12 @@
-"""Reading live state: one LIST per kind and namespace, absent as None, unreadable left out."""
+"""Reading live state: one LIST per kind and namespace (a GET per object for a few),
+absent as None, unreadable left out."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.unit.apply.manifests import by_kind, ids, load
+from trueup.apply import live as live_module
 from trueup.apply import read_live
 from trueup.errors import TargetForbiddenError
 from trueup.objects import Object, ObjectId, object_id
@@ -47,6 +49,13 @@ def lists(target: MemoryTarget) -> list[str]:
     return sorted(c.id for c in target.calls if c.verb == "list")
 
 
+@pytest.fixture
+def always_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read every kind with a LIST, however few objects of it are needed."""
+    monkeypatch.setattr(live_module, "GET_AT_MOST", 0)
+
+
+@pytest.mark.usefixtures("always_list")
 async def test_objects_are_read_with_one_list_per_kind_and_namespace() -> None:
     target = MemoryTarget()
     objects = await seeded(target)
@@ -74,6 +83,7 @@ async def test_a_kind_the_target_does_not_serve_is_absent_without_a_list() -> No
     assert lists(target) == []
 
 
+@pytest.mark.usefixtures("always_list")
 async def test_ids_are_resolved_by_reading_one_object_of_their_kind() -> None:
     target = MemoryTarget()
     objects = await seeded(target)
@@ -89,6 +99,7 @@ async def test_ids_are_resolved_by_reading_one_object_of_their_kind() -> None:
     assert lists(target) == ["ConfigMap", "Deployment", "Namespace", "Service"]
 
 
+@pytest.mark.usefixtures("always_list")
 async def test_ids_on_a_target_that_resolves_group_kinds_need_no_get() -> None:
     target = GroupKindTarget()
     objects = await seeded(target)
@@ -100,6 +111,7 @@ async def test_ids_on_a_target_that_resolves_group_kinds_need_no_get() -> None:
     assert [c for c in target.calls if c.verb == "get"] == []
 
 
+@pytest.mark.usefixtures("always_list")
 async def test_a_refused_list_leaves_its_objects_unknown_not_absent() -> None:
     target = MemoryTarget()
     objects = await seeded(target)
@@ -117,5 +129,34 @@ async def test_a_refused_read_of_an_id_leaves_it_unknown_not_absent() -> None:
     target.fail("get", TargetForbiddenError("configmaps: Forbidden"), times=None)
 
     live = await read_live(target, [SETTINGS])
+
+    assert live == {}
+
+
+async def test_a_kind_needed_for_a_few_objects_is_read_with_a_get_each_not_a_list() -> None:
+    target = MemoryTarget()
+    await seeded(target)
+    for n in range(live_module.GET_AT_MOST + 1):
+        target.put(configmap("crowded", f"neighbour-{n}"))
+    target.calls.clear()
+    few = [configmap("other", "extra"), configmap("other", "absent")]
+    many = [configmap("crowded", f"neighbour-{n}") for n in range(live_module.GET_AT_MOST + 1)]
+
+    live = await read_live(target, [*few, *many])
+
+    assert lists(target) == ["ConfigMap"]  # only the namespace with more than a few
+    gets = sorted(c.id for c in target.calls if c.verb == "get")
+    assert gets == ["ConfigMap/other/absent", "ConfigMap/other/extra"]
+    assert live[ObjectId("", "ConfigMap", "other", "absent")] is None
+    assert live[ObjectId("", "ConfigMap", "other", "extra")] is not None
+    assert all(live[object_id(obj)] is not None for obj in many)
+
+
+async def test_a_refused_get_leaves_its_object_unknown_not_absent() -> None:
+    target = MemoryTarget()
+    await seeded(target)
+    target.fail("get", TargetForbiddenError("configmaps: Forbidden"), times=None)
+
+    live = await read_live(target, [configmap("other", "extra")])
 
     assert live == {}

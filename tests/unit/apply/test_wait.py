@@ -11,6 +11,7 @@ import yaml
 
 from tests.unit.apply.manifests import by_kind, load
 from trueup.apply import finished, wait_healthy
+from trueup.apply import live as live_module
 from trueup.health import HealthResult, HealthStatus
 from trueup.objects import ObjectId
 from trueup.targets.memory import MemoryTarget
@@ -148,7 +149,10 @@ async def test_a_deployment_is_judged_on_its_own_live_object() -> None:
     assert clock.now == 0.0
 
 
-async def test_after_the_first_poll_objects_are_read_by_list_alone() -> None:
+async def test_after_the_first_poll_objects_are_read_by_list_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live_module, "GET_AT_MOST", 0)  # a kind of many objects
     target = shop_target()
     clock = FakeClock()
     clock.at[3.0] = lambda: target.set_status(WEB, READY)

@@ -94,6 +94,13 @@ def attempts(harness: Harness, app: str = "web") -> Callable[[], int]:
     return count
 
 
+def settled(run: Running, harness: Harness, applied: int, app: str = "web") -> bool:
+    """``app`` was applied ``applied`` times, is not in flight, and waits for its interval."""
+    daemon = run.daemon
+    done = attempts(harness, app)() == applied and daemon.queue.in_flight == 0
+    return done and daemon.queue.queued(app) is not None
+
+
 @pytest.fixture
 def harness(tmp_path: Path) -> Harness:
     world = Harness(root=tmp_path, source=MemorySource(tmp_path / "checkouts"))
@@ -138,8 +145,7 @@ async def test_an_app_is_reconciled_again_after_its_interval(harness: Harness) -
     harness.app("web", namespace="shop", interval="2m")
     harness.commit({"web/cm.yaml": configmap("web")})
     async with running(harness) as run:
-        await until(lambda: run.daemon.queue.queued("web") is not None, "first apply done")
-        assert attempts(harness)() == 1
+        await until(lambda: settled(run, harness, 1), "first apply done and rescheduled")
         await run.clock.advance(119)
         await asyncio.sleep(0.05)
         assert attempts(harness)() == 1
@@ -255,7 +261,7 @@ async def test_without_self_heal_drift_is_reported_and_only_a_new_revision_appli
     harness.app("web", namespace="shop", interval="2m", selfHeal=False)
     harness.commit({"web/cm.yaml": configmap("web", color="blue")})
     async with running(harness) as run:
-        await until(lambda: run.daemon.queue.queued("web") is not None, "first apply done")
+        await until(lambda: settled(run, harness, 1), "first apply done and rescheduled")
         live = harness.live("ConfigMap", "shop", "web")
         assert live is not None
         harness.target.put({**live, "data": {"color": "edited-by-hand"}})

@@ -159,7 +159,8 @@ async def test_a_manifest_that_cannot_be_parsed_is_a_render_failure_naming_the_f
 async def test_a_target_that_cannot_be_reached_is_a_temporary_failure(harness: Harness) -> None:
     harness.app("web", namespace="shop")
     harness.commit({"web/cm.yaml": configmap("settings")})
-    harness.target.fail("list", TargetUnavailableError("connection refused"), times=None)
+    for verb in ("list", "get"):
+        harness.target.fail(verb, TargetUnavailableError("connection refused"), times=None)
 
     report = await harness.sync()
 
