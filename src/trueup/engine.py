@@ -98,6 +98,8 @@ class SyncReport:
     """What the sync set out to do: stages and prune decisions (None if it failed earlier)."""
     failure: Failure | None = None
     """Why the sync failed, typed (its reason decides retry or stop); None when it did not."""
+    reads: frozenset[str] = frozenset()
+    """What the render read (see ``Rendered.reads``); empty when it did not render."""
 
     @property
     def ok(self) -> bool:
@@ -285,6 +287,7 @@ class Engine:
                 report = await self._reconcile(
                     app, revision, rendered, options, progress, deadline.when()
                 )
+                report = replace(report, reads=rendered.reads)
         except (PermanentError, TemporaryError) as e:
             report = SyncReport(app=name, revision=revision, failure=Failure.from_error(e))
         except TimeoutError:

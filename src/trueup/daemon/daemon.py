@@ -28,6 +28,7 @@ from trueup.daemon.clock import Clock
 from trueup.daemon.events import Event, EventBus, Kind, Level
 from trueup.daemon.metrics import Metrics
 from trueup.daemon.queue import QueueClosedError, WorkQueue
+from trueup.daemon.readsets import affected
 from trueup.daemon.schedule import Mode, Result, mode_for, next_run
 from trueup.daemon.sources import Polled, SharedSource, SourcePoller
 from trueup.engine import Engine, SyncOptions, SyncReport, Targets
@@ -36,12 +37,14 @@ from trueup.failure import Failure, Reason
 from trueup.health import HealthStatus
 from trueup.objects import ObjectId
 from trueup.render import RenderLimits
-from trueup.source import Source
+from trueup.source import Artifact, Source
 from trueup.store import Store, Trigger
 from trueup.words import counted
 
 Loader = Callable[[], LoadedConfig]
 
+REVISION_MOVED = str(Trigger.daemon("revision"))
+"""The reason queued for an app whose source moved to a revision that changes its render."""
 CONFIG_CHANGED = str(Trigger.daemon("config"))
 """The reason queued for an App whose spec changed (applied even without selfHeal)."""
 
@@ -110,6 +113,10 @@ class Daemon:
         self._engine: Engine | None = None
         self._seen: object = None
         self._hook_triggers: dict[ObjectId, str] = {}
+        self._artifacts: dict[ObjectId, Artifact] = {}
+        self._reads: dict[str, frozenset[str]] = {}
+        """What each app's last render read (empty: unknown, so every revision enqueues it)."""
+        self._fanning: set[asyncio.Task[None]] = set()
 
     # -- what others read -------------------------------------------------------------
 
@@ -167,6 +174,8 @@ class Daemon:
         self._emit(Kind.STOPPING, "stopping: letting reconciles in flight finish")
         self.queue.close()
         watcher.cancel()
+        for task in self._fanning:
+            task.cancel()
         await self.poller.stop()
         _, late = await asyncio.wait(workers, timeout=self._options.grace_period)
         for task in late:
@@ -208,17 +217,52 @@ class Daemon:
         self.metrics.source_backoff.labels(sid).set(0)
         if not polled.moved:
             return
-        revision = polled.artifact.revision
+        artifact = polled.artifact
+        previous = self._artifacts.get(polled.source)
+        self._artifacts[polled.source] = artifact
         trigger = self._hook_triggers.pop(polled.source, None)
-        if first:
-            trigger = str(Trigger.daemon("start"))
-        self._emit(Kind.SOURCE_MOVED, f"{sid} is at {revision}", source=sid, revision=revision)
-        self._enqueue_apps_of(polled.source, trigger or str(Trigger.daemon("revision")))
+        if first or previous is None:
+            self._emit(
+                Kind.SOURCE_MOVED,
+                f"{sid} is at {artifact.revision}",
+                source=sid,
+                revision=artifact.revision,
+            )
+            self._enqueue_apps_of(polled.source, str(Trigger.daemon("start")))
+            return
+        task = asyncio.create_task(
+            self._fan_out(polled.source, previous, artifact, trigger or REVISION_MOVED)
+        )
+        self._fanning.add(task)
+        task.add_done_callback(self._fanning.discard)
+
+    async def _fan_out(
+        self, source: ObjectId, previous: Artifact, artifact: Artifact, trigger: str
+    ) -> None:
+        """Enqueue the apps of ``source`` whose read-set changed between the revisions."""
+        apps = self._apps_of(source)
+        reads = dict(self._reads)
+        hit = await asyncio.to_thread(affected, previous.root, artifact.root, reads, apps)
+        self._emit(
+            Kind.SOURCE_MOVED,
+            f"{source} is at {artifact.revision}: {len(hit)} of {counted(len(apps), 'app')} "
+            "read a changed path",
+            source=str(source),
+            revision=artifact.revision,
+            affected=len(hit),
+        )
+        for name in hit:
+            self.queue.add(name, trigger)
+        self.metrics.queue_depth.set(self.queue.depth)
+
+    def _apps_of(self, source: ObjectId) -> list[str]:
+        return [
+            app.metadata.name for app in self.config.apps if self.config.source_of(app).id == source
+        ]
 
     def _enqueue_apps_of(self, source: ObjectId, trigger: str) -> None:
-        for app in self.config.apps:
-            if self.config.source_of(app).id == source:
-                self.queue.add(app.metadata.name, trigger)
+        for name in self._apps_of(source):
+            self.queue.add(name, trigger)
         self.metrics.queue_depth.set(self.queue.depth)
 
     async def _work(self) -> None:
@@ -268,6 +312,7 @@ class Daemon:
             mode = Mode.APPLY
             report = SyncReport(app=name, revision=None, failure=Failure.from_error(e))
         duration = time.monotonic() - began
+        self._reads[name] = report.reads
         result = self._report(app, report, trigger, duration, mode)
         self._finish(app, state, result, report.failure, duration)
         if result is Result.SUCCEEDED and report.health is HealthStatus.HEALTHY:
@@ -382,6 +427,7 @@ class Daemon:
         for name in sorted(old.keys() - new.keys()):
             self.queue.remove(name)
             self._states.pop(name, None)
+            self._reads.pop(name, None)
         changed = [name for name, app in new.items() if old.get(name) != app]
         for name in changed:
             self.queue.add(name, CONFIG_CHANGED)

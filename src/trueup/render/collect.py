@@ -20,6 +20,11 @@ class Collector:
         self._objects: list[Object] = []
         self._origins: dict[ObjectId, Origin] = {}
         self._bytes = 0
+        self._reads: set[str] = set()
+
+    def depends_on(self, path: str) -> None:
+        """Note that the render reads ``path`` (repository-relative) and all it holds."""
+        self._reads.add(path)
 
     def charge_bytes(self, size: int, shown: str) -> None:
         """Count ``size`` bytes read for ``shown`` against the render's total."""
@@ -49,7 +54,9 @@ class Collector:
 
     def result(self) -> Rendered:
         """The objects collected so far, in the order they were found."""
-        return Rendered(tuple(self._objects), MappingProxyType(dict(self._origins)))
+        return Rendered(
+            tuple(self._objects), MappingProxyType(dict(self._origins)), frozenset(self._reads)
+        )
 
     def _add(self, obj: Object, where: str, origin: Origin) -> None:
         if len(self._objects) >= self._limits.max_objects:

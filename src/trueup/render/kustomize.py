@@ -25,6 +25,7 @@ from trueup.objects import Origin
 from trueup.render.collect import Collector
 from trueup.render.kustomize_refs import check_references
 from trueup.render.options import RenderOptions
+from trueup.render.paths import relative_name
 from trueup.render.secret_scan import secrets_in
 
 _MAX_STDERR = 64 * 1024
@@ -37,7 +38,10 @@ def build_kustomization(
 
     kubectl's message on a failed build is masked for the Secret values it may quote.
     """
-    reached = check_references(root, directory, options.limits)
+    referred: set[Path] = set()
+    reached = check_references(root, directory, options.limits, referred)
+    for path in (*reached, *referred):
+        collector.depends_on(relative_name(root, path))
     try:
         output = run_kustomize(root, directory, shown, options, collector.bytes_left)
     except RenderError as e:

@@ -56,10 +56,13 @@ def looks_remote(ref: str) -> bool:
     )
 
 
-def check_references(root: Path, directory: Path, limits: RenderLimits) -> set[Path]:
+def check_references(
+    root: Path, directory: Path, limits: RenderLimits, files: set[Path] | None = None
+) -> set[Path]:
     """Refuse the build of ``directory`` if any kustomization it reaches refers outside ``root``.
 
-    Returns the local directories the build reaches (``directory`` included).
+    Returns the local directories the build reaches (``directory`` included), and adds to
+    ``files`` every file a kustomization refers to (patches, generator sources, CRDs).
     """
     pending = [directory]
     seen: set[Path] = set()
@@ -68,11 +71,17 @@ def check_references(root: Path, directory: Path, limits: RenderLimits) -> set[P
         if current in seen:
             continue
         seen.add(current)
-        pending.extend(_check_one(root, current, limits))
+        for target in _check_one(root, current, limits):
+            if target.is_dir():
+                pending.append(target)
+            elif files is not None:
+                files.add(target)
     return seen
 
 
 def _check_one(root: Path, directory: Path, limits: RenderLimits) -> Iterator[Path]:
+    """Every existing local path the kustomization in ``directory`` refers to: directories
+    to build and files it reads."""
     kfile = kustomization_file(directory)
     if kfile is None:
         return  # not a kustomization: kustomize reports that itself
@@ -99,7 +108,7 @@ def _check_one(root: Path, directory: Path, limits: RenderLimits) -> Iterator[Pa
         target = resolve_inside(root, parts, limits.max_symlink_hops, where)
         if not target.exists():
             raise RenderError(f"{where} does not exist in the repository; fix the path")
-        if target.is_dir() and field in _DIRECTORY_FIELDS:
+        if not target.is_dir() or field in _DIRECTORY_FIELDS:
             yield target
 
 

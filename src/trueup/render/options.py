@@ -82,6 +82,10 @@ class Rendered:
 
     objects: tuple[Object, ...]
     origins: Mapping[ObjectId, Origin]
+    reads: frozenset[str] = frozenset()
+    """What the render depends on: repository-relative paths (POSIX, ``.`` for the root)
+    of the render path and of every directory a kustomization reached, each with all it
+    holds. A commit that changes nothing under any of them renders the same objects."""
 
     def origins_of(self, derived: Sequence[Object]) -> Mapping[ObjectId, Origin]:
         """Origins keyed by the ids of ``derived``: objects made one-to-one from ``objects``.

@@ -89,7 +89,7 @@ def _result(data: bytes, status: int, limits: RenderLimits) -> Rendered:
     tag, payload = data[:1], data[1:]
     if tag == _JSON and os.waitstatus_to_exitcode(status) == 0:
         decoded = orjson.loads(payload)
-        return _rendered(tuple(decoded["objects"]), decoded["origins"])
+        return _rendered(tuple(decoded["objects"]), decoded["origins"], decoded["reads"])
     if tag == _ERROR:
         raise RenderError(payload.decode("utf-8", "replace"))
     code = os.waitstatus_to_exitcode(status)
@@ -107,13 +107,15 @@ def _result(data: bytes, status: int, limits: RenderLimits) -> Rendered:
     )
 
 
-def _rendered(objects: tuple[Object, ...], origins: list[list[Any] | None]) -> Rendered:
+def _rendered(
+    objects: tuple[Object, ...], origins: list[list[Any] | None], reads: list[str]
+) -> Rendered:
     found = {
         object_id(obj): Origin(origin[0], origin[1])
         for obj, origin in zip(objects, origins, strict=True)
         if origin is not None
     }
-    return Rendered(objects, MappingProxyType(found))
+    return Rendered(objects, MappingProxyType(found), frozenset(reads))
 
 
 def _memory_message(limits: RenderLimits) -> str:
@@ -272,7 +274,8 @@ def _data_bytes() -> int:  # pragma: no cover
 def _encoded(rendered: Rendered) -> bytes:
     """The result as JSON: rendered values are JSON-ready (see ``trueup.kubeyaml``)."""
     origins = [_origin(rendered.origins.get(object_id(obj))) for obj in rendered.objects]
-    return _JSON + orjson.dumps({"objects": rendered.objects, "origins": origins})
+    reads = sorted(rendered.reads)
+    return _JSON + orjson.dumps({"objects": rendered.objects, "origins": origins, "reads": reads})
 
 
 def _origin(origin: Origin | None) -> list[Any] | None:

@@ -37,6 +37,7 @@ def render(root: Path, path: str, options: RenderOptions) -> Rendered:
     if not target.exists():
         raise RenderError(f"render path {shown!r} does not exist in the repository; fix the path")
     collector = Collector(limits)
+    collector.depends_on(shown)
     ignore = _ignore_rules(target, shown, options) if target.is_dir() else IgnoreRules()
 
     def build(directory: Path, directory_shown: str) -> None:

@@ -161,3 +161,25 @@ def test_endless_kubectl_output_is_cut_at_the_byte_budget(tmp_path: Path) -> Non
 def test_a_missing_kubectl_is_reported() -> None:
     with pytest.raises(RenderError, match="'no-such-kubectl-here' was not found"):
         render(REPO, "apps/base", RenderOptions(kubectl="no-such-kubectl-here"))
+
+
+READS = {
+    "apps/overlay",
+    "apps/overlay/replicas.yaml",
+    "apps/base",
+    "apps/base/deployment.yaml",
+    "apps/base/service.yaml",
+}
+
+
+def test_a_kustomize_render_reads_its_own_folder_its_bases_and_its_patch_files() -> None:
+    rendered = render(REPO, "apps/overlay", RenderOptions())
+    assert rendered.reads == READS
+
+
+@pytest.mark.anyio
+async def test_what_a_render_read_survives_the_render_child() -> None:
+    from trueup.render import render_async
+
+    rendered = await render_async(REPO, "apps/overlay", RenderOptions())
+    assert rendered.reads == READS

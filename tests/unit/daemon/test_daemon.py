@@ -278,3 +278,24 @@ async def test_without_self_heal_drift_is_reported_and_only_a_new_revision_appli
         applied = harness.live("ConfigMap", "shop", "web")
         assert applied is not None
         assert applied["data"] == {"color": "green"}
+
+
+async def test_a_new_revision_reconciles_only_the_apps_whose_files_changed(
+    harness: Harness,
+) -> None:
+    harness.source_spec = {"interval": "1h"}
+    harness.app("web", namespace="shop", interval="1h")
+    harness.app("api", namespace="shop", interval="1h")
+    harness.commit({"web/cm.yaml": configmap("web"), "api/cm.yaml": configmap("api")})
+    async with running(harness) as run:
+        await until(lambda: attempts(harness, "api")() == 1, "api applied")
+        await until(lambda: settled(run, harness, 1), "web applied")
+        harness.commit(
+            {"web/cm.yaml": configmap("web", color="green"), "api/cm.yaml": configmap("api")}
+        )
+        run.daemon.refresh(ObjectId("trueup.dev", "GitSource", "", "shop"), "webhook:test")
+        await until(lambda: attempts(harness)() == 2, "web applied again")
+        moved = [e for e in run.of(Kind.SOURCE_MOVED) if "read a changed path" in e.message]
+        assert moved[0].fields["affected"] == 1
+        await asyncio.sleep(0.05)
+        assert attempts(harness, "api")() == 1

@@ -96,3 +96,16 @@ async def test_other_renders_finish_while_one_is_stuck(tmp_path: Path) -> None:
     hostile.cancel()
     with pytest.raises(asyncio.CancelledError):
         await hostile
+
+
+async def test_a_small_plain_tree_is_rendered_in_process_and_reports_what_it_read(
+    tmp_path: Path,
+) -> None:
+    from trueup.render import RenderOptions, render_async
+
+    folder = tmp_path / "apps" / "web"
+    folder.mkdir(parents=True)
+    (folder / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    rendered = await render_async(tmp_path, "apps/web", RenderOptions())
+    assert [obj["metadata"]["name"] for obj in rendered.objects] == ["a"]
+    assert rendered.reads == {"apps/web"}
