@@ -164,3 +164,74 @@ def _wait_for_running_attempt(world: World) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError("the daemon never started a reconcile")
+
+
+def _with_second_app(world: World, *, name: str, depends_on: list[str] | None = None) -> None:
+    """Add App ``name`` to the world's configuration (its own path in the same source)."""
+    import yaml
+
+    docs = list(yaml.safe_load_all(world.config.read_text()))
+    spec: dict[str, object] = {
+        "source": "deploy",
+        "path": f"{PATH}-{name}",
+        "namespace": world.namespace,
+    }
+    if depends_on:
+        spec["dependsOn"] = depends_on
+    docs.append(
+        {
+            "apiVersion": "trueup.dev/v1alpha1",
+            "kind": "App",
+            "metadata": {"name": name},
+            "spec": spec,
+        }
+    )
+    world.config.write_text(yaml.safe_dump_all(docs))
+
+
+def test_a_changed_configuration_starts_added_apps_and_stops_removed_ones(world: World) -> None:
+    world.commit("Extra", {f"{PATH}-extra/cm.yaml": manifest(configmap("extra", {"a": "1"}))})
+    write_config(world, source={"interval": "1s"})
+    served = Served(world)
+    try:
+        served.reconciled()
+        mark = served.mark()
+        _with_second_app(world, name="extra")
+        served.wait_for(lambda e: e["event"] == "config.loaded", "the reload", after=mark)
+        served.wait_for(
+            lambda e: e["event"] == "reconcile.succeeded" and e.get("app") == "extra",
+            "the added app reconciled",
+            after=mark,
+        )
+        assert world.live("configmap", "extra") is not None
+        mark = served.mark()
+        write_config(world, source={"interval": "1s"})  # extra is gone from the file
+        served.wait_for(lambda e: e["event"] == "config.loaded", "the second reload", after=mark)
+        mark = served.mark()
+        world.config.write_text(world.config.read_text() + "\n---\nkind: App\n")
+        refused = served.wait_for(
+            lambda e: e["event"] == "config.refused", "the invalid file refused", after=mark
+        )
+        assert "last good" in refused["message"]
+    finally:
+        served.stop()
+    status = {row["app"]: row for row in world.cli("status", "-o", "json").json()}
+    assert status["extra"]["sync"] == "Removed", status
+    assert "trueup delete extra" in status["extra"]["error"]
+    assert world.live("configmap", "extra") is not None, "a removed app's objects stay"
+    assert status[APP]["sync"] == "Synced"
+
+
+def test_an_app_is_applied_only_after_the_app_it_depends_on(world: World) -> None:
+    world.commit("Db", {f"{PATH}-db/cm.yaml": manifest(configmap("db", {"a": "1"}))})
+    write_config(world, app={"dependsOn": ["db"]}, source={"interval": "1s"})
+    _with_second_app(world, name="db")
+    served = Served(world)
+    try:
+        served.reconciled(trigger="daemon:after-db")
+    finally:
+        served.stop()
+    db = world.cli("history", "db", "-o", "json").json()
+    web = world.cli("history", APP, "-o", "json").json()
+    assert web[-1]["startedAt"] >= db[-1]["finishedAt"], (db, web)
+    assert [h["result"] for h in web] == ["succeeded"]
