@@ -239,7 +239,11 @@ def status(
 
     async def run() -> list[dict[str, str]]:
         async with open_store(settings) as store:
-            removed = [name for name in await store.apps() if name not in apps]
+            removed = [
+                name
+                for name in await store.apps()
+                if name not in apps and await store.inventory_target(name)
+            ]
             if app is not None and app not in apps and app not in removed:
                 raise ConfigError(unknown_app(app, apps))
             names = [app] if app is not None else [*apps, *removed]

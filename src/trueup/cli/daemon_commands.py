@@ -140,3 +140,65 @@ def resume(ctx: typer.Context, app: AppArgument) -> None:
         out.print(f"App/{app} resumed")
     else:
         out.print(f"App/{app} was not suspended")
+
+
+def delete(
+    ctx: typer.Context,
+    app: AppArgument,
+    cascade: Annotated[
+        bool,
+        typer.Option(
+            "--cascade", help="Delete the App's objects first, under the guards of a prune."
+        ),
+    ] = False,
+) -> None:
+    """Forget APP, an App no longer in the configuration; with --cascade delete its objects.
+
+    Without --cascade its objects stay, unmanaged. Its history is kept either way. Exits 1
+    when an object could not be deleted (the App is then kept, to run this again).
+    """
+    import asyncio
+
+    from trueup.cli.output import error, out, progress
+    from trueup.cli.recorded import open_store
+    from trueup.cli.session import installation_id, trigger
+    from trueup.cli.status import configured_apps
+    from trueup.config import load_config
+    from trueup.errors import ConfigError
+    from trueup.targets.kubernetes.pool import KubernetesTargets
+    from trueup.teardown import Deletion, delete_app
+
+    settings = _settings(ctx)
+    if app in configured_apps(load_config(settings.config)):
+        raise ConfigError(
+            f"App/{app} is still in the configuration ({settings.config}); remove it there "
+            "first, or the daemon keeps reconciling it"
+        )
+
+    async def run() -> Deletion:
+        targets = KubernetesTargets(
+            settings.kubeconfig, settings.context, allow_exec=settings.allow_exec
+        )
+        try:
+            async with open_store(settings) as store:
+                return await delete_app(
+                    store,
+                    targets.get(),
+                    app,
+                    cascade=cascade,
+                    trigger=trigger(),
+                    installation=installation_id() or await store.installation_id(),
+                    progress=progress,
+                )
+        finally:
+            await targets.aclose()
+
+    done = asyncio.run(run())
+    for change in done.changes.changes:
+        reason = f" ({change.reason})" if change.reason else ""
+        out.print(f"{change.id}: {change.action.value}{reason}")
+    if done.failure is not None:
+        error(f"{done.failure.message}; App/{app} is kept: run this again")
+        raise typer.Exit(1)
+    objects = "its objects were deleted" if cascade else "its objects stay where they are"
+    out.print(f"App/{app} deleted: {objects}; its history is kept (trueup history {app})")

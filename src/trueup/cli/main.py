@@ -32,7 +32,12 @@ typer_app = typer.Typer(
 typer_app.add_typer(dev_cluster.app, name="dev-cluster")
 for command in (apps.build, apps.diff, apps.sync, apps.status, apps.history):
     typer_app.command()(command)
-for operator_command in (daemon_commands.serve, daemon_commands.suspend, daemon_commands.resume):
+for operator_command in (
+    daemon_commands.serve,
+    daemon_commands.suspend,
+    daemon_commands.resume,
+    daemon_commands.delete,
+):
     typer_app.command()(operator_command)
 
 

@@ -186,6 +186,15 @@ class MemoryStore:
         self._check_open()
         return self._suspensions.pop(app, None) is not None
 
+    async def forget(self, app: str) -> None:
+        """Delete ``app``'s inventory, comparison, suspension and lock; keep its history."""
+        self._check_open()
+        self._inventories.pop(app, None)
+        self._inventory_targets.pop(app, None)
+        self._confirmations.pop(app, None)
+        self._suspensions.pop(app, None)
+        self._locks.pop(app, None)
+
     async def suspensions(self) -> dict[str, Suspension]:
         """Every suspension, by app name."""
         self._check_open()

@@ -141,6 +141,13 @@ class InventoryEntry:
     resource_version: str = ""
     """``resourceVersion`` the last good apply left the object at ('' when not known)."""
 
+    def ref(self) -> dict[str, object]:
+        """A minimal object naming this entry in its ``apiVersion``, to read it with."""
+        metadata = {"name": self.id.name}
+        if self.id.namespace:
+            metadata["namespace"] = self.id.namespace
+        return {"apiVersion": self.api_version, "kind": self.id.kind, "metadata": metadata}
+
 
 @dataclass(frozen=True, slots=True)
 class Confirmation:

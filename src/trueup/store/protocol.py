@@ -146,6 +146,12 @@ class Store(Protocol):
         """Lift the suspension of ``app``; False when it was not suspended."""
         ...
 
+    async def forget(self, app: str) -> None:
+        """Forget ``app`` but its history: its inventory, last comparison, suspension and
+        lock, in one transaction (``trueup delete``). Its attempts stay: they are the audit
+        trail."""
+        ...
+
     async def suspensions(self) -> dict[str, Suspension]:
         """Every suspended app's suspension, by app name (in name order)."""
         ...

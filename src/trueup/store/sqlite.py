@@ -399,6 +399,16 @@ class SqliteStore:
         """Lift the suspension of ``app``; False when it was not suspended."""
         return await self._write_count("DELETE FROM suspensions WHERE app = ?", (app,)) == 1
 
+    async def forget(self, app: str) -> None:
+        """Delete ``app``'s inventory, comparison, suspension and lock; keep its history."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            with _transaction(conn, write=True):
+                for table in ("inventory", "confirmations", "suspensions", "app_locks"):
+                    conn.execute(f"DELETE FROM {table} WHERE app = ?", (app,))  # noqa: S608
+
+        await self._run(work)
+
     async def suspensions(self) -> dict[str, Suspension]:
         """Every suspension, by app name."""
         sql = _SUSPENSIONS + " ORDER BY app"

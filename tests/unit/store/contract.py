@@ -429,6 +429,24 @@ class StoreContract:
         await store.resume("auth")
         assert await store.apps() == ["shop"]
 
+    async def test_forgetting_an_app_keeps_only_its_history(self, store: Store) -> None:
+        await store.record_attempt(attempt("shop"))
+        await store.replace_inventory("shop", [InventoryEntry(WEB, "apps/v1")], target=TARGET)
+        await store.record_confirmation(Confirmation("shop", TARGET, T0, REVISION_A, True))
+        await store.suspend("shop", by="cli:alice", at=T0)
+        await lock(store, "t1")
+        await store.replace_inventory("billing", [InventoryEntry(SVC, "v1")], target=TARGET)
+
+        await store.forget("shop")
+
+        assert await store.inventory("shop") == ()
+        assert await store.inventory_target("shop") == ""
+        assert await store.confirmation("shop") is None
+        assert await store.suspensions() == {}
+        assert await store.locks() == []
+        assert [a.app for a in await store.history("shop")] == ["shop"]
+        assert await store.inventory("billing") == (InventoryEntry(SVC, "v1"),)
+
     async def test_a_closed_store_refuses_locks_and_suspensions(self, store: Store) -> None:
         await store.close()
         with pytest.raises(StoreError, match="closed"):
