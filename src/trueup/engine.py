@@ -32,10 +32,13 @@ from trueup.objects import Object, ObjectId, Origin, object_id
 from trueup.plan import (
     AppRef,
     DependencyState,
+    IgnoreRule,
+    IgnoreTarget,
     Plan,
     PrunePlan,
     cascades,
     dependency_refusal,
+    ignore_differences,
     plan_adoption,
     plan_prune,
     plan_stages,
@@ -358,9 +361,12 @@ class Engine:
     ) -> SyncReport:
         target, owner = self.target(app), await self.owner(app)
         objects = await self.desired(app, rendered, target)
-        stages = plan_stages(objects, rendered.origins_of(objects))
         inventory = await self.store.inventory(app.metadata.name)
         live = await apply.read_live(target, [*objects, *_inventory_refs(inventory)])
+        # From here on the objects carry the live values of ignored fields: they are what is
+        # dry-run, applied, hashed as known and compared (see plan.ignore).
+        objects = ignore_differences(objects, live, _ignore_rules(app))
+        stages = plan_stages(objects, rendered.origins_of(objects))
         adoption = plan_adoption(objects, live, owner, adopt=app.spec.adopt)
         if adoption.conflicts:
             raise OwnershipError(adoption.error())
@@ -558,6 +564,20 @@ def _origins(rendered: Rendered, objects: tuple[Object, ...]) -> dict[ObjectId, 
         if origin := rendered.origins.get(oid) or rendered.origins.get(as_rendered):
             found[oid] = origin
     return found
+
+
+def _ignore_rules(app: App) -> tuple[IgnoreRule, ...]:
+    """The App's ``spec.ignoreDifferences`` as the plan layer's rules."""
+    return tuple(
+        IgnoreRule(
+            IgnoreTarget(
+                rule.target.kind, rule.target.group, rule.target.name, rule.target.namespace
+            ),
+            rule.json_pointers,
+            rule.managed_fields_managers,
+        )
+        for rule in app.spec.ignore_differences
+    )
 
 
 def _inventory_refs(inventory: tuple[InventoryEntry, ...]) -> list[Object]:

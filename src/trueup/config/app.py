@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import PurePosixPath
-from typing import Annotated, Literal, Self
+from typing import Annotated, Final, Literal, Self
 
 from pydantic import AfterValidator, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from trueup.config.duration import PositiveDuration
 from trueup.config.meta import API_VERSION, ConfigModel, ConfigObject, Name, Namespace
+from trueup.objects import FIELD_MANAGER, LABEL_APP_NAME, LABEL_APP_NAMESPACE, TRACKING_ANNOTATION
 
 _MAX_APP_NAME = 63  # the name becomes the value of an owner label
+_JSON_POINTER = re.compile(r"(/([^~/]|~[01])*)+")
+"""RFC 6901 syntax, without the empty pointer (the whole object)."""
+
+
+def _escaped(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+_UNIGNORABLE_POINTERS: Final = frozenset(
+    {
+        "/apiVersion",
+        "/kind",
+        "/metadata",
+        "/metadata/name",
+        "/metadata/namespace",
+        f"/metadata/labels/{_escaped(LABEL_APP_NAME)}",
+        f"/metadata/labels/{_escaped(LABEL_APP_NAMESPACE)}",
+        f"/metadata/annotations/{_escaped(TRACKING_ANNOTATION)}",
+    }
+)
+"""Pointers to what says which object it is and who owns it: never ignored."""
 
 
 def _check_path(value: str) -> str:
@@ -25,6 +48,99 @@ def _check_path(value: str) -> str:
             {"value": value[:200], "hint": "write a path such as ./deploy/prod, without '..'"},
         )
     return value
+
+
+def _check_pointer(value: str) -> str:
+    if not _JSON_POINTER.fullmatch(value):
+        raise PydanticCustomError(
+            "json_pointer",
+            "'{value}' is not a JSON pointer to a field",
+            {
+                "value": value[:200],
+                "hint": "write an RFC 6901 pointer such as /spec/replicas, with '~1' for a '/' "
+                "and '~0' for a '~' inside a key",
+            },
+        )
+    if value in _UNIGNORABLE_POINTERS:
+        raise PydanticCustomError(
+            "json_pointer_identity",
+            "'{value}' names the object or trueup's owner marks, which cannot be ignored",
+            {
+                "value": value,
+                "hint": "trueup keeps these as Git and the App say; name other fields",
+            },
+        )
+    return value
+
+
+def _check_not_empty(value: str) -> str:
+    if not value:
+        raise PydanticCustomError(
+            "empty", "the value is empty", {"hint": "write it, or leave the field out"}
+        )
+    return value
+
+
+def _check_manager(value: str) -> str:
+    _check_not_empty(value)
+    if value == FIELD_MANAGER:
+        raise PydanticCustomError(
+            "field_manager_trueup",
+            "'{value}' is trueup's own field manager: ignoring its fields would ignore Git",
+            {"value": value, "hint": "list the managers of the other writers"},
+        )
+    return value
+
+
+def _check_kind(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", value):
+        raise PydanticCustomError(
+            "kind",
+            "'{value}' is not a kind",
+            {"value": value[:80], "hint": "write the kind as in the manifests: Deployment"},
+        )
+    return value
+
+
+def _check_group(value: str) -> str:
+    if "/" in value:
+        raise PydanticCustomError(
+            "group",
+            "'{value}' is not an API group",
+            {"value": value[:80], "hint": "write the group without a version: apps, not apps/v1"},
+        )
+    return value
+
+
+class IgnoreTarget(ConfigModel):
+    """The objects an ignore rule applies to: of ``kind``, and of each other field's value
+    when it is set (exact matches; ``group: ""`` is the core group)."""
+
+    kind: Annotated[str, AfterValidator(_check_kind)]
+    group: Annotated[str, AfterValidator(_check_group)] | None = None
+    name: Annotated[str, AfterValidator(_check_not_empty)] | None = None
+    namespace: Namespace | None = None
+
+
+class IgnoreDifferences(ConfigModel):
+    """One entry of ``spec.ignoreDifferences``: fields of some objects whose live value
+    wins over Git's, so that they are neither reported as drift nor overwritten."""
+
+    target: IgnoreTarget
+    json_pointers: tuple[Annotated[str, AfterValidator(_check_pointer)], ...] = ()
+    """RFC 6901 pointers to the ignored fields (``/spec/replicas``)."""
+    managed_fields_managers: tuple[Annotated[str, AfterValidator(_check_manager)], ...] = ()
+    """Field managers (``managedFields[].manager``) whose fields are ignored."""
+
+    @model_validator(mode="after")
+    def _names_some_fields(self) -> Self:
+        if not self.json_pointers and not self.managed_fields_managers:
+            raise PydanticCustomError(
+                "ignore_nothing",
+                "an ignore rule needs jsonPointers or managedFieldsManagers",
+                {"hint": "add jsonPointers: [/spec/replicas], say, or remove the rule"},
+            )
+        return self
 
 
 class AppSpec(ConfigModel):
@@ -67,6 +183,8 @@ class AppSpec(ConfigModel):
     """Kubeconfig context of the target cluster; the default is its current context."""
     service_account_name: Name | None = None
     """A ServiceAccount in ``namespace`` whose permissions every request of the App has."""
+    ignore_differences: tuple[IgnoreDifferences, ...] = ()
+    """Fields whose live value wins over Git's on existing objects (see ``plan.ignore``)."""
 
     @model_validator(mode="after")
     def _service_account_has_a_namespace(self) -> Self:

@@ -1,9 +1,9 @@
 """Plan: the pure step between render and apply.
 
-Desired objects are prepared (validated, namespaced, labelled), ordered into stages,
-compared with live objects after a server dry-run, diffed for people with Secret values
-masked, and set against the previous inventory to decide what to prune. Nothing here does
-I/O or reads the clock.
+Desired objects are prepared (validated, namespaced, labelled), given the live values of
+the fields an App ignores, ordered into stages, compared with live objects after a server
+dry-run, diffed for people with Secret values masked, and set against the previous
+inventory to decide what to prune. Nothing here does I/O or reads the clock.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from trueup.plan.adoption import AdoptionPlan, plan_adoption
 from trueup.plan.compare import differs
 from trueup.plan.dependencies import DependencyState, dependency_refusal, why_not_ready
 from trueup.plan.diff import comparable, to_yaml, unified_diff
+from trueup.plan.ignore import IgnoreRule, IgnoreTarget, ignore_differences
 from trueup.plan.mask import MASK, MASK_AFTER, MASK_BEFORE, mask_secret, mask_secret_pair
 from trueup.plan.model import Plan, PlanSummary
 from trueup.plan.normalize import normalize
@@ -55,6 +56,8 @@ __all__ = [
     "AppRef",
     "Claim",
     "DependencyState",
+    "IgnoreRule",
+    "IgnoreTarget",
     "IsNamespaced",
     "Ownership",
     "Phase",
@@ -73,6 +76,7 @@ __all__ = [
     "dependency_refusal",
     "differs",
     "foreign_held",
+    "ignore_differences",
     "is_owned_by",
     "keep_when_dropped",
     "leave_alone",
