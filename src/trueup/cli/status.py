@@ -13,10 +13,10 @@ from datetime import datetime
 
 from trueup.cli.formats import table
 from trueup.config import LoadedConfig
-from trueup.store import Attempt, AttemptResult, Confirmation, Store
+from trueup.store import Attempt, AttemptResult, Confirmation, Owner, Schedule, Store
 
-STATUS_COLUMNS = ("APP", "REVISION", "SYNC", "HEALTH", "CONFIRMED (UTC)", "ERROR")
-_STATUS_KEYS = ("app", "revision", "sync", "health", "confirmedAt", "error")
+STATUS_COLUMNS = ("APP", "REVISION", "SYNC", "HEALTH", "CONFIRMED (UTC)", "NEXT (UTC)", "ERROR")
+_STATUS_KEYS = ("app", "revision", "sync", "health", "confirmedAt", "nextReconcile", "error")
 ERROR_WIDTH = 72
 """Long errors wrap at this width instead of widening the whole table."""
 
@@ -58,6 +58,7 @@ async def status_data(
     """
     invalid = dict(invalid or {})
     by_hand = await store.suspensions()
+    planned = await store.schedules()
     for name in removed:
         invalid[name] = (
             "not in the configuration any more; its objects stay where they are until "
@@ -73,6 +74,7 @@ async def status_data(
             invalid=invalid.get(name, ""),
             suspended=name in suspended or name in by_hand,
         )
+        row["nextReconcile"] = _next(planned.get(name))
         if name in removed:
             row["sync"] = "Removed"
         elif (hand := by_hand.get(name)) is not None and not row["error"]:
@@ -148,6 +150,7 @@ def status_row(
         if confirmed
         else "never",
         "reason": (finished.reason.value if finished and finished.reason else ""),
+        "nextReconcile": "",
         "error": error,
     }
 
@@ -156,11 +159,21 @@ def _time(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _next(schedule: Schedule | None) -> str:
+    """When the daemon reconciles the App next ('' when no running daemon plans it)."""
+    if schedule is None or schedule.next_at is None:
+        return ""
+    owner = Owner.parse(schedule.owner)
+    if owner is None or owner.gone():
+        return ""  # its daemon has stopped: nothing is planned
+    return schedule.next_at.isoformat(timespec="seconds")
+
+
 def _cell(key: str, value: str) -> str:
     if key == "revision":
         return short(value)
-    if key == "confirmedAt":
-        return value[:19].replace("T", " ")
+    if key in ("confirmedAt", "nextReconcile"):
+        return value[:19].replace("T", " ") or "-"
     return value
 
 

@@ -20,6 +20,7 @@ import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from trueup.changeset import Action
 from trueup.config import App, LoadedConfig
@@ -38,7 +39,7 @@ from trueup.health import HealthStatus
 from trueup.objects import ObjectId
 from trueup.render import RenderLimits
 from trueup.source import Artifact, Source
-from trueup.store import Store, Trigger
+from trueup.store import Owner, Schedule, Store, Trigger
 from trueup.words import counted
 
 Loader = Callable[[], LoadedConfig]
@@ -71,6 +72,8 @@ class DaemonOptions:
 class _AppState:
     failures: int = 0
     last: Result | None = None
+    drifted: int = 0
+    """Objects found drifted by the last look (0 until drift is looked for)."""
 
 
 def _no_progress(_message: str) -> None:
@@ -100,6 +103,7 @@ class Daemon:
         self._clock, self._rand = clock, rand
         self._backoff = backoff or Backoff()
         self._fingerprint = fingerprint
+        self._owner = str(Owner.current())
         self._shared = SharedSource(fetcher)
         self.queue: WorkQueue[str] = WorkQueue(clock)
         self.poller = SourcePoller(
@@ -291,7 +295,7 @@ class Daemon:
         try:
             if (why := await engine.suspended(app)) is not None:
                 self._emit(Kind.SKIPPED, why, app=name, trigger=trigger)
-                self._finish(app, state, Result.SKIPPED, None, 0.0)
+                await self._finish(app, state, Result.SKIPPED, None, 0.0)
                 return
             applied = await self._store.last_successful(name)
             mode = mode_for(
@@ -314,7 +318,7 @@ class Daemon:
         duration = time.monotonic() - began
         self._reads[name] = report.reads
         result = self._report(app, report, trigger, duration, mode)
-        self._finish(app, state, result, report.failure, duration)
+        await self._finish(app, state, result, report.failure, duration)
         if result is Result.SUCCEEDED and report.health is HealthStatus.HEALTHY:
             for dependent in engine.config.apps:
                 if name in dependent.spec.depends_on and dependent.namespace == app.namespace:
@@ -348,9 +352,10 @@ class Daemon:
         self._emit(Kind.RECONCILED, summary or "nothing to change", app=name, details=details)
         return Result.SUCCEEDED
 
-    def _finish(
+    async def _finish(
         self, app: App, state: _AppState, result: Result, failure: Failure | None, took: float
     ) -> None:
+        """Count the reconcile, queue the App's next one, and note when that is in the store."""
         name = app.metadata.name
         self.metrics.reconciles.labels(name, result.value).inc()
         if result is not Result.SKIPPED:
@@ -366,6 +371,19 @@ class Daemon:
         state.failures, state.last = step.failures, result
         if step.delay is not None:
             self.queue.add(name, str(Trigger.daemon("interval")), delay=step.delay)
+        now = datetime.now(UTC)
+        next_at = now + timedelta(seconds=step.delay) if step.delay is not None else None
+        try:
+            await self._store.record_schedule(
+                Schedule(name, self._owner, next_at, state.drifted, now)
+            )
+        except TrueupError as e:
+            self._emit(
+                Kind.RECONCILE_FAILED,
+                f"recording the schedule failed: {e}",
+                app=name,
+                level=Level.ERROR,
+            )
 
     # -- the store and the configuration, looked at every watch period ---------------------
 

@@ -21,6 +21,7 @@ from trueup.store.model import (
     AttemptResult,
     Confirmation,
     InventoryEntry,
+    Schedule,
     Suspension,
     Trigger,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "InventoryEntry",
     "MemoryStore",
     "Owner",
+    "Schedule",
     "SqliteStore",
     "Store",
     "Suspension",

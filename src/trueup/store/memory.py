@@ -15,6 +15,7 @@ from trueup.store.model import (
     AttemptResult,
     Confirmation,
     InventoryEntry,
+    Schedule,
     Suspension,
     lease_end,
     next_lock,
@@ -34,6 +35,7 @@ class MemoryStore:
         self._inventory_targets: dict[str, str] = {}
         self._confirmations: dict[str, Confirmation] = {}
         self._locks: dict[str, AppLock] = {}
+        self._schedules: dict[str, Schedule] = {}
         self._suspensions: dict[str, Suspension] = {}
         self._closed = False
         self._installation = secrets.token_hex(6)
@@ -194,6 +196,17 @@ class MemoryStore:
         self._confirmations.pop(app, None)
         self._suspensions.pop(app, None)
         self._locks.pop(app, None)
+        self._schedules.pop(app, None)
+
+    async def record_schedule(self, schedule: Schedule) -> None:
+        """Remember the daemon's plan for ``schedule.app``."""
+        self._check_open()
+        self._schedules[schedule.app] = schedule
+
+    async def schedules(self) -> dict[str, Schedule]:
+        """The daemon's plan for every app, by app name."""
+        self._check_open()
+        return {app: self._schedules[app] for app in sorted(self._schedules)}
 
     async def suspensions(self) -> dict[str, Suspension]:
         """Every suspension, by app name."""

@@ -231,3 +231,21 @@ class Suspension:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "at", _utc(self.at, "at"))
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """What a daemon plans for an app: its next reconcile (None: none planned, such as
+    while it is suspended) and how many of its objects it last found drifted."""
+
+    app: str
+    owner: str
+    """The daemon process (see ``trueup.store.owner.Owner``)."""
+    next_at: datetime | None
+    drifted: int
+    updated_at: datetime
+
+    def __post_init__(self) -> None:
+        if self.next_at is not None:
+            object.__setattr__(self, "next_at", _utc(self.next_at, "next_at"))
+        object.__setattr__(self, "updated_at", _utc(self.updated_at, "updated_at"))

@@ -6,7 +6,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from trueup.store.model import AppLock, Attempt, Confirmation, InventoryEntry, Suspension
+from trueup.store.model import (
+    AppLock,
+    Attempt,
+    Confirmation,
+    InventoryEntry,
+    Schedule,
+    Suspension,
+)
 
 
 class Store(Protocol):
@@ -154,6 +161,14 @@ class Store(Protocol):
 
     async def suspensions(self) -> dict[str, Suspension]:
         """Every suspended app's suspension, by app name (in name order)."""
+        ...
+
+    async def record_schedule(self, schedule: Schedule) -> None:
+        """Remember ``schedule`` as the daemon's plan for its app, replacing the previous."""
+        ...
+
+    async def schedules(self) -> dict[str, Schedule]:
+        """The daemon's plan for every app it planned for, by app name (in name order)."""
         ...
 
     async def close(self) -> None:

@@ -15,6 +15,7 @@ from trueup.store.model import (
     AttemptResult,
     Confirmation,
     InventoryEntry,
+    Schedule,
     Suspension,
 )
 
@@ -178,3 +179,22 @@ def suspension_from_row(row: Sequence[Any]) -> Suspension:
     """The suspension in a ``suspensions`` row (all columns, in table order)."""
     app, by, at, reason = row
     return Suspension(app, by, parse_time(at), reason)
+
+
+def schedule_row(schedule: Schedule) -> tuple[str | int | None, ...]:
+    """The values of ``schedule`` for the ``schedules`` table, in table order."""
+    next_at = format_time(schedule.next_at) if schedule.next_at is not None else None
+    return (
+        schedule.app,
+        schedule.owner,
+        next_at,
+        schedule.drifted,
+        format_time(schedule.updated_at),
+    )
+
+
+def schedule_from_row(row: Sequence[Any]) -> Schedule:
+    """The schedule in a ``schedules`` row (all columns, in table order)."""
+    app, owner, next_at, drifted, updated_at = row
+    when = parse_time(next_at) if next_at is not None else None
+    return Schedule(app, owner, when, int(drifted), parse_time(updated_at))

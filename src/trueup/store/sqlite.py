@@ -32,6 +32,7 @@ from trueup.store.model import (
     AttemptResult,
     Confirmation,
     InventoryEntry,
+    Schedule,
     Suspension,
     lease_end,
     next_lock,
@@ -404,10 +405,36 @@ class SqliteStore:
 
         def work(conn: sqlite3.Connection) -> None:
             with _transaction(conn, write=True):
-                for table in ("inventory", "confirmations", "suspensions", "app_locks"):
+                for table in (
+                    "inventory",
+                    "confirmations",
+                    "suspensions",
+                    "app_locks",
+                    "schedules",
+                ):
                     conn.execute(f"DELETE FROM {table} WHERE app = ?", (app,))  # noqa: S608
 
         await self._run(work)
+
+    async def record_schedule(self, schedule: Schedule) -> None:
+        """Remember the daemon's plan for ``schedule.app``."""
+        sql = (
+            "INSERT OR REPLACE INTO schedules (app, owner, next_at, drifted, updated_at)"
+            " VALUES (?, ?, ?, ?, ?)"
+        )
+
+        def work(conn: sqlite3.Connection) -> None:
+            with _transaction(conn, write=True):
+                conn.execute(sql, rows.schedule_row(schedule))
+
+        await self._run(work)
+
+    async def schedules(self) -> dict[str, Schedule]:
+        """The daemon's plan for every app, by app name."""
+        sql = "SELECT app, owner, next_at, drifted, updated_at FROM schedules ORDER BY app"
+        return await self._run(
+            lambda conn: {r[0]: rows.schedule_from_row(r) for r in conn.execute(sql)}
+        )
 
     async def suspensions(self) -> dict[str, Suspension]:
         """Every suspension, by app name."""

@@ -36,6 +36,7 @@ STATUS_FIELDS = {
     "lastSync",
     "confirmedAt",
     "reason",
+    "nextReconcile",
     "error",
 }
 HISTORY_FIELDS = {

@@ -45,9 +45,12 @@ def test_serve_applies_each_new_commit_and_stops_cleanly_on_sigterm(world: World
         metrics = served.get("/metrics").text
         assert f'trueup_reconciles_total{{app="{APP}",result="succeeded"}} 2.0' in metrics
         assert "trueup_source_fetch_duration_seconds_count" in metrics
+        planned = world.cli("status", APP, "-o", "json").json()[0]
+        assert planned["nextReconcile"] > moved["time"], planned  # the daemon's next run
     finally:
         code = served.stop(signal.SIGTERM)
     assert code == 0, served.log()
+    assert world.cli("status", APP, "-o", "json").json()[0]["nextReconcile"] == ""
     assert '"event":"daemon.stopped"' in served.log()
     history = world.cli("history", APP, "-o", "json").json()
     assert [h["trigger"] for h in history] == ["daemon:revision", "daemon:start"]

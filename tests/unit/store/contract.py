@@ -23,6 +23,7 @@ from trueup.store import (
     Confirmation,
     InventoryEntry,
     Owner,
+    Schedule,
     Store,
     Suspension,
     Trigger,
@@ -446,6 +447,22 @@ class StoreContract:
         assert await store.locks() == []
         assert [a.app for a in await store.history("shop")] == ["shop"]
         assert await store.inventory("billing") == (InventoryEntry(SVC, "v1"),)
+
+    async def test_a_schedule_is_replaced_by_the_next_and_forgotten_with_its_app(
+        self, store: Store
+    ) -> None:
+        plus_two = timezone(timedelta(hours=2))
+        first = Schedule("shop", DAEMON, T0.astimezone(plus_two), 0, T0)
+        await store.record_schedule(first)
+        assert await store.schedules() == {"shop": first}
+        assert (await store.schedules())["shop"].next_at == T0
+        suspended = Schedule("shop", DAEMON, None, 3, T0 + TTL)
+        await store.record_schedule(suspended)
+        await store.record_schedule(Schedule("auth", DAEMON, T0, 0, T0))
+        assert list(await store.schedules()) == ["auth", "shop"]
+        assert (await store.schedules())["shop"] == suspended
+        await store.forget("shop")
+        assert list(await store.schedules()) == ["auth"]
 
     async def test_a_closed_store_refuses_locks_and_suspensions(self, store: Store) -> None:
         await store.close()

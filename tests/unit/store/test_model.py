@@ -54,6 +54,7 @@ def test_public_api_is_pinned() -> None:
         "InventoryEntry",
         "MemoryStore",
         "Owner",
+        "Schedule",
         "SqliteStore",
         "Store",
         "Suspension",
