@@ -14,6 +14,7 @@ from datetime import datetime
 from trueup.cli.formats import table
 from trueup.config import LoadedConfig
 from trueup.store import Attempt, AttemptResult, Confirmation, Owner, Schedule, Store
+from trueup.words import counted
 
 STATUS_COLUMNS = ("APP", "REVISION", "SYNC", "HEALTH", "CONFIRMED (UTC)", "NEXT (UTC)", "ERROR")
 _STATUS_KEYS = ("app", "revision", "sync", "health", "confirmedAt", "nextReconcile", "error")
@@ -75,6 +76,9 @@ async def status_data(
             suspended=name in suspended or name in by_hand,
         )
         row["nextReconcile"] = _next(planned.get(name))
+        drifted = _drifted(planned.get(name))
+        if drifted and row["sync"] in ("Synced", "OutOfSync"):
+            row["sync"] = f"Drifted ({counted(drifted, 'object')})"
         if name in removed:
             row["sync"] = "Removed"
         elif (hand := by_hand.get(name)) is not None and not row["error"]:
@@ -163,10 +167,21 @@ def _next(schedule: Schedule | None) -> str:
     """When the daemon reconciles the App next ('' when no running daemon plans it)."""
     if schedule is None or schedule.next_at is None:
         return ""
-    owner = Owner.parse(schedule.owner)
-    if owner is None or owner.gone():
+    if not _ours_alive(schedule):
         return ""  # its daemon has stopped: nothing is planned
     return schedule.next_at.isoformat(timespec="seconds")
+
+
+def _drifted(schedule: Schedule | None) -> int:
+    """Objects a running daemon last found drifted and did not revert (selfHeal off)."""
+    if schedule is None or not _ours_alive(schedule):
+        return 0
+    return schedule.drifted
+
+
+def _ours_alive(schedule: Schedule) -> bool:
+    owner = Owner.parse(schedule.owner)
+    return owner is not None and not owner.gone()
 
 
 def _cell(key: str, value: str) -> str:

@@ -19,24 +19,27 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from trueup.changeset import Action
 from trueup.config import App, LoadedConfig
 from trueup.daemon.backoff import Backoff, Random
 from trueup.daemon.clock import Clock
+from trueup.daemon.drift import DRIFT, FIGHT_WINDOW, DriftTracker
 from trueup.daemon.events import Event, EventBus, Kind, Level
 from trueup.daemon.metrics import Metrics
 from trueup.daemon.queue import QueueClosedError, WorkQueue
 from trueup.daemon.readsets import affected
 from trueup.daemon.schedule import Mode, Result, mode_for, next_run
 from trueup.daemon.sources import Polled, SharedSource, SourcePoller
+from trueup.daemon.watches import WatchFailure
 from trueup.engine import Engine, SyncOptions, SyncReport, Targets
 from trueup.errors import ConfigError, TrueupError
 from trueup.failure import Failure, Reason
 from trueup.health import HealthStatus
 from trueup.objects import ObjectId
+from trueup.plan.drift import changed_fields, describe, drift_authors
 from trueup.render import RenderLimits
 from trueup.source import Artifact, Source
 from trueup.store import Owner, Schedule, Store, Trigger
@@ -44,6 +47,8 @@ from trueup.words import counted
 
 Loader = Callable[[], LoadedConfig]
 
+INTERVAL = str(Trigger.daemon("interval"))
+"""The reason queued for an App's next reconcile after its interval."""
 REVISION_MOVED = str(Trigger.daemon("revision"))
 """The reason queued for an app whose source moved to a revision that changes its render."""
 CONFIG_CHANGED = str(Trigger.daemon("config"))
@@ -80,6 +85,12 @@ def _no_progress(_message: str) -> None:
     pass
 
 
+def _differs(report: SyncReport) -> bool:
+    """Whether a reconcile found (or made) a difference: anything but unchanged or skipped."""
+    settled = (Action.UNCHANGED, Action.SKIPPED)
+    return any(change.action not in settled for change in report.changes.changes)
+
+
 class Daemon:
     """Reconciles every App of the configuration ``load`` returns, until :meth:`stop`."""
 
@@ -109,6 +120,15 @@ class Daemon:
         self.poller = SourcePoller(
             self._shared, self._on_poll, clock=clock, rand=rand, backoff=self._backoff
         )
+        self.drift = DriftTracker(
+            self._drift_check,
+            self._health_changed,
+            self._fight,
+            self._watch_failed,
+            clock=clock,
+            rand=rand,
+            backoff=self._backoff,
+        )
         self._states: dict[str, _AppState] = {}
         self._polled: set[ObjectId] = set()
         self._suspended: set[str] = set()
@@ -137,8 +157,9 @@ class Daemon:
 
     @property
     def ready(self) -> bool:
-        """Every source of the configuration has been polled at least once."""
-        if self._engine is None:
+        """Every source of the configuration has been polled at least once, and every
+        watch of live objects has listed its kind."""
+        if self._engine is None or not self.drift.synced:
             return False
         return all(source.id in self._polled for source in self._engine.config.sources)
 
@@ -181,6 +202,7 @@ class Daemon:
         for task in self._fanning:
             task.cancel()
         await self.poller.stop()
+        await self.drift.stop()
         _, late = await asyncio.wait(workers, timeout=self._options.grace_period)
         for task in late:
             task.cancel()
@@ -311,18 +333,116 @@ class Daemon:
                 lock_wait=LOCK_WAIT,
                 deadline=app.spec.timeout.total_seconds(),
             )
-            report = await engine.sync(name, options, _no_progress)
+            if set(reasons) <= {DRIFT, INTERVAL} and DRIFT in reasons and mode is Mode.APPLY:
+                # A watch event asked (the interval may be merged in): compare first, so that
+                # a change that is not drift (a field Git does not declare, an annotation a
+                # controller sets) records no attempt.
+                compared = await engine.sync(name, replace(options, dry_run=True), _no_progress)
+                if compared.failure is not None or not _differs(compared):
+                    mode, report = Mode.COMPARE, compared
+                else:
+                    report = await engine.sync(name, options, _no_progress)
+            else:
+                report = await engine.sync(name, options, _no_progress)
         except TrueupError as e:  # the store failed, or the App vanished meanwhile
             mode = Mode.APPLY
             report = SyncReport(app=name, revision=None, failure=Failure.from_error(e))
         duration = time.monotonic() - began
         self._reads[name] = report.reads
         result = self._report(app, report, trigger, duration, mode)
+        if DRIFT in reasons and report.plan is not None:
+            drifted = self._report_drift(name, report, mode)
+            state.drifted = drifted if mode is Mode.COMPARE else 0
+        elif report.ok and mode is Mode.APPLY:
+            state.drifted = 0
+        if report.plan is not None:
+            await self._track(app, engine, report)
         await self._finish(app, state, result, report.failure, duration)
         if result is Result.SUCCEEDED and report.health is HealthStatus.HEALTHY:
             for dependent in engine.config.apps:
                 if name in dependent.spec.depends_on and dependent.namespace == app.namespace:
                     self.queue.add(dependent.metadata.name, str(Trigger.daemon(f"after-{name}")))
+
+    async def _track(self, app: App, engine: Engine, report: SyncReport) -> None:
+        """Watch what ``app`` owns now, for drift and health (see :mod:`.drift`)."""
+        name = app.metadata.name
+        try:
+            await self.drift.track(name, engine.target(app), await self._store.inventory(name))
+        except TrueupError as e:
+            message = f"watching its objects failed: {e}; drift is found at its interval"
+            self._emit(Kind.WATCH_FAILED, message, app=name, level=Level.WARNING)
+            return
+        self.drift.note_health(name, report.health)
+        if self.drift.settled(name):
+            # The watch events of this reconcile's own writes asked for a drift check.
+            self.queue.withdraw(name, DRIFT)
+
+    def _report_drift(self, name: str, report: SyncReport, mode: Mode) -> int:
+        """Name each drifted object, what changed and who changed it; how many drifted."""
+        drifted = 0
+        for change in report.changes.changes:
+            if change.action not in (Action.CONFIGURED, Action.CREATED):
+                continue
+            before, after = report.diffs.get(change.id, (None, None))
+            if before is None or after is None:
+                message = describe(change.id, (), (), deleted=True)
+            else:
+                paths = changed_fields(after, before)
+                message = describe(change.id, paths, drift_authors(before, paths))
+            drifted += 1
+            self.metrics.drift_events.labels(name).inc()
+            verb = "reverted" if mode is Mode.APPLY else "not reverted (selfHeal is off)"
+            self._emit(
+                Kind.DRIFTED,
+                f"{message}; {verb}",
+                app=name,
+                level=Level.WARNING,
+                object=str(change.id),
+            )
+            if mode is Mode.APPLY:
+                self.drift.reverted(name, change.id)
+        return drifted
+
+    def _drift_check(self, name: str, reason: str, delay: float) -> None:
+        self.queue.add(name, reason, delay=delay)
+        self.metrics.queue_depth.set(self.queue.depth)
+
+    def _health_changed(self, name: str, health: HealthStatus) -> None:
+        self._emit(Kind.HEALTH, f"health is {health.value}", app=name, health=health.value)
+        task = asyncio.create_task(self._record_health(name, health))
+        self._fanning.add(task)
+        task.add_done_callback(self._fanning.discard)
+
+    async def _record_health(self, name: str, health: HealthStatus) -> None:
+        try:
+            confirmation = await self._store.confirmation(name)
+            if confirmation is not None and confirmation.health != health.value:
+                await self._store.record_confirmation(replace(confirmation, health=health.value))
+        except TrueupError as e:
+            self._emit(
+                Kind.WATCH_FAILED, f"recording health failed: {e}", app=name, level=Level.ERROR
+            )
+
+    def _fight(self, name: str, oid: ObjectId, reverts: int) -> None:
+        self._emit(
+            Kind.FIGHT,
+            f"{oid} was reverted {reverts} times within {FIGHT_WINDOW / 60:.0f} minutes: "
+            "another writer (see the app.drifted events for who) keeps changing what Git "
+            "declares; drift checks of this App now back off. Stop the other writer, or "
+            "let it own the field with spec.ignoreDifferences",
+            app=name,
+            level=Level.WARNING,
+            object=str(oid),
+        )
+
+    def _watch_failed(self, failure: WatchFailure) -> None:
+        self._emit(
+            Kind.WATCH_FAILED,
+            failure.message,
+            level=Level.WARNING,
+            retry_in=round(failure.retry_in, 1),
+            failures=failure.failures,
+        )
 
     def _report(
         self, app: App, report: SyncReport, trigger: str, duration: float, mode: Mode
@@ -341,9 +461,7 @@ class Daemon:
             return Result.FAILED
         summary = report.changes.summary()
         if mode is Mode.COMPARE:
-            settled = (Action.UNCHANGED, Action.SKIPPED)
-            changed = any(c.action not in settled for c in report.changes.changes)
-            if changed:
+            if _differs(report):
                 why = "autoSync is off" if not app.spec.auto_sync else "selfHeal is off"
                 message = f"differs from Git ({summary}); {why}: run trueup sync {name}"
                 self._emit(Kind.OUT_OF_SYNC, message, app=name, details=details)
@@ -370,7 +488,7 @@ class Daemon:
         )
         state.failures, state.last = step.failures, result
         if step.delay is not None:
-            self.queue.add(name, str(Trigger.daemon("interval")), delay=step.delay)
+            self.queue.add(name, INTERVAL, delay=step.delay)
         now = datetime.now(UTC)
         next_at = now + timedelta(seconds=step.delay) if step.delay is not None else None
         try:
@@ -446,6 +564,7 @@ class Daemon:
             self.queue.remove(name)
             self._states.pop(name, None)
             self._reads.pop(name, None)
+            self.drift.forget(name)
         changed = [name for name, app in new.items() if old.get(name) != app]
         for name in changed:
             self.queue.add(name, CONFIG_CHANGED)

@@ -105,6 +105,19 @@ class WorkQueue(Generic[K]):
         self._queued.pop(key, None)
         self._after_flight.pop(key, None)
 
+    def withdraw(self, key: K, reason: str) -> None:
+        """Take back the request for ``key`` made for ``reason``: the work is not needed for
+        it any more; work asked for other reasons stays queued."""
+        for pending, held in (
+            (self._queued.get(key), self._queued),
+            (self._after_flight.get(key), self._after_flight),
+        ):
+            if pending is None or reason not in pending.reasons:
+                continue
+            pending.reasons.remove(reason)
+            if not pending.reasons:
+                del held[key]
+
     def done(self, key: K) -> None:
         """Mark the work on ``key`` finished; a request that came meanwhile is queued now."""
         self._in_flight.discard(key)

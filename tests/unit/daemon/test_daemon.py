@@ -52,7 +52,8 @@ class Running:
 
 async def until(condition: Callable[[], bool], what: str) -> None:
     """Let the event loop run until ``condition`` holds (the fake clock stands still)."""
-    for _ in range(2000):
+    deadline = asyncio.get_running_loop().time() + 30  # generous: a busy machine is slow
+    while asyncio.get_running_loop().time() < deadline:
         if condition():
             return
         await asyncio.sleep(0.001)
@@ -299,3 +300,46 @@ async def test_a_new_revision_reconciles_only_the_apps_whose_files_changed(
         assert moved[0].fields["affected"] == 1
         await asyncio.sleep(0.05)
         assert attempts(harness, "api")() == 1
+
+
+async def test_a_change_by_hand_is_seen_by_the_watch_and_reverted_at_once(
+    harness: Harness,
+) -> None:
+    harness.source_spec = {"interval": "1h"}
+    harness.app("web", namespace="shop", interval="1h")
+    harness.commit({"web/cm.yaml": configmap("web", color="blue")})
+    async with running(harness) as run:
+        await until(lambda: settled(run, harness, 1), "first apply done")
+        await until(lambda: run.daemon.ready, "watches listed")
+        live = harness.live("ConfigMap", "shop", "web")
+        assert live is not None
+        harness.target.put({**live, "data": {"color": "edited-by-hand"}})
+        await until(lambda: bool(run.of(Kind.DRIFTED)), "the drift reverted")
+        assert attempts(harness)() == 2
+        reverted = harness.live("ConfigMap", "shop", "web")
+        assert reverted is not None
+        assert reverted["data"] == {"color": "blue"}
+        drifted = run.of(Kind.DRIFTED)
+        assert len(drifted) == 1
+        assert "ConfigMap/shop/web" in drifted[0].message
+        assert "reverted" in drifted[0].message
+        assert (await harness.store.last_attempt("web")).trigger == "daemon:drift"  # type: ignore[union-attr]
+        # The revert itself is trueup's own write: it triggers nothing more.
+        await asyncio.sleep(0.1)
+        assert attempts(harness)() == 2
+
+
+async def test_a_status_change_triggers_no_reconcile_but_updates_health(
+    harness: Harness,
+) -> None:
+    harness.source_spec = {"interval": "1h"}
+    harness.app("web", namespace="shop", interval="1h")
+    harness.commit({"web/cm.yaml": configmap("web", color="blue")})
+    async with running(harness) as run:
+        await until(lambda: settled(run, harness, 1), "first apply done")
+        await until(lambda: run.daemon.ready, "watches listed")
+        live = harness.live("ConfigMap", "shop", "web")
+        assert live is not None
+        harness.target.put({**live, "status": {"note": "a controller wrote this"}})
+        await asyncio.sleep(0.1)
+        assert attempts(harness)() == 1

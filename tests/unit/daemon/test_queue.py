@@ -97,3 +97,17 @@ async def test_closing_wakes_waiting_workers() -> None:
         await getter
     queue.add("shop", "interval")
     assert queue.depth == 0
+
+
+async def test_a_withdrawn_request_leaves_the_others_queued() -> None:
+    clock = ManualClock()
+    queue: WorkQueue[str] = WorkQueue(clock)
+    queue.add("shop", "drift")
+    queue.withdraw("shop", "drift")
+    assert queue.queued("shop") is None
+    queue.add("web", "interval", delay=5)
+    queue.add("web", "drift")
+    queue.withdraw("web", "drift")
+    getter = asyncio.ensure_future(queue.get())
+    await clock.advance(5)
+    assert (await getter).reasons == ("interval",)
