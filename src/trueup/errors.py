@@ -20,7 +20,8 @@
     │       └── WatchExpiredError       a watch's resourceVersion is too old: list again
     └── TemporaryError          the same call may succeed later (network, 5xx, 429, timeouts)
         ├── SourceUnavailableError   Git could not be reached
-        └── TargetUnavailableError   the target (API server) could not be reached
+        ├── TargetUnavailableError   the target (API server) could not be reached
+        └── NotLeaderError           this daemon no longer leads: it must not write
 
 Every message names what it is about: the file (and line where known), the object as
 ``Kind/namespace/name``, and what the user can do about it. Third-party exceptions are
@@ -145,3 +146,12 @@ class AdmissionDeniedError(TargetError):
 
 class WatchExpiredError(TargetError):
     """A watch or paged list started from a version the target no longer keeps: list again."""
+
+
+class NotLeaderError(TemporaryError):
+    """This process no longer leads its configuration, so a write to the target was refused.
+
+    Raised by the write guard of a target (see ``trueup.daemon.leader``) when leadership was
+    lost or not renewed in time: another ``trueup serve`` may be acting already. Temporary:
+    the process campaigns again and retries once it leads.
+    """

@@ -55,6 +55,15 @@ def serve(
             help="On SIGTERM or SIGINT, how long reconciles in flight may take to finish.",
         ),
     ] = "30s",  # type: ignore[assignment]  # typer parses the default with `duration`
+    lease_duration: Annotated[
+        timedelta,
+        typer.Option(
+            "--lease-duration",
+            metavar="DURATION",
+            parser=duration,
+            help="Leader election among serve processes of one store: how long a lease holds.",
+        ),
+    ] = "15s",  # type: ignore[assignment]  # typer parses the default with `duration`
     log_format: Annotated[
         str,
         typer.Option(
@@ -91,6 +100,7 @@ def serve(
             installation=installation_id(),
         ),
         log_format=log,
+        lease_duration=lease_duration,
     )
     asyncio.run(serving.run(settings, options))
 

@@ -8,28 +8,40 @@ lines when stderr is a terminal (``--log-format`` decides otherwise).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 
 from aiohttp import web
 
 from trueup.cli.settings import Settings
-from trueup.config import config_files, load_config
+from trueup.config import LoadedConfig, config_files, load_config
 from trueup.daemon.backoff import default_random
 from trueup.daemon.clock import SystemClock
 from trueup.daemon.daemon import Daemon, DaemonOptions
-from trueup.daemon.events import Event, EventBus, Kind
+from trueup.daemon.events import Event, EventBus, Kind, Level
 from trueup.daemon.http import Address, Listener
+from trueup.daemon.leader import (
+    Elector,
+    LeaseElector,
+    StoreElector,
+    Waiting,
+    default_identity,
+    election_name,
+)
 from trueup.daemon.logs import LogWriter
 from trueup.daemon.metrics import Metrics
 from trueup.daemon.routes import hook_routes, probe_routes
 from trueup.devcluster.paths import cache_dir
-from trueup.errors import ConfigError
+from trueup.errors import ConfigError, NotLeaderError, TrueupError
 from trueup.source import GitFetcher
-from trueup.store import SqliteStore
+from trueup.store import SqliteStore, Store
+from trueup.targets.kubernetes.client import KubernetesTarget
 from trueup.targets.kubernetes.pool import KubernetesTargets
 
 
@@ -49,6 +61,9 @@ class ServeOptions:
     webhook_listen: Address | None
     daemon: DaemonOptions
     log_format: LogFormat = LogFormat.AUTO
+    lease_duration: timedelta = timedelta(seconds=15)
+    """How long a leader's lease holds unrenewed; renewed every 2/15 of it, lost when not
+    renewed within 2/3 of it (client-go's 15 s, 2 s and 10 s by default)."""
 
 
 def fingerprint(path: Path) -> object:
@@ -67,9 +82,56 @@ def fingerprint(path: Path) -> object:
     return tuple(seen)
 
 
+def elector_for(
+    config: LoadedConfig,
+    store: Store,
+    lease_targets: KubernetesTargets,
+    installation: str,
+    lease: timedelta,
+    on_wait: Callable[[Waiting], None],
+    on_lost: Callable[[str], None],
+) -> Elector:
+    """Who decides which of several ``trueup serve`` processes of one installation acts.
+
+    Where every App goes to one cluster, a ``coordination.k8s.io/v1`` Lease in it (in the
+    kubeconfig context's namespace), the mechanism that carries over when trueup runs
+    inside Kubernetes; otherwise a lock in the store, which every process shares.
+    """
+    name, identity = election_name(installation), default_identity()
+    renew, retry = lease * 2 / 3, lease * 2 / 15
+    places = {(app.spec.kubeconfig, app.spec.context) for app in config.apps}
+    if len(places) == 1:
+        kubeconfig, context = next(iter(places))
+        target = lease_targets.get(kubeconfig, context)
+        if isinstance(target, KubernetesTarget):
+            namespace = target.default_namespace
+            return LeaseElector(
+                target,
+                namespace,
+                name,
+                identity,
+                lease_duration=lease,
+                renew_deadline=renew,
+                retry_period=retry,
+                on_wait=on_wait,
+                on_lost=on_lost,
+            )
+    return StoreElector(
+        store,
+        name,
+        identity,
+        lease_duration=lease,
+        renew_deadline=renew,
+        retry_period=retry,
+        on_wait=on_wait,
+        on_lost=on_lost,
+    )
+
+
 async def run(settings: Settings, options: ServeOptions) -> None:
     """Serve until a signal stops the daemon; raise ConfigError before starting if the
-    configuration file is missing or a listener cannot be opened."""
+    configuration file is missing or a listener cannot be opened, and NotLeaderError after
+    losing the leadership (a supervisor starts it again, as a follower)."""
     if not settings.config.exists():
         raise ConfigError(f"{settings.config}: no such file or folder (check the --config path)")
     bus, metrics = EventBus(), Metrics()
@@ -78,8 +140,31 @@ async def run(settings: Settings, options: ServeOptions) -> None:
     )
     bus.listen(LogWriter(sys.stderr, human=human))
     store = await SqliteStore.open(settings.store)
-    targets = KubernetesTargets(
+    lease_targets = KubernetesTargets(
         settings.kubeconfig, settings.context, allow_exec=settings.allow_exec
+    )
+    stopping = asyncio.Event()
+    lost: list[str] = []
+
+    def waiting(why: Waiting) -> None:
+        bus.publish(Event(Kind.WAITING, f"waiting to lead: {why.message}"))
+
+    def lose(message: str) -> None:
+        lost.append(message)
+        bus.publish(Event(Kind.LOST, message, level=Level.ERROR))
+        stopping.set()
+        daemon.stop(grace=0)
+
+    installation = options.daemon.installation or await store.installation_id()
+    config = load_config(settings.config)
+    elector = elector_for(
+        config, store, lease_targets, installation, options.lease_duration, waiting, lose
+    )
+    targets = KubernetesTargets(
+        settings.kubeconfig,
+        settings.context,
+        allow_exec=settings.allow_exec,
+        write_guard=elector.ensure_leader,
     )
     daemon = Daemon(
         lambda: load_config(settings.config),
@@ -93,35 +178,64 @@ async def run(settings: Settings, options: ServeOptions) -> None:
         rand=default_random(),
         fingerprint=lambda: fingerprint(settings.config),
     )
+
+    def stop() -> None:
+        stopping.set()
+        daemon.stop()
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, daemon.stop)
+        loop.add_signal_handler(signum, stop)
     loop.add_signal_handler(signal.SIGHUP, daemon.reload)
     listeners: list[Listener] = []
+    leading = False
     try:
-        main = web.Application()
-        main.add_routes([*probe_routes(daemon), *hook_routes(daemon)])
-        addresses = [(main, options.listen, "/healthz, /readyz, /metrics and /hooks")]
-        if options.webhook_listen is not None:
-            hooks = web.Application()
-            hooks.add_routes(hook_routes(daemon))
-            addresses.append((hooks, options.webhook_listen, "/hooks"))
-        for app, address, what in addresses:
-            listener = Listener(app)
-            bound = await listener.start(address)
-            listeners.append(listener)
-            bus.publish(
-                Event(
-                    Kind.LISTENING,
-                    f"serving {what} on http://{bound}",
-                    fields={"listen": str(bound)},
-                )
-            )
+        await _listen(daemon, options, bus, listeners)
+        campaign = asyncio.ensure_future(elector.acquire())
+        asked_to_stop = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait({campaign, asked_to_stop}, return_when=asyncio.FIRST_COMPLETED)
+        asked_to_stop.cancel()
+        if not campaign.done():
+            campaign.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await campaign
+            return
+        campaign.result()
+        leading = True
+        bus.publish(Event(Kind.LEADING, f"leading as {elector.identity}"))
         await daemon.run()
     finally:
         for listener in listeners:
             await listener.stop()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(signum)
+        if leading and not lost:
+            with contextlib.suppress(TrueupError):
+                await elector.release()
         await targets.aclose()
+        await lease_targets.aclose()
         await store.close()
+    if lost:
+        raise NotLeaderError(f"{lost[0]}; exiting so that a supervisor starts a follower")
+
+
+async def _listen(
+    daemon: Daemon, options: ServeOptions, bus: EventBus, listeners: list[Listener]
+) -> None:
+    """Open the listeners (the probes answer while the daemon waits to lead)."""
+    main = web.Application()
+    main.add_routes([*probe_routes(daemon), *hook_routes(daemon)])
+    addresses = [(main, options.listen, "/healthz, /readyz, /metrics and /hooks")]
+    if options.webhook_listen is not None:
+        hooks = web.Application()
+        hooks.add_routes(hook_routes(daemon))
+        addresses.append((hooks, options.webhook_listen, "/hooks"))
+    for app, address, what in addresses:
+        listener = Listener(app)
+        bound = await listener.start(address)
+        listeners.append(listener)
+        bus.publish(
+            Event(
+                Kind.LISTENING, f"serving {what} on http://{bound}", fields={"listen": str(bound)}
+            )
+        )

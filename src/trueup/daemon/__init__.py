@@ -6,5 +6,9 @@ run again), :mod:`~trueup.daemon.backoff` (jitter and backoff), :mod:`~trueup.da
 (real and controllable time), :mod:`~trueup.daemon.sources` (polling Git once per source),
 :mod:`~trueup.daemon.events` (the in-process event bus), :mod:`~trueup.daemon.logs`,
 :mod:`~trueup.daemon.metrics`, :mod:`~trueup.daemon.http` and :mod:`~trueup.daemon.routes`
-(listeners and routes).
+(listeners and routes), :mod:`~trueup.daemon.watches` and :mod:`~trueup.daemon.drift`
+(live objects and drift), :mod:`~trueup.daemon.readsets` (which apps a revision changes),
+:mod:`~trueup.daemon.leader` (leader election among processes; its
+loop in :mod:`~trueup.daemon.leader_loop`, the Lease record in
+:mod:`~trueup.daemon.leader_lease`).
 """

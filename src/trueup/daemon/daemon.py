@@ -115,6 +115,7 @@ class Daemon:
         self._backoff = backoff or Backoff()
         self._fingerprint = fingerprint
         self._owner = str(Owner.current())
+        self._grace: float | None = None
         self._shared = SharedSource(fetcher)
         self.queue: WorkQueue[str] = WorkQueue(clock)
         self.poller = SourcePoller(
@@ -172,8 +173,11 @@ class Daemon:
         """Re-read the configuration soon (SIGHUP)."""
         self._reload.set()
 
-    def stop(self) -> None:
-        """Begin a graceful shutdown (see :meth:`run`)."""
+    def stop(self, *, grace: float | None = None) -> None:
+        """Begin a graceful shutdown (see :meth:`run`); ``grace`` overrides the grace period
+        (0 after losing the leadership: the writes would be refused anyway)."""
+        if grace is not None:
+            self._grace = grace
         self._stopping.set()
 
     # -- the loop -----------------------------------------------------------------------
@@ -203,7 +207,8 @@ class Daemon:
             task.cancel()
         await self.poller.stop()
         await self.drift.stop()
-        _, late = await asyncio.wait(workers, timeout=self._options.grace_period)
+        grace = self._options.grace_period if self._grace is None else self._grace
+        _, late = await asyncio.wait(workers, timeout=grace)
         for task in late:
             task.cancel()
         for task in (*workers, watcher):

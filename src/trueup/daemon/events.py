@@ -22,6 +22,11 @@ class Kind(StrEnum):
 
     STARTED = "daemon.started"
     LISTENING = "daemon.listening"
+    WAITING = "daemon.waiting"
+    """Another process leads; this one waits to take over."""
+    LEADING = "daemon.leading"
+    LOST = "daemon.lost"
+    """The leadership was lost: the daemon stops writing and exits."""
     READY = "daemon.ready"
     STOPPING = "daemon.stopping"
     STOPPED = "daemon.stopped"

@@ -160,6 +160,20 @@ class Target(Protocol):
         """
         ...
 
+    async def replace(self, obj: Object) -> Object:
+        """Write ``obj`` whole if the live object is still as it was read; return what is stored.
+
+        A compare-and-swap for state trueup keeps on the target (a leader election's Lease),
+        not for manifests. ``metadata.resourceVersion`` is the condition: empty creates the
+        object, which must not exist yet; otherwise the live object must still have that
+        version. When the condition fails nothing is written and
+        :class:`~trueup.errors.ObjectConflictError` is raised, so of two writers racing from
+        one version exactly one wins. An object deleted since it was read raises
+        :class:`~trueup.errors.ObjectNotFoundError`, except for kinds the Kubernetes API
+        server creates on update (a Lease): those are created again.
+        """
+        ...
+
     async def wait_established(
         self,
         crd_name: str,

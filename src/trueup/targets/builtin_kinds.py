@@ -31,6 +31,7 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
     *_kinds("v1", False, "Namespace", "PersistentVolume", "Node"),
     *_kinds("apps/v1", True, "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"),
     *_kinds("batch/v1", True, "Job", "CronJob"),
+    *_kinds("coordination.k8s.io/v1", True, "Lease"),
     *_kinds("rbac.authorization.k8s.io/v1", True, "Role", "RoleBinding"),
     *_kinds("rbac.authorization.k8s.io/v1", False, "ClusterRole", "ClusterRoleBinding"),
     *_kinds("apiextensions.k8s.io/v1", False, "CustomResourceDefinition"),

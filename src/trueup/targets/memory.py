@@ -231,6 +231,32 @@ class MemoryTarget(MemoryState):
             self._remove(key)
         return True
 
+    async def replace(self, obj: Object) -> Object:
+        """Create ``obj`` (no resourceVersion) or overwrite the live object at that version."""
+        info = self._info_or_raise(obj)
+        key = self._key(info, object_id(obj))
+        self._check("replace", str(key))
+        if info.namespaced and not self._namespace_exists(key.namespace):
+            raise _not_found(key, f'namespaces "{key.namespace}" not found')
+        metadata = dict(obj.get("metadata") or {})
+        expected = str(metadata.pop("resourceVersion", None) or "")
+        live = self._objects.get(key)
+        if not expected and live is not None:
+            raise _conflict(key, "AlreadyExists", f'{key.kind} "{key.name}" already exists')
+        if expected and live is None:
+            raise _not_found(key, f'{key.kind} "{key.name}" not found')
+        if live is not None and live["metadata"]["resourceVersion"] != expected:
+            raise _conflict(
+                key,
+                "Conflict",
+                f'Operation cannot be fulfilled on {key.kind} "{key.name}": the object has '
+                "been modified; please apply your changes to the latest version and try again",
+            )
+        metadata["name"] = key.name
+        if info.namespaced:
+            metadata["namespace"] = key.namespace
+        return _copy(self._store(key, {**_copy(obj), "metadata": metadata}, live))
+
     async def wait_established(
         self,
         crd_name: str,
@@ -418,4 +444,10 @@ class MemoryTarget(MemoryState):
 def _not_found(key: ObjectId, message: str) -> ObjectNotFoundError:
     return ObjectNotFoundError(
         f"{key}: NotFound: {message}", reason="NotFound", object_id=str(key), status=404
+    )
+
+
+def _conflict(key: ObjectId, reason: str, message: str) -> ObjectConflictError:
+    return ObjectConflictError(
+        f"{key}: {reason}: {message}", reason=reason, object_id=str(key), status=409
     )

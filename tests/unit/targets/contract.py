@@ -276,6 +276,58 @@ class TargetContract:
         assert await target.delete(live) is False
         assert await target.delete(ObjectId("", "ConfigMap", namespace, "never")) is False
 
+    # replace (compare-and-swap) -----------------------------------------------------
+
+    async def test_replace_creates_only_an_object_that_does_not_exist_yet(
+        self, target: Target, namespace: str
+    ) -> None:
+        created = await target.replace(configmap(namespace, "cas", v="1"))
+
+        with pytest.raises(ObjectConflictError):
+            await target.replace(configmap(namespace, "cas", v="2"))
+
+        assert created["data"] == {"v": "1"}
+        assert created["metadata"]["uid"]
+        assert created["metadata"]["resourceVersion"]
+        stored = await target.get(created)
+        assert stored is not None
+        assert stored["data"] == {"v": "1"}
+
+    async def test_of_two_replaces_from_one_read_only_the_first_is_written(
+        self, target: Target, namespace: str
+    ) -> None:
+        read = await target.replace(configmap(namespace, "cas", v="1", w="1"))
+        first = {**read, "data": {"v": "2"}}
+        second = {**read, "data": {"v": "3"}}
+
+        replaced = await target.replace(first)
+        with pytest.raises(ObjectConflictError):
+            await target.replace(second)
+
+        assert replaced["data"] == {"v": "2"}
+        assert replaced["metadata"]["uid"] == read["metadata"]["uid"]
+        assert version(replaced) > version(read)
+        stored = await target.get(read)
+        assert stored is not None
+        assert stored["data"] == {"v": "2"}
+        assert stored["metadata"]["labels"] == {LABEL: "yes"}
+
+    async def test_replace_over_a_deleted_configmap_is_not_found(
+        self, target: Target, namespace: str
+    ) -> None:
+        read = await target.replace(configmap(namespace, "cas"))
+        await target.delete(read)
+
+        with pytest.raises(ObjectNotFoundError):
+            await target.replace({**read, "data": {"v": "2"}})
+
+        assert await target.get(read) is None
+
+    async def test_leases_are_served_for_leader_election(self, target: Target) -> None:
+        leases = await target.resolve("coordination.k8s.io/v1", "Lease")
+
+        assert leases == ResourceInfo("coordination.k8s.io", "v1", "Lease", "leases", True)
+
     # custom resources ---------------------------------------------------------------
 
     async def test_a_crd_once_established_serves_its_kind(

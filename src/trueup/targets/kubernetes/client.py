@@ -5,6 +5,11 @@ request (HTTP/1.1 keep-alive connections, see :mod:`.http1`), at most ``concurre
 objects kept as plain dicts decoded with orjson, and per-kind LIST with pagination.
 Temporary failures (429, 5xx, timeouts) are retried with jittered backoff; the rest raise
 at once. Apply is server-side apply as field manager ``trueup``.
+
+A ``write_guard`` is called before every request that may change the cluster (every verb
+but GET, dry runs excepted), each retry included; what it raises refuses the request and
+is raised to the caller at once, unretried. ``trueup serve`` guards its targets with its
+leader election, so that a process that lost leadership stops writing before anything else.
 """
 
 from __future__ import annotations
@@ -68,9 +73,15 @@ class KubernetesTarget:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        write_guard: Callable[[], None] | None = None,
     ) -> None:
-        """``transport`` replaces the network (tests); ``sleep``/``clock`` replace time."""
+        """``transport`` replaces the network (tests); ``sleep``/``clock`` replace time.
+
+        ``write_guard`` is called before every write and refuses it by raising (see the
+        module docstring).
+        """
         self.connection = connection
+        self._write_guard = write_guard
         self._timeout = timeout
         self._backoff = backoff or Backoff()
         self._page_size = page_size
@@ -207,6 +218,7 @@ class KubernetesTarget:
                     params=params,
                     content=orjson.dumps(obj),
                     headers={"Content-Type": APPLY_PATCH},
+                    dry_run=dry_run,
                 )
             except ObjectInvalidError as error:
                 relaxed = field_validation is not FieldValidation.STRICT
@@ -273,8 +285,38 @@ class KubernetesTarget:
             object_id=str(oid),
             content=orjson.dumps(options),
             headers={"Content-Type": "application/json"},
+            dry_run=dry_run,
         )
         return response is not None
+
+    async def replace(self, obj: Object) -> Object:
+        """POST ``obj`` when it has no ``metadata.resourceVersion``, else PUT it at that version.
+
+        The API server refuses both with 409 when the condition fails (the object exists;
+        it changed since), raised as :class:`~trueup.errors.ObjectConflictError`.
+        """
+        oid = object_id(obj)
+        info = await self.mapper.resolve(str(obj.get("apiVersion") or ""), oid.kind)
+        if info is None:
+            raise ObjectNotFoundError(
+                f"{oid}: the cluster serves no kind {oid.kind} in {obj.get('apiVersion')!r}",
+                reason="UnknownKind",
+                object_id=str(oid),
+            )
+        namespace = (oid.namespace or self.default_namespace) if info.namespaced else None
+        if (obj.get("metadata") or {}).get("resourceVersion"):
+            method, path = "PUT", object_path(info, namespace, oid.name, str(oid))
+        else:
+            method, path = "POST", collection_path(info, namespace, str(oid))
+        response = await self._send(
+            method,
+            path,
+            object_id=str(oid),
+            params={"fieldManager": self._field_manager},
+            content=orjson.dumps(obj),
+            headers={"Content-Type": "application/json"},
+        )
+        return _decode(response)
 
     async def watch(
         self,
@@ -395,7 +437,9 @@ class KubernetesTarget:
         params: dict[str, str] | None = None,
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
+        dry_run: bool = False,
     ) -> httpx.Response | None:
+        guard = None if method == "GET" or dry_run else self._write_guard
         url = self._base + path
         if params:
             url += "?" + urlencode(params)
@@ -413,6 +457,12 @@ class KubernetesTarget:
 
         async def attempt() -> httpx.Response | None:
             async with self._slots:
+                if guard is not None:
+                    # Checked last before sending: waiting for a slot may have taken long.
+                    try:
+                        guard()
+                    except Exception as refusal:
+                        raise _WriteRefusedError(refusal) from refusal
                 try:
                     response = await self._client.send(request)
                 except httpx.TransportError as error:
@@ -423,7 +473,10 @@ class KubernetesTarget:
                 return None
             raise error_from_response(response, object_id)
 
-        return await with_retries(attempt, self._backoff, sleep=self._sleep)
+        try:
+            return await with_retries(attempt, self._backoff, sleep=self._sleep)
+        except _WriteRefusedError as refused:
+            raise refused.error from None
 
     @classmethod
     def from_kubeconfig(
@@ -437,6 +490,14 @@ class KubernetesTarget:
         """A target for ``context`` of the kubeconfig (``$KUBECONFIG`` when ``paths`` is None)."""
         connection = load_kubeconfig(paths, context=context, allow_exec=allow_exec)
         return cls(connection, **options)
+
+
+class _WriteRefusedError(Exception):
+    """The write guard's refusal, carried past the retries (it may be a TemporaryError)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _decode(response: httpx.Response) -> Object:

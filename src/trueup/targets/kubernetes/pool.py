@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from trueup.targets.base import Target
@@ -18,7 +18,9 @@ class KubernetesTargets:
     ``kubeconfig`` and ``context`` are the defaults for apps that name neither; None means
     the usual lookup (``$KUBECONFIG``, then ``~/.kube/config``, then the pod's service
     account) and its current context. ``allow_exec`` lets kubeconfigs run exec credential
-    plugins. ``environ`` and ``service_account_dir`` replace the process's (tests).
+    plugins. ``write_guard`` is given to every target: called before each write, it refuses
+    the write by raising (``trueup serve`` refuses once it no longer leads). ``environ``
+    and ``service_account_dir`` replace the process's (tests).
     """
 
     def __init__(
@@ -29,9 +31,11 @@ class KubernetesTargets:
         allow_exec: bool = False,
         environ: Mapping[str, str] | None = None,
         service_account_dir: Path = SERVICE_ACCOUNT_DIR,
+        write_guard: Callable[[], None] | None = None,
     ) -> None:
         self._defaults = (kubeconfig, context)
         self._allow_exec = allow_exec
+        self._write_guard = write_guard
         self._environ = environ
         self._service_account_dir = service_account_dir
         self._open: dict[tuple[str | None, str | None, str | None], Target] = {}
@@ -59,7 +63,7 @@ class KubernetesTargets:
             )
             if impersonate:
                 connection = dataclasses.replace(connection, impersonate_user=impersonate)
-            self._open[key] = KubernetesTarget(connection)
+            self._open[key] = KubernetesTarget(connection, write_guard=self._write_guard)
         return self._open[key]
 
     async def aclose(self) -> None:
