@@ -1,11 +1,12 @@
-"""``trueup serve`` at scale: start-up of 1,000 apps, steady state, push to applied.
+"""``trueup serve`` at scale: start-up of 1,000 apps, steady state, push to applied, drift.
 
 Run it as ``.venv/bin/python -m benchmarks.daemon [--apps 1000] [--repos 10]
-[--concurrency 8] [--steady 60] [--pushes 50] [--output docs/benchmarks.md]``. It starts a
-dev-cluster of its own in a temporary directory (and stops it) and makes ``--repos`` local
-Git repositories holding ``--apps`` apps between them, each app four namespace-less objects
-(a ConfigMap, an Opaque Secret, a ClusterIP Service and a one-replica Deployment; see
-:mod:`benchmarks.workload`), the apps of one repository in one namespace. Then:
+[--concurrency 8] [--steady 60] [--pushes 50] [--drifts 50] [--output docs/benchmarks.md]``.
+It starts a dev-cluster of its own in a temporary directory (and stops it) and makes
+``--repos`` local Git repositories holding ``--apps`` apps between them, each app four
+namespace-less objects (a ConfigMap, an Opaque Secret, a ClusterIP Service and a
+one-replica Deployment; see :mod:`benchmarks.workload`), the apps of one repository in one
+namespace. Then:
 
 1. **start-up**: ``trueup serve`` starts with an empty store; measured from its start until
    every app has been reconciled successfully (``synced``, from its log) and every
@@ -19,6 +20,9 @@ Git repositories holding ``--apps`` apps between them, each app four namespace-l
 3. **push to applied**: ``--pushes`` times a one-line commit to one app's ConfigMap, pushed,
    then its signed webhook sent; the time from ``git push`` returning until the ConfigMap in
    the cluster has the new value (polled every 20 ms). p50 and p95.
+4. **drift to reverted**: ``--drifts`` times a ``kubectl patch`` (field manager
+   ``kubectl-edit``) of a field Git declares; the time from kubectl returning until the
+   ConfigMap holds Git's value again. p50 and p95.
 """
 
 from __future__ import annotations
@@ -247,6 +251,7 @@ class Results:
     steady_requests_per_min: float = 0.0
     steady_seconds: float = 0.0
     push_latencies: list[float] = field(default_factory=list)
+    drift_latencies: list[float] = field(default_factory=list)
 
 
 def available_deployments(kubeconfig: Path, selector: str) -> int:
@@ -299,7 +304,7 @@ class Bench:
     def env(self) -> dict[str, str]:
         return {**os.environ, "TRUEUP_CACHE_DIR": str(self.workdir / "cache")}
 
-    def run(self, steady: float, pushes: int, floor: bool) -> Results:
+    def run(self, steady: float, pushes: int, floor: bool, drifts: int = 50) -> Results:
         results = Results(self.fleet.apps, self.fleet.repos, self.concurrency)
         self.progress(f"making {self.fleet.apps} apps in {self.fleet.repos} repositories")
         self.fleet.make()
@@ -325,6 +330,7 @@ class Bench:
             self.startup(daemon, results)
             self.steady(daemon, results, steady)
             self.pushes(daemon, results, pushes)
+            self.drifts(daemon, results, drifts)
         finally:
             daemon.stop()
         return results
@@ -421,6 +427,41 @@ class Bench:
             ).raise_for_status()
             reader.wait_for(value, timeout=120)
             results.push_latencies.append(time.monotonic() - pushed)
+
+    def drifts(self, daemon: Daemon, results: Results, count: int) -> None:
+        """A kubectl change of a field Git declares, ``count`` times, each reverted."""
+        if count <= 0:
+            return
+        self.progress(f"drift to reverted: {count} changes by kubectl")
+        app = 1
+        namespace = self.fleet.namespace(self.fleet.repo_of(app))
+        name = str(configmap(app)["metadata"]["name"])  # type: ignore[index]
+        original = str(configmap(app)["data"]["LOG_LEVEL"])  # type: ignore[index]
+        reader = ConfigMapReader(self.kubeconfig, namespace, name)
+        try:
+            for n in range(count):
+                patch = json.dumps({"data": {"LOG_LEVEL": f"drift-{n}"}})
+                subprocess.run(
+                    [
+                        "kubectl",
+                        f"--kubeconfig={self.kubeconfig}",
+                        "-n",
+                        namespace,
+                        "patch",
+                        "configmap",
+                        name,
+                        "--field-manager=kubectl-edit",
+                        "-p",
+                        patch,
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
+                changed = time.monotonic()
+                reader.wait_for(original, timeout=120)
+                results.drift_latencies.append(time.monotonic() - changed)
+        finally:
+            reader.close()
 
     def floor(self, results: Results) -> None:
         """The Go client-go peer on the same objects, one run per repository at once."""
@@ -556,6 +597,15 @@ def report(results: Results, facts: dict[str, str], command: str) -> str:
             f"webhook): p50 {p50:.2f} s, p95 {p95:.2f} s, max {max(r.push_latencies):.2f} s.",
             "",
         ]
+    if r.drift_latencies:
+        p50 = percentile(r.drift_latencies, 0.5)
+        p95 = percentile(r.drift_latencies, 0.95)
+        lines += [
+            f"**Drift to reverted** ({len(r.drift_latencies)} changes of a field Git declares "
+            f"by `kubectl patch`, selfHeal on): p50 {p50:.2f} s, p95 {p95:.2f} s, "
+            f"max {max(r.drift_latencies):.2f} s.",
+            "",
+        ]
     lines.append(END)
     return "\n".join(lines)
 
@@ -568,6 +618,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--steady", type=float, default=60, help="Seconds of steady state.")
     parser.add_argument("--pushes", type=int, default=50)
+    parser.add_argument("--drifts", type=int, default=50)
     parser.add_argument("--no-floor", action="store_true", help="Skip the client-go floor.")
     parser.add_argument("--output", type=Path, help="Markdown file to write the results into.")
     parser.add_argument("--keep", action="store_true", help="Keep the work directory (logs).")
@@ -586,7 +637,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         cluster.up(progress, nodes=nodes)
         facts = machine_facts(cluster.kubeconfig)
         bench = Bench(cluster.kubeconfig, workdir, progress, fleet, args.concurrency)
-        results = bench.run(args.steady, args.pushes, floor=not args.no_floor)
+        results = bench.run(args.steady, args.pushes, floor=not args.no_floor, drifts=args.drifts)
     finally:
         cluster.down(progress)
         if args.keep:

@@ -165,6 +165,7 @@ async def run(settings: Settings, options: ServeOptions) -> None:
         settings.context,
         allow_exec=settings.allow_exec,
         write_guard=elector.ensure_leader,
+        on_response=metrics.count_response,
     )
     daemon = Daemon(
         lambda: load_config(settings.config),

@@ -342,7 +342,12 @@ class Daemon:
                 # A watch event asked (the interval may be merged in): compare first, so that
                 # a change that is not drift (a field Git does not declare, an annotation a
                 # controller sets) records no attempt.
-                compared = await engine.sync(name, replace(options, dry_run=True), _no_progress)
+                compare = replace(options, dry_run=True)
+                compared = await engine.sync(name, compare, _no_progress)
+                if compared.failure is None and _differs(compared):
+                    # Once more: a controller writing the object between the live read and
+                    # the dry-run (a new Deployment's first status) looks like a difference.
+                    compared = await engine.sync(name, compare, _no_progress)
                 if compared.failure is not None or not _differs(compared):
                     mode, report = Mode.COMPARE, compared
                 else:

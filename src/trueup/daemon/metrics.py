@@ -56,6 +56,12 @@ class Metrics:
         self.drift_events = Counter(
             "trueup_drift_events", "Drift found on managed objects, by app.", ["app"], registry=r
         )
+        self.kubernetes_requests = Counter(
+            "trueup_kubernetes_requests",
+            "Requests answered by Kubernetes API servers, by method and status code.",
+            ["method", "code"],
+            registry=r,
+        )
         self.webhook_requests = Counter(
             "trueup_webhook_requests",
             "Webhook requests by receiver and result (accepted, ignored, 400, 401, 404, 413).",
@@ -66,3 +72,7 @@ class Metrics:
     def render(self) -> bytes:
         """Every metric in the Prometheus text format."""
         return generate_latest(self.registry)
+
+    def count_response(self, method: str, code: int) -> None:
+        """Count one answer of a Kubernetes API server."""
+        self.kubernetes_requests.labels(method, str(code)).inc()

@@ -45,6 +45,7 @@ def test_serve_applies_each_new_commit_and_stops_cleanly_on_sigterm(world: World
         metrics = served.get("/metrics").text
         assert f'trueup_reconciles_total{{app="{APP}",result="succeeded"}} 2.0' in metrics
         assert "trueup_source_fetch_duration_seconds_count" in metrics
+        assert 'trueup_kubernetes_requests_total{code="200",method="PATCH"}' in metrics
         planned = world.cli("status", APP, "-o", "json").json()[0]
         assert planned["nextReconcile"] > moved["time"], planned  # the daemon's next run
     finally:

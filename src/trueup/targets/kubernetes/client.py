@@ -74,14 +74,17 @@ class KubernetesTarget:
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         write_guard: Callable[[], None] | None = None,
+        on_response: Callable[[str, int], None] | None = None,
     ) -> None:
         """``transport`` replaces the network (tests); ``sleep``/``clock`` replace time.
 
         ``write_guard`` is called before every write and refuses it by raising (see the
-        module docstring).
+        module docstring). ``on_response`` hears of every answer the server sent: the
+        request's method and the status code (the daemon counts them in its metrics).
         """
         self.connection = connection
         self._write_guard = write_guard
+        self._on_response = on_response
         self._timeout = timeout
         self._backoff = backoff or Backoff()
         self._page_size = page_size
@@ -467,6 +470,8 @@ class KubernetesTarget:
                     response = await self._client.send(request)
                 except httpx.TransportError as error:
                     raise error_from_transport(error, self.connection.server) from error
+            if self._on_response is not None:
+                self._on_response(method, response.status_code)
             if response.is_success:
                 return response
             if missing_ok and response.status_code == 404:

@@ -19,7 +19,8 @@ class KubernetesTargets:
     the usual lookup (``$KUBECONFIG``, then ``~/.kube/config``, then the pod's service
     account) and its current context. ``allow_exec`` lets kubeconfigs run exec credential
     plugins. ``write_guard`` is given to every target: called before each write, it refuses
-    the write by raising (``trueup serve`` refuses once it no longer leads). ``environ``
+    the write by raising (``trueup serve`` refuses once it no longer leads); ``on_response``
+    hears of every answer (method and status code). ``environ``
     and ``service_account_dir`` replace the process's (tests).
     """
 
@@ -32,10 +33,12 @@ class KubernetesTargets:
         environ: Mapping[str, str] | None = None,
         service_account_dir: Path = SERVICE_ACCOUNT_DIR,
         write_guard: Callable[[], None] | None = None,
+        on_response: Callable[[str, int], None] | None = None,
     ) -> None:
         self._defaults = (kubeconfig, context)
         self._allow_exec = allow_exec
         self._write_guard = write_guard
+        self._on_response = on_response
         self._environ = environ
         self._service_account_dir = service_account_dir
         self._open: dict[tuple[str | None, str | None, str | None], Target] = {}
@@ -63,7 +66,9 @@ class KubernetesTargets:
             )
             if impersonate:
                 connection = dataclasses.replace(connection, impersonate_user=impersonate)
-            self._open[key] = KubernetesTarget(connection, write_guard=self._write_guard)
+            self._open[key] = KubernetesTarget(
+                connection, write_guard=self._write_guard, on_response=self._on_response
+            )
         return self._open[key]
 
     async def aclose(self) -> None:
