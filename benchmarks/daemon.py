@@ -61,6 +61,8 @@ BEGIN = "<!-- benchmarks.daemon: begin -->"
 END = "<!-- benchmarks.daemon: end -->"
 TOKEN = secrets.token_hex(16)
 RECEIVER = "bench"
+QUIET = 20.0
+"""Seconds without a reconcile or an App event before the steady state is measured."""
 _LISTENING = re.compile(r'"listen":"([^"]+)"')
 
 
@@ -193,6 +195,7 @@ class Daemon:
         self.synced: set[str] = set()
         self.durations: list[float] = []
         self.last_synced_at = 0.0
+        self.last_activity = 0.0
         self.url = ""
         self._stop = threading.Event()
         self._reader = threading.Thread(target=self._follow, daemon=True)
@@ -207,6 +210,8 @@ class Daemon:
                     continue
                 if not self.url and (match := _LISTENING.search(line)):
                     self.url = f"http://{match[1]}"
+                if '"event":"reconcile.' in line or '"event":"app.' in line:
+                    self.last_activity = time.monotonic()
                 if '"event":"reconcile.succeeded"' in line:
                     event = json.loads(line)
                     self.synced.add(event["app"])
@@ -250,6 +255,8 @@ class Results:
     steady_cpu_per_min: float = 0.0
     steady_requests_per_min: float = 0.0
     steady_seconds: float = 0.0
+    settled_s: float = 0.0
+    """When the daemon had been quiet for QUIET seconds (from its start)."""
     push_latencies: list[float] = field(default_factory=list)
     drift_latencies: list[float] = field(default_factory=list)
 
@@ -359,6 +366,12 @@ class Bench:
     def steady(self, daemon: Daemon, results: Results, seconds: float) -> None:
         if seconds <= 0:
             return
+        # Steady means after start-up's tail (the controllers' first writes to the new
+        # objects, each worth a drift check): wait until the daemon has been quiet a while.
+        began = time.monotonic()
+        while time.monotonic() - daemon.last_activity < QUIET and time.monotonic() - began < 600:
+            time.sleep(1)
+        results.settled_s = time.monotonic() - daemon.started
         self.progress(f"steady state: {seconds:.0f} s with nothing changing")
         pid = daemon.process.pid
         cpu, requests = proc_cpu(pid), daemon.metric("trueup_kubernetes_requests_total")
@@ -433,13 +446,15 @@ class Bench:
         if count <= 0:
             return
         self.progress(f"drift to reverted: {count} changes by kubectl")
-        app = 1
-        namespace = self.fleet.namespace(self.fleet.repo_of(app))
-        name = str(configmap(app)["metadata"]["name"])  # type: ignore[index]
-        original = str(configmap(app)["data"]["LOG_LEVEL"])  # type: ignore[index]
-        reader = ConfigMapReader(self.kubeconfig, namespace, name)
-        try:
-            for n in range(count):
+        for n in range(count):
+            # Another app's object each time: the same object changed again and again is a
+            # fight, which trueup reports and backs off from (see daemon/drift.py).
+            app = 1 + n % max(self.fleet.apps - 1, 1)
+            namespace = self.fleet.namespace(self.fleet.repo_of(app))
+            name = str(configmap(app)["metadata"]["name"])  # type: ignore[index]
+            original = str(configmap(app)["data"]["LOG_LEVEL"])  # type: ignore[index]
+            reader = ConfigMapReader(self.kubeconfig, namespace, name)
+            try:
                 patch = json.dumps({"data": {"LOG_LEVEL": f"drift-{n}"}})
                 subprocess.run(
                     [
@@ -460,8 +475,8 @@ class Bench:
                 changed = time.monotonic()
                 reader.wait_for(original, timeout=120)
                 results.drift_latencies.append(time.monotonic() - changed)
-        finally:
-            reader.close()
+            finally:
+                reader.close()
 
     def floor(self, results: Results) -> None:
         """The Go client-go peer on the same objects, one run per repository at once."""
@@ -519,8 +534,9 @@ class Bench:
         results.floor_s = time.monotonic() - began
         results.floor_cpu_s = cpu
         self.progress(f"floor: {results.floor_s:.1f} s")
-        for repo in range(self.fleet.repos):
-            self.kubectl("delete", "namespace", f"floor-{repo}", "--wait=false")
+        self.progress("deleting the floor's objects before trueup starts")
+        floors = [f"floor-{repo}" for repo in range(self.fleet.repos)]
+        self.kubectl("delete", "namespace", *floors, "--timeout=600s")
 
 
 class ConfigMapReader:
@@ -584,7 +600,8 @@ def report(results: Results, facts: dict[str, str], command: str) -> str:
     if r.steady_seconds:
         share = r.steady_cpu_per_min / 60 * 100
         lines += [
-            f"**Steady state** ({r.steady_seconds:.0f} s, nothing changing): "
+            f"**Steady state** ({r.steady_seconds:.0f} s, nothing changing, measured once the "
+            f"daemon had been quiet for {QUIET:.0f} s, {r.settled_s:.0f} s after its start): "
             f"{r.steady_cpu_per_min:.1f} CPU seconds per minute ({share:.1f} % of one core), "
             f"{r.steady_requests_per_min:,.0f} API requests per minute.",
             "",

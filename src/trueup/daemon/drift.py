@@ -41,14 +41,29 @@ FIGHT_WINDOW = 600.0
 _BOOKKEEPING = ("resourceVersion", "managedFields", "generation")
 
 
+_PLATFORM_SUFFIXES = ("kubernetes.io", "k8s.io")
+"""Annotation and label prefixes Kubernetes reserves for its own components (such as the
+``deployment.kubernetes.io/revision`` a Deployment's controller writes)."""
+
+
 def meaningful(before: Object, after: Object) -> bool:
-    """Whether ``after`` differs from ``before`` beyond ``status`` and bookkeeping."""
+    """Whether ``after`` differs from ``before`` beyond ``status``, bookkeeping and the
+    annotations and labels Kubernetes' own components write: only such a change is worth a
+    drift check (which then decides, by a dry-run, whether it is drift)."""
     return _content(before) != _content(after)
 
 
 def _content(obj: Object) -> Object:
     meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _BOOKKEEPING}
+    for key in ("annotations", "labels"):
+        if isinstance(meta.get(key), dict):
+            meta[key] = {k: v for k, v in meta[key].items() if not _platform(k)}
     return {**{k: v for k, v in obj.items() if k != "status"}, "metadata": meta}
+
+
+def _platform(key: str) -> bool:
+    prefix, slash, _ = key.partition("/")
+    return bool(slash) and prefix.endswith(_PLATFORM_SUFFIXES)
 
 
 @dataclass(slots=True)
