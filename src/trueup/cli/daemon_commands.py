@@ -45,7 +45,7 @@ def serve(
         typer.Option(
             "--concurrency", metavar="N", min=1, max=256, help="Apps reconciled at once (1-256)."
         ),
-    ] = 4,
+    ] = 8,
     grace_period: Annotated[
         timedelta,
         typer.Option(

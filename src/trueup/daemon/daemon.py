@@ -63,8 +63,9 @@ backs off and tries again later, so that one busy App never holds a worker."""
 class DaemonOptions:
     """How the daemon runs; every value is a command-line option of ``trueup serve``."""
 
-    concurrency: int = 4
-    """Apps reconciled at once."""
+    concurrency: int = 8
+    """Apps reconciled at once. 8 by the benchmark: at 1,000 apps the API server is the
+    limit, and 16 workers gained 3 s of 69 (docs/benchmarks.md, "The daemon")."""
     grace_period: float = 30.0
     """Seconds in-flight reconciles get to finish on shutdown before they are stopped."""
     watch_period: float = 1.0
