@@ -9,6 +9,7 @@ in every error, result line and table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 Object = dict[str, Any]
@@ -95,3 +96,16 @@ def object_id(obj: Object) -> ObjectId:
         namespace=str(metadata.get("namespace") or ""),
         name=str(metadata.get("name") or ""),
     )
+
+
+def parse_time(value: object) -> datetime | None:
+    """A time as Kubernetes writes it in an object (RFC 3339, ``Z`` or an offset, with or
+    without fractions: ``renewTime``, a managedFields entry's ``time``), in UTC when it
+    names no zone; None when ``value`` is not such a time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

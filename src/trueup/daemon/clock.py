@@ -73,3 +73,14 @@ class ManualClock:
         # Give the woken coroutines (and whatever they start) a chance to run.
         for _ in range(10):
             await asyncio.sleep(0)
+
+
+async def sleep_or_until(clock: Clock, seconds: float, event: asyncio.Event) -> None:
+    """Return once ``seconds`` have passed on ``clock`` or ``event`` is set, whichever first."""
+    sleeping = asyncio.ensure_future(clock.sleep(seconds))
+    woken = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({sleeping, woken}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeping.cancel()
+        woken.cancel()

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from trueup.changeset import Action
 from trueup.config import App, LoadedConfig
 from trueup.daemon.backoff import Backoff, Random
-from trueup.daemon.clock import Clock
+from trueup.daemon.clock import Clock, sleep_or_until
 from trueup.daemon.drift import DRIFT, FIGHT_WINDOW, DriftTracker
 from trueup.daemon.events import Event, EventBus, Kind, Level
 from trueup.daemon.metrics import Metrics
@@ -518,13 +518,7 @@ class Daemon:
 
     async def _watch(self) -> None:
         while True:
-            sleeping = asyncio.ensure_future(self._clock.sleep(self._options.watch_period))
-            asked = asyncio.ensure_future(self._reload.wait())
-            try:
-                await asyncio.wait({sleeping, asked}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeping.cancel()
-                asked.cancel()
+            await sleep_or_until(self._clock, self._options.watch_period, self._reload)
             try:
                 await self._look_at_suspensions()
             except TrueupError as e:

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from trueup.objects import Object, ObjectId
+from trueup.objects import Object, ObjectId, parse_time
 
 LEASE_API_VERSION = "coordination.k8s.io/v1"
 """The apiVersion of the Lease kind."""
@@ -52,8 +52,8 @@ def read_record(lease: Object) -> LeaseRecord:
     return LeaseRecord(
         holder=str(spec.get("holderIdentity") or ""),
         duration=_integer(spec.get("leaseDurationSeconds")),
-        acquired=_micro_time(spec.get("acquireTime")),
-        renewed=_micro_time(spec.get("renewTime")),
+        acquired=parse_time(spec.get("acquireTime")),
+        renewed=parse_time(spec.get("renewTime")),
         transitions=_integer(spec.get("leaseTransitions")),
     )
 
@@ -113,25 +113,15 @@ def _spec(record: LeaseRecord) -> Object:
     if record.holder:
         spec["holderIdentity"] = record.holder
     if record.acquired is not None:
-        spec["acquireTime"] = _format_micro_time(record.acquired)
+        spec["acquireTime"] = _formatparse_time(record.acquired)
     if record.renewed is not None:
-        spec["renewTime"] = _format_micro_time(record.renewed)
+        spec["renewTime"] = _formatparse_time(record.renewed)
     return spec
 
 
-def _format_micro_time(moment: datetime) -> str:
+def _formatparse_time(moment: datetime) -> str:
     """Kubernetes ``MicroTime``: RFC 3339 in UTC with six decimals."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _micro_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _integer(value: object) -> int:

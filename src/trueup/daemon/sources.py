@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from trueup.config import GitSource, LoadedConfig
 from trueup.daemon.backoff import Backoff, Random, jittered
-from trueup.daemon.clock import Clock
+from trueup.daemon.clock import Clock, sleep_or_until
 from trueup.errors import ConfigError, SourceError, SourceUnavailableError
 from trueup.objects import ObjectId
 from trueup.source import Artifact, GitRepository, Source
@@ -157,13 +157,7 @@ class SourcePoller:
             watched.wake.clear()
             polled = await self._poll(watched, interval)
             self._on_poll(polled)
-            sleeping = asyncio.ensure_future(self._clock.sleep(polled.next_in))
-            woken = asyncio.ensure_future(watched.wake.wait())
-            try:
-                await asyncio.wait({sleeping, woken}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeping.cancel()
-                woken.cancel()
+            await sleep_or_until(self._clock, polled.next_in, watched.wake)
 
     async def _poll(self, watched: _Watched, interval: float) -> Polled:
         began = self._clock.now()

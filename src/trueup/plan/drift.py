@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from trueup.objects import FIELD_MANAGER, Object, ObjectId
+from trueup.objects import FIELD_MANAGER, Object, ObjectId, parse_time
 from trueup.plan.normalize import normalize
 
 Scalar = str | int | float | bool
@@ -127,7 +127,7 @@ def drift_authors(
                     manager=str(entry.get("manager") or "an unnamed manager"),
                     operation=str(entry.get("operation") or ""),
                     subresource=str(entry.get("subresource") or ""),
-                    time=_time(entry.get("time")),
+                    time=parse_time(entry.get("time")),
                     paths=owned,
                 )
             )
@@ -226,13 +226,3 @@ def _child(node: dict[str, Any], element: str | ListKey) -> Any:
             if element.matches(item):
                 return child
     return None
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
