@@ -572,6 +572,12 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+def latencies(title: str, what: str, values: Sequence[float]) -> str:
+    """One line of the report: p50, p95 and the slowest of ``values``."""
+    p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+    return f"**{title}** {what}: p50 {p50:.2f} s, p95 {p95:.2f} s, max {max(values):.2f} s."
+
+
 def report(results: Results, facts: dict[str, str], command: str) -> str:
     """The generated part of docs/benchmarks.md for this benchmark."""
     r = results
@@ -607,22 +613,14 @@ def report(results: Results, facts: dict[str, str], command: str) -> str:
             "",
         ]
     if r.push_latencies:
-        p50 = percentile(r.push_latencies, 0.5)
-        p95 = percentile(r.push_latencies, 0.95)
-        lines += [
-            f"**Push to applied** ({len(r.push_latencies)} pushes, each followed by its "
-            f"webhook): p50 {p50:.2f} s, p95 {p95:.2f} s, max {max(r.push_latencies):.2f} s.",
-            "",
-        ]
+        what = f"({len(r.push_latencies)} pushes, each followed by its webhook)"
+        lines += [latencies("Push to applied", what, r.push_latencies), ""]
     if r.drift_latencies:
-        p50 = percentile(r.drift_latencies, 0.5)
-        p95 = percentile(r.drift_latencies, 0.95)
-        lines += [
-            f"**Drift to reverted** ({len(r.drift_latencies)} changes of a field Git declares "
-            f"by `kubectl patch`, selfHeal on): p50 {p50:.2f} s, p95 {p95:.2f} s, "
-            f"max {max(r.drift_latencies):.2f} s.",
-            "",
-        ]
+        what = (
+            f"({len(r.drift_latencies)} changes of a field Git declares by `kubectl patch`, "
+            "selfHeal on)"
+        )
+        lines += [latencies("Drift to reverted", what, r.drift_latencies), ""]
     lines.append(END)
     return "\n".join(lines)
 

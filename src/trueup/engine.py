@@ -362,7 +362,7 @@ class Engine:
         target, owner = self.target(app), await self.owner(app)
         objects = await self.desired(app, rendered, target)
         inventory = await self.store.inventory(app.metadata.name)
-        live = await apply.read_live(target, [*objects, *_inventory_refs(inventory)])
+        live = await apply.read_live(target, [*objects, *(entry.ref() for entry in inventory)])
         # From here on the objects carry the live values of ignored fields: they are what is
         # dry-run, applied, hashed as known and compared (see plan.ignore).
         objects = ignore_differences(objects, live, _ignore_rules(app))
@@ -578,14 +578,3 @@ def _ignore_rules(app: App) -> tuple[IgnoreRule, ...]:
         )
         for rule in app.spec.ignore_differences
     )
-
-
-def _inventory_refs(inventory: tuple[InventoryEntry, ...]) -> list[Object]:
-    """Inventory entries as minimal objects, so live state is read with the same LISTs."""
-    refs: list[Object] = []
-    for entry in inventory:
-        metadata = {"name": entry.id.name}
-        if entry.id.namespace:
-            metadata["namespace"] = entry.id.namespace
-        refs.append({"apiVersion": entry.api_version, "kind": entry.id.kind, "metadata": metadata})
-    return refs

@@ -58,11 +58,6 @@ class ManualClock:
         heapq.heappush(self._sleepers, (self._now + seconds, next(self._order), wake))
         await wake
 
-    @property
-    def sleepers(self) -> int:
-        """How many sleeps are pending (cancelled ones included until their time comes)."""
-        return len(self._sleepers)
-
     async def advance(self, seconds: float) -> None:
         """Move time forward, waking every sleep that ends by then, and let them run."""
         self._now += seconds

@@ -61,7 +61,7 @@ backs off and tries again later, so that one busy App never holds a worker."""
 
 @dataclass(frozen=True, slots=True)
 class DaemonOptions:
-    """How the daemon runs; every value is a command-line option of ``trueup serve``."""
+    """How the daemon runs (set by the options of ``trueup serve``, but ``watch_period``)."""
 
     concurrency: int = 8
     """Apps reconciled at once. 8 by the benchmark: at 1,000 apps the API server is the
@@ -77,7 +77,6 @@ class DaemonOptions:
 @dataclass(slots=True)
 class _AppState:
     failures: int = 0
-    last: Result | None = None
     drifted: int = 0
     """Objects found drifted by the last look (0 until drift is looked for)."""
 
@@ -233,6 +232,8 @@ class Daemon:
         self.metrics.source_fetch_duration.labels(sid).observe(polled.duration)
         first = polled.source not in self._polled
         self._polled.add(polled.source)
+        # A hook names the poll that follows it, whatever that poll finds.
+        trigger = self._hook_triggers.pop(polled.source, None)
         if polled.artifact is None:
             self.metrics.source_failures.labels(sid).inc()
             self.metrics.source_backoff.labels(sid).set(polled.next_in)
@@ -252,7 +253,6 @@ class Daemon:
         artifact = polled.artifact
         previous = self._artifacts.get(polled.source)
         self._artifacts[polled.source] = artifact
-        trigger = self._hook_triggers.pop(polled.source, None)
         if first or previous is None:
             self._emit(
                 Kind.SOURCE_MOVED,
@@ -497,7 +497,7 @@ class Daemon:
             backoff=self._backoff,
             rand=self._rand,
         )
-        state.failures, state.last = step.failures, result
+        state.failures = step.failures
         if step.delay is not None:
             self.queue.add(name, INTERVAL, delay=step.delay)
         now = datetime.now(UTC)

@@ -16,9 +16,6 @@ from aiohttp import web
 
 from trueup.errors import ConfigError
 
-PROBES = "probes"
-HOOKS = "hooks"
-
 
 @dataclass(frozen=True, slots=True)
 class Address:

@@ -24,7 +24,7 @@ class Result(StrEnum):
     COMPARED = "compared"
     """``autoSync: false``: compared with Git, nothing applied."""
     SKIPPED = "skipped"
-    """Suspended, or no longer in the configuration: nothing tried."""
+    """Suspended: nothing tried, and no timer set until it is resumed."""
 
 
 @dataclass(frozen=True, slots=True)

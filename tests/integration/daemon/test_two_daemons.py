@@ -62,7 +62,7 @@ def test_a_paused_leader_stops_before_writing_once_it_wakes_up(world: World) -> 
         woke = first.events[mark:]
         assert code != 0
         assert woke, first.log()
-        assert woke[0]["event"] in ("daemon.lost", "source.moved", "source.fetched"), woke
+        assert woke[0]["event"] in ("daemon.lost", "source.moved"), woke
         assert any(e["event"] == "daemon.lost" for e in woke), first.log()
         assert not any(e["event"] == "reconcile.succeeded" for e in woke), woke
         second.wait_for(

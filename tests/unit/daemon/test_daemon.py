@@ -343,3 +343,20 @@ async def test_a_status_change_triggers_no_reconcile_but_updates_health(
         harness.target.put({**live, "status": {"note": "a controller wrote this"}})
         await asyncio.sleep(0.1)
         assert attempts(harness)() == 1
+
+
+async def test_a_hook_that_finds_nothing_new_does_not_name_a_later_revision(
+    harness: Harness,
+) -> None:
+    harness.source_spec = {"interval": "1m"}
+    harness.app("web", namespace="shop", interval="1h")
+    harness.commit({"web/cm.yaml": configmap("web", color="blue")})
+    async with running(harness) as run:
+        await until(lambda: settled(run, harness, 1), "first apply done")
+        polls = len(harness.source.fetches)
+        run.daemon.refresh(ObjectId("trueup.dev", "GitSource", "", "shop"), "webhook:test")
+        await until(lambda: len(harness.source.fetches) > polls, "the hook's poll")
+        harness.commit({"web/cm.yaml": configmap("web", color="green")})
+        await run.clock.advance(60)
+        await until(lambda: attempts(harness)() == 2, "the interval poll's revision applied")
+        assert (await harness.store.last_attempt("web")).trigger == "daemon:revision"  # type: ignore[union-attr]
