@@ -11,6 +11,7 @@
     │   ├── OwnershipError      an object belongs to another App, or may not be adopted
     │   ├── StoreError          the state database is unusable (newer schema, corrupt, closed)
     │   ├── DevClusterError     the local control plane cannot be built, started or stopped
+    │   ├── ToolBuildError      a Go program trueup ships (Helm, sops, …) cannot be built
     │   └── TargetError         the target refused a request (carries reason and object id)
     │       ├── ObjectNotFoundError     the object (or its kind) does not exist
     │       ├── ObjectConflictError     a conflict: field owners, uid precondition, exists
@@ -69,6 +70,10 @@ class StoreError(PermanentError):
 
 class DevClusterError(PermanentError):
     """The local control plane could not be built, started or stopped."""
+
+
+class ToolBuildError(PermanentError):
+    """A Go program that trueup ships as a module could not be built (no Go, a failed build)."""
 
 
 class SourceUnavailableError(TemporaryError):

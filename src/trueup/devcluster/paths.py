@@ -5,16 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from trueup.gobuild import cache_dir
 
-def cache_dir() -> Path:
-    """Built binaries: ``$TRUEUP_CACHE_DIR``, ``$XDG_CACHE_HOME/trueup`` or ``~/.cache/trueup``.
-
-    Outside any git tree, so that a fresh clone reuses what an earlier one built.
-    """
-    if explicit := os.environ.get("TRUEUP_CACHE_DIR"):
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "trueup"
+__all__ = ["cache_dir", "go_sources", "state_dir"]
 
 
 def state_dir() -> Path:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from trueup.devcluster.build import cache_key, module_version
 from trueup.devcluster.paths import go_sources
-from trueup.errors import DevClusterError
+from trueup.errors import ToolBuildError
+from trueup.gobuild import cache_key, module_version
 
 
 def make_module(root: Path, source: str = "package main\n") -> Path:
@@ -42,7 +42,7 @@ def test_the_cache_key_changes_when_any_input_changes(
 def test_module_versions_are_read_from_go_mod(tmp_path: Path) -> None:
     module = make_module(tmp_path / "m")
     assert module_version(module, "k8s.io/kubernetes") == "v1.36.3"
-    with pytest.raises(DevClusterError, match=r"no requirement on sigs\.k8s\.io/kwok"):
+    with pytest.raises(ToolBuildError, match=r"no requirement on sigs\.k8s\.io/kwok"):
         module_version(module, "sigs.k8s.io/kwok")
 
 
