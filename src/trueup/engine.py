@@ -286,7 +286,9 @@ class Engine:
                     await log.progress(self._clock(), revision=revision)
                 progress(f"rendering {app.spec.path} at {revision}")
                 rendered = await self.render(app, artifact)
-                masker = masker.with_values(secret_values(rendered.objects))
+                masker = masker.with_values(
+                    [*secret_values(rendered.objects), *rendered.masked_values]
+                )
                 report = await self._reconcile(
                     app, revision, rendered, options, progress, deadline.when()
                 )

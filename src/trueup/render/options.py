@@ -86,6 +86,9 @@ class Rendered:
     """What the render depends on: repository-relative paths (POSIX, ``.`` for the root)
     of the render path and of every directory a kustomization reached, each with all it
     holds. A commit that changes nothing under any of them renders the same objects."""
+    masked_values: frozenset[str] = frozenset()
+    """Values the render took from secret places (decrypted files, Secrets it read values
+    from) that must be masked wherever they could land, not only inside Secrets."""
 
     def origins_of(self, derived: Sequence[Object]) -> Mapping[ObjectId, Origin]:
         """Origins keyed by the ids of ``derived``: objects made one-to-one from ``objects``.
