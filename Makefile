@@ -1,12 +1,12 @@
 # trueup: the two commands a newcomer needs are `make demo` and `make test`.
 # Both install what they need on a fresh machine: Debian packages (when run as root),
-# a virtual environment from uv.lock, and the dev-cluster's Go binaries (cached in
-# ~/.cache/trueup, so only the first run builds them).
+# a virtual environment from uv.lock, and the Go binaries of the dev-cluster, sops and the
+# Helm helper (cached in ~/.cache/trueup, so only the first run builds them).
 
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-DEBIAN_PACKAGES := git gnupg openssh-server openssh-client
+DEBIAN_PACKAGES := git gnupg openssh-server openssh-client docker-registry
 
 .PHONY: demo test setup system-packages build lint typecheck layers unit integration down clean
 
@@ -40,6 +40,8 @@ system-packages:
 build: setup
 	@echo "==> dev-cluster binaries (built once, then cached)"
 	$(BIN)/trueup dev-cluster build
+	@echo "==> render tools: sops and the Helm helper (built once, then cached)"
+	$(BIN)/python -m trueup.render.tools
 
 lint: setup
 	@echo "==> format and lint (ruff)"

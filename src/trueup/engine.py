@@ -21,12 +21,14 @@ from trueup.errors import (
     ConfigError,
     OwnershipError,
     PermanentError,
+    RenderError,
     SourceError,
     SourceUnavailableError,
     TemporaryError,
 )
 from trueup.failure import Failure, Reason
 from trueup.health import HealthResult, HealthStatus, aggregate, health_of
+from trueup.inputs import render_setup
 from trueup.masking import Masker, secret_values
 from trueup.objects import Object, ObjectId, Origin, object_id
 from trueup.plan import (
@@ -44,7 +46,8 @@ from trueup.plan import (
     plan_stages,
     prepare,
 )
-from trueup.render import Rendered, RenderLimits, RenderOptions, render_async
+from trueup.render import Rendered, RenderLimits, render_async
+from trueup.render.helm_unstable import unstable_rules, unstable_warnings
 from trueup.source import Artifact, Source
 from trueup.source.from_config import repository_for
 from trueup.store import (
@@ -82,6 +85,10 @@ class SyncOptions:
     deadline: float | None = None
     """Seconds the whole reconcile may take before it is stopped and recorded as failed
     (the daemon's ``spec.timeout``); None: no limit (a person at the CLI can stop it)."""
+    live_cache: apply.LiveCache | None = None
+    """The daemon's watch cache of trueup's objects: the desired objects' live state is
+    read from it where it covers their kinds (see ``apply.cached``); not for an App with
+    ``adopt: false``, which must find every object it cannot take before applying any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +110,12 @@ class SyncReport:
     """Why the sync failed, typed (its reason decides retry or stop); None when it did not."""
     reads: frozenset[str] = frozenset()
     """What the render read (see ``Rendered.reads``); empty when it did not render."""
+    warnings: tuple[str, ...] = ()
+    """What the user should know that is no failure (fields of a chart that change at every
+    render, whose live values are kept)."""
+    masked_values: frozenset[str] = frozenset()
+    """Values taken from secret places (Secrets, decrypted files) that every output of this
+    report masks: what ``diff`` prints, say, beyond what the report's messages already hide."""
 
     @property
     def ok(self) -> bool:
@@ -178,12 +191,18 @@ class Engine:
             raise type(e)(masked) from None
 
     async def render(self, app: App, artifact: Artifact) -> Rendered:
-        """Step 2, render: the objects at the App's path in that revision."""
-        ignore = self.config.source_of(app).spec.ignore
-        options = RenderOptions(
-            ignore=tuple((ignore or "").splitlines()), limits=self._render_limits
-        )
-        return await render_async(artifact.root, app.spec.path, options)
+        """Step 2, render: the objects at the App's path in that revision.
+
+        What the render reads besides the tree (values from the cluster, keys) comes from
+        ``inputs.render_setup``; the values it took from secret places are in the result's
+        ``masked_values``, and masked in its error.
+        """
+        setup = await render_setup(app, self.config, self.target(app), self._render_limits)
+        try:
+            rendered = await render_async(artifact.root, app.spec.path, setup.options)
+        except RenderError as e:
+            raise RenderError(Masker(setup.masked)(str(e))) from None
+        return replace(rendered, masked_values=rendered.masked_values | setup.masked)
 
     async def owner(self, app: App) -> AppRef:
         """``app`` as the owner of the objects it applies, in this installation."""
@@ -292,7 +311,12 @@ class Engine:
                 report = await self._reconcile(
                     app, revision, rendered, options, progress, deadline.when()
                 )
-                report = replace(report, reads=rendered.reads)
+                report = replace(
+                    report,
+                    reads=rendered.reads,
+                    warnings=unstable_warnings(rendered),
+                    masked_values=rendered.masked_values,
+                )
         except (PermanentError, TemporaryError) as e:
             report = SyncReport(app=name, revision=revision, failure=Failure.from_error(e))
         except TimeoutError:
@@ -364,10 +388,11 @@ class Engine:
         target, owner = self.target(app), await self.owner(app)
         objects = await self.desired(app, rendered, target)
         inventory = await self.store.inventory(app.metadata.name)
-        live = await apply.read_live(target, [*objects, *(entry.ref() for entry in inventory)])
+        live, presumed = await self._read_live(app, target, objects, inventory, options, owner)
         # From here on the objects carry the live values of ignored fields: they are what is
         # dry-run, applied, hashed as known and compared (see plan.ignore).
-        objects = ignore_differences(objects, live, _ignore_rules(app))
+        rules = (*_ignore_rules(app), *unstable_rules(rendered.unstable))
+        objects = ignore_differences(objects, live, rules)
         stages = plan_stages(objects, rendered.origins_of(objects))
         adoption = plan_adoption(objects, live, owner, adopt=app.spec.adopt)
         if adoption.conflicts:
@@ -391,6 +416,7 @@ class Engine:
             known=known,
             origins=_origins(rendered, objects),
             adopted=adoption.adopted,
+            presumed=presumed,
         )
         desired_ids = {object_id(obj) for obj in objects}
         cascading = [e.id for e in inventory if cascades(e.id) and e.id not in desired_ids]
@@ -430,6 +456,25 @@ class Engine:
             plan=Plan(owner, stages, prune_plan),
             failure=applied.failure or pruned.failure or unhealthy,
         )
+
+    async def _read_live(
+        self,
+        app: App,
+        target: Target,
+        objects: tuple[Object, ...],
+        inventory: tuple[InventoryEntry, ...],
+        options: SyncOptions,
+        owner: AppRef,
+    ) -> tuple[apply.Live, apply.Presumed | None]:
+        """The live state of the desired objects and of the inventory: from the daemon's
+        cache where it can answer (with the ids it presumes absent), else from the target."""
+        if options.live_cache is None or not app.spec.adopt:
+            return await apply.read_live(target, [*objects, *(e.ref() for e in inventory)]), None
+        live, absent = await apply.read_live_cached(target, objects, options.live_cache)
+        # What only the inventory names is read exactly: prune must see it as it is.
+        if rest := [e.ref() for e in inventory if e.id not in live]:
+            live.update(await apply.read_live(target, rest))
+        return live, apply.Presumed(absent, owner)
 
     async def _health(
         self,

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers.chart_repo import chart_repo as chart_repo
+from tests.servers.chart_repo import helm_helper as helm_helper
 from tests.servers.git_http import Fault, GitHttpServer, TlsFiles, make_tls
 from tests.servers.gitrepo import GpgSigner, SshSigner, WorkRepo, make_bare
+from tests.servers.registry import oci_registry as oci_registry
 from tests.servers.sshd import SshServer, keygen
 
 HTTP_USER = "alice"

@@ -9,8 +9,10 @@ a stage of CustomResourceDefinitions, the next stage waits until they are establ
 The target's warnings about an object (a field dropped under ``Warn`` validation, a
 deprecated API) are kept in that object's change reason.
 
-Object-level failures are returned, never raised; only cancellation and
-:class:`~trueup.errors.TargetUnavailableError` (after the target's own retries) escape.
+Object-level failures are returned, never raised; only cancellation,
+:class:`~trueup.errors.TargetUnavailableError` (after the target's own retries) and an
+:class:`~trueup.errors.OwnershipError` found only at the dry-run (an object presumed
+absent belongs to another App after all) escape.
 """
 
 from __future__ import annotations
@@ -20,16 +22,18 @@ from dataclasses import dataclass, field
 
 from trueup.apply.adopt import take_over_fields
 from trueup.apply.bounded import map_bounded
+from trueup.apply.cached import Presumed
 from trueup.apply.dry_run import Pending, Step, StepKind, dry_run_stage
 from trueup.apply.establish import crd_ids, wait_established
 from trueup.apply.known import content_hash, resource_version
+from trueup.apply.live import read_live
 from trueup.apply.model import ApplyOptions, ApplyResult, Known, Origins, server_reason
 from trueup.apply.recreate import recreate
 from trueup.changeset import Action, ChangeSet, ObjectChange
-from trueup.errors import TargetError
+from trueup.errors import OwnershipError, TargetError
 from trueup.failure import Failure, Reason, reason_of
 from trueup.objects import Object, ObjectId, object_id
-from trueup.plan import Stage, leave_alone
+from trueup.plan import Stage, leave_alone, plan_adoption
 from trueup.targets import Target
 
 
@@ -105,6 +109,7 @@ async def apply_stages(
     known: Known | None = None,
     origins: Origins | None = None,
     adopted: Mapping[ObjectId, str] | None = None,
+    presumed: Presumed | None = None,
 ) -> ApplyResult:
     """Dry-run, then apply, each stage in order; see the module docstring.
 
@@ -115,11 +120,14 @@ async def apply_stages(
     objects this apply takes over (id → why, see :func:`trueup.plan.plan_adoption`):
     their fields are taken from kubectl's managers first, and they are reported
     ``adopted``. Objects an opt-out annotation protects (:func:`trueup.plan.leave_alone`)
-    are ``skipped`` with the reason and never sent.
+    are ``skipped`` with the reason and never sent. ``presumed`` names objects that
+    ``live`` takes as absent without having read them (see ``apply.cached``): one whose
+    dry-run shows it exists is read and planned for adoption before its stage is applied.
     """
     collected = _Collector(options, origins or {})
     pending = Pending()
-    adoptions = adopted or {}
+    adoptions = dict(adopted or {})
+    live = dict(live)
     for stage in stages:
         if collected.blocked:
             collected.skip(stage.ids)
@@ -134,6 +142,10 @@ async def apply_stages(
         steps = await dry_run_stage(
             target, tuple(objects), live, options, known=known, pending=pending
         )
+        if presumed is not None:
+            steps = await _confirm_presumed(
+                target, steps, presumed, live, adoptions, options, known, pending
+            )
         refused = [step for step in steps if step.kind is StepKind.FAILED]
         if refused:
             first = refused[0]
@@ -169,6 +181,38 @@ async def apply_stages(
                 reason = server_reason(error, crd)
                 collected.stop(crd, "is not established", reason, reason_of(error))
     return collected.result()
+
+
+async def _confirm_presumed(
+    target: Target,
+    steps: list[Step],
+    presumed: Presumed,
+    live: dict[ObjectId, Object | None],
+    adoptions: dict[ObjectId, str],
+    options: ApplyOptions,
+    known: Known | None,
+    pending: Pending,
+) -> list[Step]:
+    """``steps`` with every object presumed absent that exists after all read and dry-run
+    again; raises ``OwnershipError`` when such an object belongs to another App."""
+    surprises = [
+        step.obj
+        for step in steps
+        if step.id in presumed.absent and step.live is None and resource_version(step.result)
+    ]
+    if not surprises:
+        return steps
+    found = await read_live(target, surprises)
+    live.update(found)
+    adoption = plan_adoption(surprises, found, presumed.owner, adopt=True)
+    if adoption.conflicts:
+        raise OwnershipError(adoption.error())
+    adoptions.update(adoption.adopted)
+    again = await dry_run_stage(
+        target, tuple(surprises), live, options, known=known, pending=pending
+    )
+    redone = {step.id: step for step in again}
+    return [redone.get(step.id, step) for step in steps]
 
 
 _WRITES = {StepKind.CREATE: Action.CREATED, StepKind.UPDATE: Action.CONFIGURED}

@@ -45,20 +45,23 @@ def build(
 
     from trueup.cli.build_output import BUILD_COLUMNS, BuiltObject, build_rows, in_apply_order
     from trueup.cli.formats import dump, table
+    from trueup.cli.masked_output import ValueMask
     from trueup.cli.output import out
     from trueup.cli.session import open_engine
     from trueup.plan import mask_secret
 
-    async def run() -> list[BuiltObject]:
+    async def run() -> tuple[list[BuiltObject], ValueMask]:
         async with open_engine(_settings(ctx), app) as engine:
             spec = engine.app(app)
             artifact = await engine.fetch(spec)
             rendered = await engine.render(spec, artifact)
             prepared = await engine.desired(spec, rendered, engine.target(spec))
-            return in_apply_order(rendered, prepared)
+            return in_apply_order(rendered, prepared), ValueMask(rendered.masked_values)
 
-    built = asyncio.run(run())
-    objects = [item.obj if show_secrets else mask_secret(item.obj) for item in built]
+    built, hidden = asyncio.run(run())
+    objects = [
+        item.obj if show_secrets else hidden.strings(mask_secret(item.obj)) for item in built
+    ]
     if output is Format.TABLE:
         table(BUILD_COLUMNS, build_rows(built))
     elif output is Format.JSON:
@@ -89,7 +92,7 @@ def diff(
 
     from trueup.cli.diff_output import diff_entries
     from trueup.cli.formats import dump
-    from trueup.cli.output import error, out, progress
+    from trueup.cli.output import error, out, progress, warn
     from trueup.cli.session import open_engine, trigger
     from trueup.engine import SyncOptions
 
@@ -105,6 +108,8 @@ def diff(
     if report.error:
         error(report.error)
         raise typer.Exit(2)
+    for line in report.warnings:
+        warn(line)
     entries = diff_entries(report)
     if output is None:
         for entry in entries:
@@ -162,7 +167,7 @@ def sync(
     from trueup.changeset import Action
     from trueup.cli.formats import dump, table
     from trueup.cli.notes import daemon_settings_note
-    from trueup.cli.output import error, notice, out, progress
+    from trueup.cli.output import error, notice, out, progress, warn
     from trueup.cli.session import open_engine, trigger
     from trueup.cli.status import short
     from trueup.engine import SyncOptions
@@ -204,6 +209,8 @@ def sync(
         )
     else:
         dump(report_data(report), output)
+    for line in report.warnings:
+        warn(line)
     if note:
         notice(note)
     if report.failure is not None:
@@ -391,5 +398,6 @@ def report_data(report: SyncReport) -> dict[str, Any]:
             for c in report.changes.changes
         ],
         "objects": {str(oid): r.status.value for oid, r in report.object_health.items()},
+        "warnings": list(report.warnings),
         "plan": report.plan.to_dict() if report.plan is not None else None,
     }

@@ -7,11 +7,16 @@ from datetime import timedelta
 from pathlib import PurePosixPath
 from typing import Annotated, Final, Literal, Self
 
-from pydantic import AfterValidator, StrictBool, model_validator
+from pydantic import AfterValidator, Field, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
+from trueup.config.decryption import Decryption
 from trueup.config.duration import PositiveDuration
+from trueup.config.helm import HelmSpec
+from trueup.config.kustomize import KustomizeSpec
 from trueup.config.meta import API_VERSION, ConfigModel, ConfigObject, Name, Namespace
+from trueup.config.substitute import Variables
+from trueup.config.value_refs import ObjectRef
 from trueup.objects import FIELD_MANAGER, LABEL_APP_NAME, LABEL_APP_NAMESPACE, TRACKING_ANNOTATION
 
 _MAX_APP_NAME = 63  # the name becomes the value of an owner label
@@ -185,6 +190,20 @@ class AppSpec(ConfigModel):
     """A ServiceAccount in ``namespace`` whose permissions every request of the App has."""
     ignore_differences: tuple[IgnoreDifferences, ...] = ()
     """Fields whose live value wins over Git's on existing objects (see ``plan.ignore``)."""
+    substitute: Variables = Field(default_factory=dict)
+    """Variables replaced in the rendered objects (``${name}``); see ``render.substitute``."""
+    substitute_from: tuple[ObjectRef, ...] = ()
+    """ConfigMaps and Secrets of the target whose data are variables too (later ones win;
+    ``substitute`` wins over all)."""
+    substitute_strict: StrictBool = False
+    """Fail the render on a ``${name}`` that is unset and has no default (else: empty)."""
+    kustomize: KustomizeSpec = KustomizeSpec()
+    """What the App's kustomizations may do (remote bases); see ``config.kustomize``."""
+    decryption: Decryption | None = None
+    """Decrypt SOPS-encrypted files while rendering, with the age keys of a Secret (see
+    ``config.decryption``); without it a SOPS-encrypted file fails the render."""
+    helm: HelmSpec | None = None
+    """Render this Helm chart instead of the App's path (see ``config.helm``)."""
 
     @model_validator(mode="after")
     def _service_account_has_a_namespace(self) -> Self:
@@ -195,6 +214,11 @@ class AppSpec(ConfigModel):
                 {"hint": "add spec.namespace: the namespace the App deploys to"},
             )
         return self
+
+    @property
+    def substitutes(self) -> bool:
+        """Whether the App opts in to substitution: any ``substitute*`` field is written."""
+        return bool(self.model_fields_set & {"substitute", "substitute_from", "substitute_strict"})
 
     @property
     def impersonated_user(self) -> str | None:

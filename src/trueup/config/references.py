@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from trueup.config.app import App
+from trueup.config.decryption import decryption_problem
 from trueup.config.gitsource import GitSource, url_scheme
 from trueup.config.issues import ConfigIssue, field_path
 from trueup.config.meta import ConfigObject
@@ -125,6 +126,9 @@ def check_apps(declared: Declared) -> None:
         if problem is not None:
             declared.issue(key, ("spec", "source"), *problem)
             continue
+        if (problem := _decryption_problem(app, declared)) is not None:
+            declared.issue(key, ("spec", "decryption", "secretRef", "name"), *problem)
+            continue
         for index, name in enumerate(app.spec.depends_on):
             needed = ("App", app.namespace, name)
             if needed not in declared.valid and needed not in declared.invalid:
@@ -149,6 +153,19 @@ def check_apps(declared: Declared) -> None:
                     declared.issue(key, ("spec", "dependsOn", index), *problem)
                     changed = True
                     break
+
+
+def _decryption_problem(app: App, declared: Declared) -> tuple[str, str] | None:
+    """Why the Secret of ``spec.decryption`` cannot decrypt (missing, invalid, no age key)."""
+    if app.spec.decryption is None:
+        return None
+    name = app.spec.decryption.secret_ref.name
+    problem = _missing("Secret", app.namespace, name, declared)
+    if problem is not None:
+        return problem
+    secret = declared.valid[("Secret", app.namespace, name)][0]
+    assert isinstance(secret, Secret)
+    return decryption_problem(secret)
 
 
 def _app(declared: Declared, key: Key) -> App:

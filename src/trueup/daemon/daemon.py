@@ -338,6 +338,7 @@ class Daemon:
                 trigger=trigger,
                 lock_wait=LOCK_WAIT,
                 deadline=app.spec.timeout.total_seconds(),
+                live_cache=self.drift.watches,
             )
             if set(reasons) <= {DRIFT, INTERVAL} and DRIFT in reasons and mode is Mode.APPLY:
                 # A watch event asked (the interval may be merged in): compare first, so that
@@ -464,6 +465,8 @@ class Daemon:
             "trigger": trigger,
             "duration_s": round(duration, 3),
         }
+        for warning in report.warnings:
+            self._emit(Kind.RENDER_WARNING, warning, app=name, level=Level.WARNING)
         if report.failure is not None:
             details["reason"] = report.failure.reason.value
             details["temporary"] = report.failure.temporary

@@ -33,6 +33,7 @@ class Kind(StrEnum):
     SOURCE_FAILED = "source.failed"
     RECONCILED = "reconcile.succeeded"
     RECONCILE_FAILED = "reconcile.failed"
+    RENDER_WARNING = "render.warning"
     SKIPPED = "reconcile.skipped"
     OUT_OF_SYNC = "app.outofsync"
     DRIFTED = "app.drifted"

@@ -205,6 +205,14 @@ class LiveWatches:
         watch = self._watches.get((target, oid.group, oid.kind))
         return None if watch is None else watch.objects.get(oid)
 
+    def cached(self, target: str, oid: ObjectId) -> tuple[bool, Object | None]:
+        """(whether a watch of ``oid``'s kind on ``target`` has listed it, the newest state
+        seen of ``oid`` or None); see ``trueup.apply.cached``. Do not modify the object."""
+        watch = self._watches.get((target, oid.group, oid.kind))
+        if watch is None or not watch.synced:
+            return False, None
+        return True, watch.objects.get(oid)
+
     async def stop(self) -> None:
         """Stop every watch and wait for them to end."""
         for key in list(self._watches):

@@ -4,6 +4,17 @@ kubectl runs as an argument list (never a shell) with a clean environment: only 
 an empty temporary ``HOME`` (so no user configuration or credentials are picked up) and
 ``LC_ALL=C``. Exec functions, alpha plugins and Helm stay off because their flags are never
 passed. Before kubectl runs, every referenced path is checked (see ``kustomize_refs``).
+
+When the App allows remote bases, kubectl fetches the https ones itself with ``git``, at
+every render and within the kustomize timeout. git then also gets a few settings in the
+environment: https as the only protocol it may use (submodules included), no prompts, no
+system or user configuration, and a CA bundle (the system's plus the GitSource's
+``ca.crt``, when it has one) for both git and kustomize's own https downloads.
+
+Helm inside kustomize (``helmCharts``) is refused before kubectl runs. It could be enabled
+later by passing ``--enable-helm --helm-command <helm>`` to ``kubectl kustomize``, where
+``<helm>`` is an executable that runs Helm's CLI (trueup's Helm helper is run as
+``<helper> helm ...``, so a one-line wrapper script would be needed).
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ import re
 import selectors
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import time
@@ -23,7 +35,9 @@ from trueup.errors import RenderError
 from trueup.masking import Masker
 from trueup.objects import Origin
 from trueup.render.collect import Collector
+from trueup.render.decrypt import Decryptor
 from trueup.render.kustomize_refs import check_references
+from trueup.render.kustomize_sops import build_tree
 from trueup.render.options import RenderOptions
 from trueup.render.paths import relative_name
 from trueup.render.secret_scan import secrets_in
@@ -32,21 +46,38 @@ _MAX_STDERR = 64 * 1024
 
 
 def build_kustomization(
-    root: Path, directory: Path, shown: str, options: RenderOptions, collector: Collector
+    root: Path,
+    directory: Path,
+    shown: str,
+    options: RenderOptions,
+    collector: Collector,
+    *,
+    decryptor: Decryptor,
 ) -> None:
     """Check, build and collect the kustomization in ``directory`` (shown as ``shown``).
 
     kubectl's message on a failed build is masked for the Secret values it may quote.
+    SOPS-encrypted files the kustomization reads are decrypted by ``decryptor`` into a
+    private copy first, and kustomize builds that (see ``render.kustomize_sops``).
     """
     referred: set[Path] = set()
-    reached = check_references(root, directory, options.limits, referred)
+    remotes: list[str] | None = [] if options.allow_remote_bases else None
+    reached = check_references(root, directory, options.limits, referred, remotes=remotes)
     for path in (*reached, *referred):
         collector.depends_on(relative_name(root, path))
+    if remotes:
+        collector.depends_on(".")  # a remote base may change at any commit: render at each
     try:
-        output = run_kustomize(root, directory, shown, options, collector.bytes_left)
+        with build_tree(root, directory, reached, referred, decryptor, options.limits) as (
+            build_root,
+            build_directory,
+        ):
+            output = run_kustomize(
+                build_root, build_directory, shown, options, collector.bytes_left
+            )
     except RenderError as e:
-        masker = Masker(secrets_in(root, sorted(reached), options.limits))
-        raise RenderError(masker(str(e))) from None
+        values = [*secrets_in(root, sorted(reached), options.limits), *decryptor.values]
+        raise RenderError(Masker(values)(str(e))) from None
     name = f"{shown} (kustomize output)"
     collector.charge_bytes(len(output), name)
     collector.add_yaml(output, name, origin=Origin(shown))
@@ -64,6 +95,8 @@ def run_kustomize(
         )
     with tempfile.TemporaryDirectory(prefix="trueup-kustomize-") as home:
         env = {"PATH": os.environ.get("PATH", os.defpath), "HOME": home, "LC_ALL": "C"}
+        if options.allow_remote_bases:
+            env.update(_remote_fetch_env(Path(home), options.remote_ca_cert))
         proc = subprocess.Popen(
             [executable, "kustomize", str(directory)],
             stdin=subprocess.DEVNULL,
@@ -90,6 +123,34 @@ def run_kustomize(
             "fix the kustomization"
         )
     return out
+
+
+def _remote_fetch_env(home: Path, ca_cert: str | None) -> dict[str, str]:
+    """Environment for kubectl's own fetches of https remote bases (with ``git``).
+
+    The CA bundle is written into the run's private ``home``: the system's certificate
+    authorities followed by ``ca_cert``, so a private CA adds to the public ones.
+    """
+    env = {
+        "GIT_ALLOW_PROTOCOL": "https",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_ASKPASS": "true",
+        "SSH_ASKPASS": "true",
+    }
+    if ca_cert:
+        system = ssl.get_default_verify_paths()
+        bundle = b""
+        for candidate in (system.cafile, system.openssl_cafile):
+            if candidate and os.path.isfile(candidate):
+                bundle = Path(candidate).read_bytes()
+                break
+        path = home / "ca-bundle.pem"
+        path.write_bytes(bundle.rstrip(b"\n") + b"\n" + ca_cert.strip().encode() + b"\n")
+        path.chmod(0o600)
+        env["GIT_SSL_CAINFO"] = env["SSL_CERT_FILE"] = str(path)
+    return env
 
 
 def _drain(

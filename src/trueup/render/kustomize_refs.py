@@ -5,10 +5,15 @@ bases reach anywhere with ``../``, and fetches remote bases and files on its own
 keeps a build inside the repository instead: a reference may use ``../`` as long as it
 resolves (symlinks included) inside the repository root; an absolute path, a path that
 leaves the root, a missing path, or a remote reference (URL, ``git::``, ``github.com/...``)
-is refused. trueup never lets kustomize fetch remote bases: they would be downloaded at
-every render, past the GitSource's credentials, pinning and signature checks; a remote
-base is vendored into the repository instead. Referenced kustomization directories are
-checked in turn, each once.
+is refused. By default trueup never lets kustomize fetch remote bases: they would be
+downloaded at every render, past the GitSource's credentials, pinning and signature
+checks; a remote base is vendored into the repository instead. An App that sets
+``spec.kustomize.allowRemoteBases`` lets kubectl fetch ``https://`` and ``git::https://``
+references (without credentials in them); every other remote form (ssh, http, ``file:``,
+``github.com/...`` shorthand) stays refused. What a remote base holds is checked by
+kustomize alone. ``helmCharts`` (Helm inflation inside kustomize) is refused: trueup
+never passes ``--enable-helm``. Referenced kustomization directories are checked in
+turn, each once.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from trueup.errors import RenderError
 from trueup.render.files import read_bounded
@@ -43,6 +49,8 @@ _REMOTE_PREFIXES = (
     "gitlab.com/",
     "bitbucket.org/",
 )
+_HTTPS_PREFIXES = ("https://", "git::https://")
+_HELM_FIELDS = ("helmCharts", "helmChartInflationGenerator")
 
 
 def looks_remote(ref: str) -> bool:
@@ -57,12 +65,19 @@ def looks_remote(ref: str) -> bool:
 
 
 def check_references(
-    root: Path, directory: Path, limits: RenderLimits, files: set[Path] | None = None
+    root: Path,
+    directory: Path,
+    limits: RenderLimits,
+    files: set[Path] | None = None,
+    *,
+    remotes: list[str] | None = None,
 ) -> set[Path]:
     """Refuse the build of ``directory`` if any kustomization it reaches refers outside ``root``.
 
     Returns the local directories the build reaches (``directory`` included), and adds to
     ``files`` every file a kustomization refers to (patches, generator sources, CRDs).
+    Remote references are refused unless ``remotes`` is given (remote bases are allowed):
+    then https ones are added to it and any other remote form is still refused.
     """
     pending = [directory]
     seen: set[Path] = set()
@@ -71,7 +86,7 @@ def check_references(
         if current in seen:
             continue
         seen.add(current)
-        for target in _check_one(root, current, limits):
+        for target in _check_one(root, current, limits, remotes):
             if target.is_dir():
                 pending.append(target)
             elif files is not None:
@@ -79,7 +94,9 @@ def check_references(
     return seen
 
 
-def _check_one(root: Path, directory: Path, limits: RenderLimits) -> Iterator[Path]:
+def _check_one(
+    root: Path, directory: Path, limits: RenderLimits, remotes: list[str] | None
+) -> Iterator[Path]:
     """Every existing local path the kustomization in ``directory`` refers to: directories
     to build and files it reads."""
     kfile = kustomization_file(directory)
@@ -94,14 +111,12 @@ def _check_one(root: Path, directory: Path, limits: RenderLimits) -> Iterator[Pa
     spec = docs[0].data
     if not isinstance(spec, dict):
         raise RenderError(f"{shown}: a kustomization must be a mapping; fix the file")
+    _refuse_helm(spec, shown)
     for field, ref in _references(spec):
         where = f"{shown}: {field} entry {ref!r}"
         if looks_remote(ref):
-            raise RenderError(
-                f"{where} is a remote reference, and trueup does not fetch remote bases "
-                "(there is no setting for it); vendor the base into this repository and "
-                "refer to it by a relative path"
-            )
+            _check_remote(ref, where, remotes)
+            continue
         if os.path.isabs(ref) or ref.startswith("~"):
             raise RenderError(f"{where} is an absolute path; use a path inside the repository")
         parts = (*directory.relative_to(root).parts, *PurePosixPath(ref).parts)
@@ -110,6 +125,45 @@ def _check_one(root: Path, directory: Path, limits: RenderLimits) -> Iterator[Pa
             raise RenderError(f"{where} does not exist in the repository; fix the path")
         if not target.is_dir() or field in _DIRECTORY_FIELDS:
             yield target
+
+
+def _check_remote(ref: str, where: str, remotes: list[str] | None) -> None:
+    """Refuse the remote reference ``ref`` unless remote bases are allowed and it is https."""
+    if remotes is None:
+        raise RenderError(
+            f"{where} is a remote reference, and remote bases are refused unless the App "
+            "sets spec.kustomize.allowRemoteBases: true (https only, fetched at every "
+            "render, not covered by the GitSource's signature checks); vendor the base "
+            "into this repository and refer to it by a relative path, or allow remote bases"
+        )
+    lowered = ref.lower()
+    if not lowered.startswith(_HTTPS_PREFIXES):
+        raise RenderError(
+            f"{where} is a remote reference that is not an https URL; with "
+            "spec.kustomize.allowRemoteBases only https://... and git::https://... remote "
+            "bases are fetched (ssh, http, file: and github.com/... shorthand are refused); "
+            "write the repository's https URL or vendor the base into this repository"
+        )
+    if "@" in urlsplit(ref.removeprefix("git::")).netloc:
+        raise RenderError(
+            f"{where} carries credentials in its URL; remote bases are fetched anonymously "
+            "and a kustomization is no place for a password: remove them"
+        )
+    remotes.append(ref)
+
+
+def _refuse_helm(spec: dict[str, Any], shown: str) -> None:
+    """Refuse Helm chart inflation inside kustomize, naming the kustomization file."""
+    for field in _HELM_FIELDS:
+        if spec.get(field) is None:
+            continue
+        charts = [c["name"] for c in _entries(spec[field]) if isinstance(c, dict) and "name" in c]
+        named = f" ({', '.join(repr(str(c)) for c in charts)})" if charts else ""
+        raise RenderError(
+            f"{shown}: {field}{named}: Helm chart inflation inside kustomize is not enabled "
+            "in trueup; remove the field and commit the chart's rendered manifests (or "
+            "kustomize a directory of them) instead"
+        )
 
 
 def _references(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:

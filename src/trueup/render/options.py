@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from trueup.objects import Object, ObjectId, Origin, object_id
+
+if TYPE_CHECKING:
+    from trueup.render.helm import HelmRender
+    from trueup.render.sops_keys import SopsKeys
+    from trueup.render.substitute import Substitution
 
 MIB = 1024 * 1024
 
@@ -62,13 +68,25 @@ class RenderOptions:
 
     ``ignore`` holds gitignore-style patterns relative to the rendered path, added to those
     of a ``.trueupignore`` file there. ``kubectl`` is the program used for
-    ``kubectl kustomize``. Remote kustomize bases are never fetched (see
-    :mod:`trueup.render.kustomize_refs`).
+    ``kubectl kustomize``. Remote kustomize bases are refused unless
+    ``allow_remote_bases`` (the App's ``spec.kustomize.allowRemoteBases``), and then
+    fetched over https only (see :mod:`trueup.render.kustomize_refs`), trusting the
+    system's certificate authorities and ``remote_ca_cert`` (a PEM bundle) if given.
     """
 
     ignore: tuple[str, ...] = ()
     limits: RenderLimits = field(default_factory=RenderLimits)
     kubectl: str = "kubectl"
+    substitution: Substitution | None = None
+    """Variables to replace in the rendered objects (see :mod:`trueup.render.substitute`);
+    None for an App that does not opt in, whose ``${...}`` stay as they are."""
+    allow_remote_bases: bool = False
+    remote_ca_cert: str | None = field(default=None, repr=False)
+    decryption: SopsKeys | None = None
+    """The ``sops`` binary and the App's age identities (``spec.decryption``); None: a
+    SOPS-encrypted file fails the render, naming it (see :mod:`trueup.render.decrypt`)."""
+    helm: HelmRender | None = None
+    """The App's Helm chart, rendered instead of the path (see :mod:`trueup.render.helm`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +107,10 @@ class Rendered:
     masked_values: frozenset[str] = frozenset()
     """Values the render took from secret places (decrypted files, Secrets it read values
     from) that must be masked wherever they could land, not only inside Secrets."""
+    unstable: tuple[tuple[ObjectId, str], ...] = ()
+    """Fields (object id as rendered, JSON pointer) that two renders of the same input gave
+    different values (a chart's random or time-based templates): their live values win, as
+    with ``spec.ignoreDifferences``, and each is reported as a warning."""
 
     def origins_of(self, derived: Sequence[Object]) -> Mapping[ObjectId, Origin]:
         """Origins keyed by the ids of ``derived``: objects made one-to-one from ``objects``.

@@ -28,13 +28,14 @@ import os
 import resource
 import signal
 from collections.abc import Callable
+from dataclasses import replace
 from types import FrameType, MappingProxyType
 from typing import Any, Final
 
 import orjson
 
 from trueup.errors import RenderError
-from trueup.objects import Object, Origin, object_id
+from trueup.objects import Object, ObjectId, Origin, object_id
 from trueup.render.options import Rendered, RenderLimits
 
 _JSON: Final = b"J"
@@ -89,7 +90,9 @@ def _result(data: bytes, status: int, limits: RenderLimits) -> Rendered:
     tag, payload = data[:1], data[1:]
     if tag == _JSON and os.waitstatus_to_exitcode(status) == 0:
         decoded = orjson.loads(payload)
-        return _rendered(tuple(decoded["objects"]), decoded["origins"], decoded["reads"])
+        rendered = _rendered(tuple(decoded["objects"]), decoded["origins"], decoded["reads"])
+        unstable = tuple((ObjectId(*field[:4]), field[4]) for field in decoded["unstable"])
+        return replace(rendered, masked_values=frozenset(decoded["masked"]), unstable=unstable)
     if tag == _ERROR:
         raise RenderError(payload.decode("utf-8", "replace"))
     code = os.waitstatus_to_exitcode(status)
@@ -275,7 +278,20 @@ def _encoded(rendered: Rendered) -> bytes:
     """The result as JSON: rendered values are JSON-ready (see ``trueup.kubeyaml``)."""
     origins = [_origin(rendered.origins.get(object_id(obj))) for obj in rendered.objects]
     reads = sorted(rendered.reads)
-    return _JSON + orjson.dumps({"objects": rendered.objects, "origins": origins, "reads": reads})
+    masked = sorted(rendered.masked_values)  # decrypted values: the parent masks them too
+    unstable = [
+        [oid.group, oid.kind, oid.namespace, oid.name, pointer]
+        for oid, pointer in rendered.unstable
+    ]
+    return _JSON + orjson.dumps(
+        {
+            "objects": rendered.objects,
+            "origins": origins,
+            "reads": reads,
+            "masked": masked,
+            "unstable": unstable,
+        }
+    )
 
 
 def _origin(origin: Origin | None) -> list[Any] | None:

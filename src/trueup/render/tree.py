@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 from trueup.errors import RenderError
 from trueup.render.budget import check_totals
 from trueup.render.collect import Collector
+from trueup.render.decrypt import Decryptor
 from trueup.render.files import read_bounded
+from trueup.render.helm import render_chart
 from trueup.render.ignore import IGNORE_FILE, IgnoreRules, parse_ignore
 from trueup.render.kustomize import build_kustomization
 from trueup.render.options import Rendered, RenderOptions
 from trueup.render.paths import check_user_path, resolve_inside
 from trueup.render.sandbox import run_sandboxed
+from trueup.render.substitute import substitute_rendered
 from trueup.render.walk import KUSTOMIZATION_FILES, Walker
 
 
@@ -33,6 +37,11 @@ def render(root: Path, path: str, options: RenderOptions) -> Rendered:
     except OSError as e:
         raise RenderError(f"repository checkout {root} cannot be read: {e.strerror}") from e
     limits = options.limits
+    if options.helm is not None:
+        chart = render_chart(real_root, options.helm, limits)
+        if options.substitution is None:
+            return chart
+        return substitute_rendered(chart, options.substitution, limits, limits.max_total_bytes)
     target = resolve_inside(real_root, parts, limits.max_symlink_hops, f"render path {shown!r}")
     if not target.exists():
         raise RenderError(f"render path {shown!r} does not exist in the repository; fix the path")
@@ -40,16 +49,24 @@ def render(root: Path, path: str, options: RenderOptions) -> Rendered:
     collector.depends_on(shown)
     ignore = _ignore_rules(target, shown, options) if target.is_dir() else IgnoreRules()
 
-    def build(directory: Path, directory_shown: str) -> None:
-        build_kustomization(real_root, directory, directory_shown, options, collector)
+    with Decryptor(options.decryption, limits) as decryptor:
 
-    walker = Walker(real_root, limits, ignore, collector, build)
-    if target.is_dir():
-        check_totals(target, shown, ignore, limits)
-        walker.walk(target, shown)
-    else:
-        walker.read_manifest(target, shown)
-    return collector.result()
+        def build(directory: Path, directory_shown: str) -> None:
+            build_kustomization(
+                real_root, directory, directory_shown, options, collector, decryptor=decryptor
+            )
+
+        walker = Walker(real_root, limits, ignore, collector, build, decrypt=decryptor.manifest)
+        if target.is_dir():
+            check_totals(target, shown, ignore, limits)
+            walker.walk(target, shown)
+        else:
+            walker.read_manifest(target, shown)
+    # Decrypted values are masked wherever they land; substitution runs after decryption.
+    result = replace(collector.result(), masked_values=decryptor.values)
+    if options.substitution is None:
+        return result
+    return substitute_rendered(result, options.substitution, limits, collector.bytes_left)
 
 
 IN_PROCESS_MAX_BYTES = 256 * 1024

@@ -30,6 +30,9 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 BuildKustomization = Callable[[Path, str], None]
 """Builds the kustomization in a real directory, shown to people as the given path."""
 
+Decrypt = Callable[[bytes, str], bytes]
+"""The plaintext of a manifest file's bytes (shown as the given path), if it is encrypted."""
+
 
 def kustomization_file(directory: Path) -> Path | None:
     """The kustomization file of ``directory``, or None if it is a plain directory."""
@@ -50,18 +53,23 @@ class Walker:
         ignore: IgnoreRules,
         collector: Collector,
         build_kustomization: BuildKustomization,
+        *,
+        decrypt: Decrypt | None = None,
     ) -> None:
         self._root = root
         self._limits = limits
         self._ignore = ignore
         self._collector = collector
         self._build = build_kustomization
+        self._decrypt = decrypt
         self._visited: set[Path] = set()
 
     def read_manifest(self, real: Path, shown: str) -> None:
         """Read one manifest file into the collector."""
         data = read_bounded(real, shown, self._limits.max_file_bytes)
         self._collector.charge_bytes(len(data), shown)
+        if self._decrypt is not None:
+            data = self._decrypt(data, shown)  # SOPS-encrypted manifests: see render.decrypt
         self._collector.add_yaml(data, shown)
 
     def walk(self, real: Path, shown: str) -> None:

@@ -81,6 +81,10 @@ def _copy(obj: Object) -> Object:
     return result
 
 
+MEMORY_KUBE_VERSION = "v1.34.0"
+"""The Kubernetes version a MemoryTarget reports (Helm's ``.Capabilities.KubeVersion``)."""
+
+
 class MemoryTarget(MemoryState):
     """A target kept in memory; see the module docstring for what it emulates."""
 
@@ -141,6 +145,12 @@ class MemoryTarget(MemoryState):
         """How ``kind`` in ``api_version`` is served, or None."""
         group, _, version = api_version.rpartition("/")
         return self._resources.get((group, version, kind))
+
+    async def capabilities(self) -> tuple[str, tuple[str, ...]]:
+        """A made-up Kubernetes version and every API served, as Helm names them."""
+        names = {info.api_version for info in self._resources.values()}
+        names |= {f"{info.api_version}/{info.kind}" for info in self._resources.values()}
+        return MEMORY_KUBE_VERSION, tuple(sorted(names))
 
     async def kinds(self) -> tuple[ResourceInfo, ...]:
         """Every kind served (one entry per kind: the first version registered)."""

@@ -24,6 +24,7 @@ SYNC_FIELDS = {
     "failure",
     "changes",
     "objects",
+    "warnings",
     "plan",
 }
 CHANGE_FIELDS = {"object", "action", "reason"}

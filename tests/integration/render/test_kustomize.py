@@ -64,9 +64,13 @@ def test_a_broken_kustomization_fails_with_kubectls_message() -> None:
     assert str(REPO) not in message  # checkout paths are made relative
 
 
-def test_helm_charts_stay_off_because_the_flag_is_never_passed() -> None:
-    with pytest.raises(RenderError, match=r"helm: kubectl kustomize failed.*enable-helm"):
-        render(REPO, "helm", RenderOptions())
+def test_helm_charts_are_refused_naming_the_kustomization_before_kubectl_runs(
+    tmp_path: Path,
+) -> None:
+    kubectl, marker = recording_kubectl(tmp_path)
+    with pytest.raises(RenderError, match=r"helm/kustomization\.yaml: helmCharts .*not enabled"):
+        render(REPO, "helm", RenderOptions(kubectl=kubectl))
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize(
@@ -96,16 +100,15 @@ def test_unsafe_kustomize_references_are_refused_before_kubectl_runs(
 
 
 @pytest.mark.parametrize("path", ["remote", "remote-git"])
-def test_a_remote_base_is_refused_saying_there_is_no_setting_and_what_to_do(
+def test_a_remote_base_is_refused_by_default_naming_the_setting_and_what_to_do(
     tmp_path: Path, path: str
 ) -> None:
     kubectl, marker = recording_kubectl(tmp_path)
     with pytest.raises(RenderError) as raised:
         render(REPO, path, RenderOptions(kubectl=kubectl))
     message = str(raised.value)
-    assert "trueup does not fetch remote bases (there is no setting for it)" in message
+    assert "spec.kustomize.allowRemoteBases: true" in message
     assert "vendor the base into this repository" in message
-    assert "allow" not in message
     assert not marker.exists()
 
 

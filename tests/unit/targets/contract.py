@@ -143,6 +143,9 @@ class TargetContract:
         assert preview["data"] == {"color": "green"}
         assert preview["metadata"]["uid"] == live["metadata"]["uid"]
         assert new["data"] == {"color": "red"}
+        # What tells an existing object from a new one after a dry-run (apply.cached).
+        assert preview["metadata"]["resourceVersion"] == live["metadata"]["resourceVersion"]
+        assert not new["metadata"].get("resourceVersion")
         stored = await target.get(live)
         assert stored is not None
         assert stored["data"] == {"color": "blue"}

@@ -265,6 +265,15 @@ class KubernetesTarget:
         """Every kind the cluster serves, in its preferred version (from discovery)."""
         return tuple(await self.mapper.resources())
 
+    async def capabilities(self) -> tuple[str, tuple[str, ...]]:
+        """The server's Kubernetes version (``v1.33.1``) and every API it serves, as Helm's
+        ``.Capabilities`` names them: each ``group/version`` and ``group/version/Kind``."""
+        version = await self._fetch_json("/version", "application/json")
+        served = await self.mapper.served()
+        names = {info.api_version for info in served}
+        names |= {f"{info.api_version}/{info.kind}" for info in served}
+        return str(version.get("gitVersion") or ""), tuple(sorted(names))
+
     async def delete(
         self, ref: Object | ObjectId, *, uid: str | None = None, dry_run: bool = False
     ) -> bool:

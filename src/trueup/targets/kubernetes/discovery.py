@@ -119,6 +119,10 @@ class RestMapper:
         """Every kind served, each in its preferred version."""
         return list((await self._current(stale=False)).preferred.values())
 
+    async def served(self) -> list[ResourceInfo]:
+        """Every kind served, in every version it is served in."""
+        return list((await self._current(stale=False)).by_gvk.values())
+
     async def _lookup(self, find: Callable[[_Table], ResourceInfo | None]) -> ResourceInfo | None:
         table = await self._current(stale=False)
         found = find(table)

@@ -1,10 +1,9 @@
-"""Step 2a, inputs: the ConfigMaps and Secrets an App's render reads from its target.
+"""The ConfigMaps and Secrets an App's render reads from its target, read as text.
 
 ``read_inputs`` fetches each referenced object once, through the App's own ``Target`` (so
 with its impersonated service account), and returns its data as text: a Secret's values
 are decoded from base64 and marked secret, so that the engine masks them wherever they
-land, and each input carries a digest of its content, part of the key that tells whether
-a render can be reused.
+land, and each input carries a digest of its content.
 """
 
 from __future__ import annotations
