@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from trueup import apply
+from trueup.apply.hooks import HookOptions, HookResult, run_hooks
+from trueup.apply.known import still_known
 from trueup.changeset import Action, ChangeSet, ObjectChange
 from trueup.config import App, LoadedConfig
 from trueup.errors import (
@@ -29,6 +31,7 @@ from trueup.errors import (
 from trueup.failure import Failure, Reason
 from trueup.health import HealthResult, HealthStatus, aggregate, health_of
 from trueup.inputs import render_setup
+from trueup.inputs.render_cache import RenderCache
 from trueup.masking import Masker, secret_values
 from trueup.objects import Object, ObjectId, Origin, object_id
 from trueup.plan import (
@@ -46,6 +49,7 @@ from trueup.plan import (
     plan_stages,
     prepare,
 )
+from trueup.plan.hooks import Hook, HookPhase, hooks_due, hooks_of
 from trueup.render import Rendered, RenderLimits, render_async
 from trueup.render.helm_unstable import unstable_rules, unstable_warnings
 from trueup.source import Artifact, Source
@@ -161,6 +165,8 @@ class Engine:
         self._render_limits = render_limits or RenderLimits()
         self._installation = installation
         """The installation id to mark objects with; None: the store's own."""
+        self.render_cache = RenderCache()
+        """Recent renders: a warm sync of an unchanged revision and inputs skips rendering."""
 
     def app(self, name: str) -> App:
         """The App called ``name``, or a ConfigError listing the known ones."""
@@ -195,13 +201,17 @@ class Engine:
 
         What the render reads besides the tree (values from the cluster, keys) comes from
         ``inputs.render_setup``; the values it took from secret places are in the result's
-        ``masked_values``, and masked in its error.
+        ``masked_values``, and masked in its error. A render of the same commit with the same
+        ``setup.cache_key`` is taken from ``render_cache`` instead (failures are not kept).
         """
         setup = await render_setup(app, self.config, self.target(app), self._render_limits)
-        try:
-            rendered = await render_async(artifact.root, app.spec.path, setup.options)
-        except RenderError as e:
-            raise RenderError(Masker(setup.masked)(str(e))) from None
+        rendered = self.render_cache.get(str(app.id), setup.cache_key, artifact)
+        if rendered is None:
+            try:
+                rendered = await render_async(artifact.root, app.spec.path, setup.options)
+            except RenderError as e:
+                raise RenderError(Masker(setup.masked)(str(e))) from None
+            self.render_cache.put(str(app.id), setup.cache_key, artifact, rendered)
         return replace(rendered, masked_values=rendered.masked_values | setup.masked)
 
     async def owner(self, app: App) -> AppRef:
@@ -305,8 +315,12 @@ class Engine:
                     await log.progress(self._clock(), revision=revision)
                 progress(f"rendering {app.spec.path} at {revision}")
                 rendered = await self.render(app, artifact)
+                hook_objects = (hook.obj for hook in rendered.hooks)  # a Secret hook too
                 masker = masker.with_values(
-                    [*secret_values(rendered.objects), *rendered.masked_values]
+                    [
+                        *secret_values((*rendered.objects, *hook_objects)),
+                        *rendered.masked_values,
+                    ]
                 )
                 report = await self._reconcile(
                     app, revision, rendered, options, progress, deadline.when()
@@ -406,6 +420,16 @@ class Engine:
             field_validation=FieldValidation(app.spec.field_validation),
         )
         known = {e.id: (e.content_hash, e.resource_version) for e in inventory if e.content_hash}
+        hooks = await self._due_hooks(app, revision, rendered, objects, live, inventory, options)
+        hook_options = HookOptions(
+            timeout=options.timeout or app.spec.timeout.total_seconds(),
+            field_validation=apply_options.field_validation,
+        )
+        pre = await run_hooks(
+            target, HookPhase.PRE, hooks_of(hooks, HookPhase.PRE), hook_options, progress
+        )
+        if pre.failure is not None:  # nothing of the chart is applied after a failed pre hook
+            return SyncReport(app.metadata.name, revision, pre.changes, failure=pre.failure)
         if not options.dry_run:
             await self._remember_intent(app, objects, inventory)
         applied = await apply.apply_stages(
@@ -439,6 +463,11 @@ class Engine:
             kept = ChangeSet(
                 tuple(ObjectChange(d.id, Action.SKIPPED, d.reason) for d in prune_plan.skipped)
             )
+        post = HookResult()
+        if not applied.error and not pruned.failure:
+            post = await run_hooks(
+                target, HookPhase.POST, hooks_of(hooks, HookPhase.POST), hook_options, progress
+            )
         if not options.dry_run:
             await self._save_inventory(app, objects, inventory, applied, pruned, prune_plan)
         ids = [object_id(obj) for obj in objects]
@@ -448,13 +477,43 @@ class Engine:
         return SyncReport(
             app=app.metadata.name,
             revision=revision,
-            changes=applied.changes + pruned.changes + kept,
+            changes=pre.changes + applied.changes + pruned.changes + kept + post.changes,
             health=aggregate(health.values()) if health else HealthStatus.HEALTHY,
             object_health=health,
             diffs=applied.diffs,
             deletions={oid: obj for oid in prune_plan.to_delete if (obj := live.get(oid))},
             plan=Plan(owner, stages, prune_plan),
-            failure=applied.failure or pruned.failure or unhealthy,
+            failure=applied.failure or pruned.failure or post.failure or unhealthy,
+        )
+
+    async def _due_hooks(
+        self,
+        app: App,
+        revision: str,
+        rendered: Rendered,
+        objects: tuple[Object, ...],
+        live: apply.Live,
+        inventory: tuple[InventoryEntry, ...],
+        options: SyncOptions,
+    ) -> tuple[Hook, ...]:
+        """The chart's hooks this sync runs, prepared as its objects are (namespace, owner
+        labels); none in a dry run, or when ``plan.hooks_due`` says the sync changes nothing."""
+        if options.dry_run or not rendered.hooks:
+            return ()
+        known = {e.id: (e.content_hash, e.resource_version) for e in inventory if e.content_hash}
+        desired = {object_id(obj) for obj in objects}
+        unchanged = {e.id for e in inventory} <= desired and all(
+            still_known(known, object_id(obj), obj, live.get(object_id(obj))) for obj in objects
+        )
+        history = await self.store.history(app.metadata.name)
+        good = next((a.revision for a in history if a.result is AttemptResult.SUCCEEDED), None)
+        if not hooks_due(revision, good, unchanged, rendered.hooks):
+            return ()
+        origins = {object_id(hook.obj): hook.origin for hook in rendered.hooks}
+        as_rendered = Rendered(tuple(hook.obj for hook in rendered.hooks), origins)
+        prepared = await self.desired(app, as_rendered, self.target(app))
+        return tuple(
+            replace(hook, obj=obj) for hook, obj in zip(rendered.hooks, prepared, strict=True)
         )
 
     async def _read_live(

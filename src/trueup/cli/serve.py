@@ -140,8 +140,12 @@ async def run(settings: Settings, options: ServeOptions) -> None:
     )
     bus.listen(LogWriter(sys.stderr, human=human))
     store = await SqliteStore.open(settings.store)
+    # Lease renewals are API requests too: the same counter as the reconciles' requests.
     lease_targets = KubernetesTargets(
-        settings.kubeconfig, settings.context, allow_exec=settings.allow_exec
+        settings.kubeconfig,
+        settings.context,
+        allow_exec=settings.allow_exec,
+        on_response=metrics.count_response,
     )
     stopping = asyncio.Event()
     lost: list[str] = []

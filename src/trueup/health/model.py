@@ -34,7 +34,12 @@ class HealthStatus(StrEnum):
     @property
     def severity(self) -> int:
         """0 for Healthy up to 5 for Unknown: the order used to aggregate (worst wins)."""
-        return list(HealthStatus).index(self)
+        return _SEVERITY[self]
+
+
+_SEVERITY: dict[HealthStatus, int] = {status: rank for rank, status in enumerate(HealthStatus)}
+"""Each status's severity: its place in the declaration, looked up (health is aggregated on
+every watch event)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from trueup.config import App, LoadedConfig
 from trueup.config.decryption import identities_of, pgp_keys_of
 from trueup.errors import ConfigError
 from trueup.inputs.objects import read_inputs
+from trueup.inputs.render_cache import render_key
 from trueup.inputs.variables import read_variables
 from trueup.render import RenderLimits, RenderOptions
 from trueup.render.helm import HasCapabilities, HelmRender, helm_binary, values_documents
@@ -32,6 +33,9 @@ class RenderSetup:
 
     options: RenderOptions
     masked: frozenset[str] = frozenset()
+    cache_key: str | None = None
+    """What the render reads besides the tree, hashed (see ``inputs.render_cache``); None:
+    the render reads what no key pins down and must not be cached."""
 
 
 async def render_setup(
@@ -52,16 +56,19 @@ async def render_setup(
         remote_ca_cert=repository_for(source, config).ca_cert if allow_remote else None,
     )
     masked: frozenset[str] = frozenset()
+    digests: tuple[str, ...] = ()
     if app.spec.substitutes:
         variables = await read_variables(target, app.spec)
         substitution = Substitution(variables.values, strict=app.spec.substitute_strict)
         options, masked = replace(options, substitution=substitution), variables.masked
+        digests = variables.digests
     if app.spec.decryption is not None:
         options = replace(options, decryption=await _sops_keys(app, config))
     if app.spec.helm is not None:
-        chart, values_masked = await _helm(app, target, limits)
+        chart, values_masked, values_digests = await _helm(app, target, limits)
         options, masked = replace(options, helm=chart), masked | values_masked
-    return RenderSetup(options, masked)
+        digests += values_digests
+    return RenderSetup(options, masked, render_key(app, options, digests))
 
 
 async def _sops_keys(app: App, config: LoadedConfig) -> SopsKeys:
@@ -77,8 +84,9 @@ async def _sops_keys(app: App, config: LoadedConfig) -> SopsKeys:
 
 async def _helm(
     app: App, target: Target, limits: RenderLimits
-) -> tuple[HelmRender, frozenset[str]]:
-    """What the Helm helper needs: values from the cluster, its version and API set."""
+) -> tuple[HelmRender, frozenset[str], tuple[str, ...]]:
+    """What the Helm helper needs: values from the cluster, its version and API set; and
+    the digest of each ``valuesFrom`` object."""
     helm = app.spec.helm
     assert helm is not None
     inputs = await read_inputs(target, helm.values_from, app.spec.namespace, "spec.helm.valuesFrom")
@@ -89,7 +97,8 @@ async def _helm(
     binary = await asyncio.to_thread(helm_binary, _quiet)
     release = helm.release_name or app.metadata.name
     namespace = app.spec.namespace or "default"
-    return HelmRender(str(binary), helm, release, namespace, version, apis, documents), masked
+    chart = HelmRender(str(binary), helm, release, namespace, version, apis, documents)
+    return chart, masked, tuple(found.digest for found in inputs)
 
 
 def _quiet(_message: str) -> None:

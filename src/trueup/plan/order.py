@@ -107,7 +107,9 @@ def phase_of(group: str, kind: str) -> Phase:
     return Phase.RESOURCES
 
 
-def _kind_rank(group: str, kind: str) -> int:
+def kind_rank(group: str, kind: str) -> int:
+    """Where a kind goes among others of its stage (Namespaces and CRDs first, workloads
+    after what they use); Helm hooks of one weight are ordered by it too."""
     cluster_rank = _CLUSTER_KINDS.get((group, kind))
     if cluster_rank is not None:
         return cluster_rank
@@ -138,7 +140,7 @@ def _lenient_wave(obj: Object) -> int:
 
 
 def _apply_key(wave: int, oid: ObjectId) -> tuple[int, Phase, int, ObjectId]:
-    return (wave, phase_of(oid.group, oid.kind), _kind_rank(oid.group, oid.kind), oid)
+    return (wave, phase_of(oid.group, oid.kind), kind_rank(oid.group, oid.kind), oid)
 
 
 def _stage_name(wave: int, phase: Phase) -> str:

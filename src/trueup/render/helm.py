@@ -13,8 +13,9 @@ cached by their digest under ``trueup.gobuild.cache_dir()/charts``.
 
 The CRDs of the chart's ``crds/`` folder come first among the objects (when
 ``includeCRDs``), each object's origin names its template file. Hooks are split out: test
-hooks are dropped, and any other hook refuses the render, naming the hook's type and
-object, until trueup runs hook phases.
+hooks are dropped, the install and upgrade hooks travel in ``Rendered.hooks`` (the engine
+runs them, see ``trueup.plan.hooks``), and any other hook type (delete, rollback, unknown)
+refuses the render, naming the hook's type and object.
 
 Charts that generate random data (``randAlphaNum``, ``genCA``) are rendered twice; a field
 that differs between the two renders is reported in ``Rendered.unstable`` (see
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from trueup.errors import RenderError
 from trueup.gobuild import Progress, cache_dir, ensure_binary
 from trueup.objects import Object, Origin, object_id
+from trueup.plan.hooks import Hook, unsupported_events, unsupported_policies
 from trueup.render.collect import Collector
 from trueup.render.helm_run import run_helper
 from trueup.render.helm_stage import read_values_file, stage_chart
@@ -142,17 +144,6 @@ class HelmRender:
 
 
 @dataclass(frozen=True, slots=True)
-class Hook:
-    """A Helm hook object of the chart: when it runs, in which order, when it is deleted."""
-
-    obj: Object
-    origin: Origin
-    events: tuple[str, ...]
-    weight: int
-    delete_policies: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class ChartRender:
     """A chart's objects (CRDs first), the chart that was rendered, its hooks and the fields
     that differ between two renders."""
@@ -166,19 +157,27 @@ class ChartRender:
 def render_chart(root: Path, helm: HelmRender, limits: RenderLimits) -> Rendered:
     """The objects of the App's chart, for ``render``: see ``render_chart_full``.
 
-    Raises ``RenderError`` for a chart with a hook other than a test hook (trueup does not
-    run hook phases yet), naming the hook's type and object.
+    The install and upgrade hooks are in the result's ``hooks``. Raises ``RenderError``
+    for a hook of another type (delete, rollback, unknown) or with a delete policy Helm does
+    not define, naming it and the object.
     """
     chart = render_chart_full(root, helm, limits)
     for hook in chart.hooks:
-        events = ", ".join(hook.events)
-        raise RenderError(
-            f"{hook.origin}: {object_id(hook.obj)} is a Helm hook of type {events}: trueup "
-            f"does not run Helm hooks of type {events} yet; remove the helm.sh/hook "
-            "annotation, or disable the hook in the chart's values"
-        )
+        if refused := unsupported_events(hook.events):
+            events = ", ".join(refused)
+            raise RenderError(
+                f"{hook.origin}: {object_id(hook.obj)} is a Helm hook of type {events}: trueup "
+                "runs only pre-install, pre-upgrade, post-install and post-upgrade hooks; "
+                "remove the helm.sh/hook annotation, or disable the hook in the chart's values"
+            )
+        if refused := unsupported_policies(hook.delete_policies):
+            raise RenderError(
+                f"{hook.origin}: {object_id(hook.obj)} has helm.sh/hook-delete-policy "
+                f"{', '.join(refused)}, which trueup does not know; use before-hook-creation, "
+                "hook-succeeded or hook-failed"
+            )
     fields = tuple((field.object, field.pointer) for field in chart.unstable if field.pointer)
-    return replace(chart.rendered, unstable=fields)
+    return replace(chart.rendered, unstable=fields, hooks=chart.hooks)
 
 
 def render_chart_full(root: Path, helm: HelmRender, limits: RenderLimits) -> ChartRender:

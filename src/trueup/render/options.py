@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from trueup.objects import Object, ObjectId, Origin, object_id
 
 if TYPE_CHECKING:
+    from trueup.plan.hooks import Hook
     from trueup.render.helm import HelmRender
     from trueup.render.sops_keys import SopsKeys
     from trueup.render.substitute import Substitution
@@ -111,6 +112,9 @@ class Rendered:
     """Fields (object id as rendered, JSON pointer) that two renders of the same input gave
     different values (a chart's random or time-based templates): their live values win, as
     with ``spec.ignoreDifferences``, and each is reported as a warning."""
+    hooks: tuple[Hook, ...] = ()
+    """A chart's install and upgrade hooks (see :mod:`trueup.plan.hooks`): not among
+    ``objects``; the engine runs them before and after the main stages."""
 
     def origins_of(self, derived: Sequence[Object]) -> Mapping[ObjectId, Origin]:
         """Origins keyed by the ids of ``derived``: objects made one-to-one from ``objects``.

@@ -36,6 +36,7 @@ import orjson
 
 from trueup.errors import RenderError
 from trueup.objects import Object, ObjectId, Origin, object_id
+from trueup.plan.hooks import Hook
 from trueup.render.options import Rendered, RenderLimits
 
 _JSON: Final = b"J"
@@ -92,7 +93,10 @@ def _result(data: bytes, status: int, limits: RenderLimits) -> Rendered:
         decoded = orjson.loads(payload)
         rendered = _rendered(tuple(decoded["objects"]), decoded["origins"], decoded["reads"])
         unstable = tuple((ObjectId(*field[:4]), field[4]) for field in decoded["unstable"])
-        return replace(rendered, masked_values=frozenset(decoded["masked"]), unstable=unstable)
+        hooks = tuple(_hook(hook) for hook in decoded["hooks"])
+        return replace(
+            rendered, masked_values=frozenset(decoded["masked"]), unstable=unstable, hooks=hooks
+        )
     if tag == _ERROR:
         raise RenderError(payload.decode("utf-8", "replace"))
     code = os.waitstatus_to_exitcode(status)
@@ -119,6 +123,17 @@ def _rendered(
         if origin is not None
     }
     return Rendered(objects, MappingProxyType(found), frozenset(reads))
+
+
+def _hook(encoded: dict[str, Any]) -> Hook:
+    path, line = encoded["origin"]
+    return Hook(
+        encoded["object"],
+        Origin(path, line),
+        tuple(encoded["events"]),
+        int(encoded["weight"]),
+        tuple(encoded["policies"]),
+    )
 
 
 def _memory_message(limits: RenderLimits) -> str:
@@ -290,6 +305,16 @@ def _encoded(rendered: Rendered) -> bytes:
             "reads": reads,
             "masked": masked,
             "unstable": unstable,
+            "hooks": [
+                {
+                    "object": hook.obj,
+                    "origin": _origin(hook.origin),
+                    "events": hook.events,
+                    "weight": hook.weight,
+                    "policies": hook.delete_policies,
+                }
+                for hook in rendered.hooks
+            ],
         }
     )
 

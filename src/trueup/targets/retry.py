@@ -17,6 +17,9 @@ from trueup.errors import TargetUnavailableError, TemporaryError
 
 T = TypeVar("T")
 
+_JITTER = random.Random()  # noqa: S311 - jitter needs no cryptographic randomness
+"""One generator for every call's jitter: seeding one per request costs more than the call."""
+
 Sleep = Callable[[float], Awaitable[None]]
 """An ``asyncio.sleep``-like coroutine function."""
 
@@ -61,8 +64,7 @@ async def with_retries(
 
     The last temporary error is raised when every attempt failed.
     """
-    # Jitter needs no cryptographic randomness.
-    rng = rng or random.Random()  # noqa: S311
+    rng = rng or _JITTER
     attempt = 0
     while True:
         try:

@@ -170,18 +170,44 @@ def test_fields_that_change_at_every_render_are_reported(
     assert "charts/kvstore/templates/secret.yaml" in str(chart.unstable[0])
 
 
-def test_a_pre_install_hook_is_refused_naming_it_and_test_hooks_are_dropped(
+def test_install_hooks_are_returned_with_the_render_and_test_hooks_are_dropped(
     helm_helper: Path, repository: Path
 ) -> None:
     helm = _helm(helm_helper, "charts/hooked")
     full = render_chart_full(repository, helm, RenderLimits())
-    assert [(h.events, h.weight, h.delete_policies) for h in full.hooks] == [
-        (("pre-install", "pre-upgrade"), -5, ("hook-succeeded",))
+    assert sorted(
+        (h.obj["metadata"]["name"], h.events, h.weight, h.delete_policies) for h in full.hooks
+    ) == [
+        ("shop-migrate", ("pre-install", "pre-upgrade"), -5, ("hook-succeeded",)),
+        ("shop-notify", ("post-install", "post-upgrade"), 0, ()),
+        ("shop-schema", ("pre-install",), -10, ()),
     ]
     assert [o["kind"] for o in full.rendered.objects] == ["ConfigMap"]
+    rendered = render_chart(repository, helm, RenderLimits())
+    assert [o["metadata"]["name"] for o in rendered.objects] == ["shop-config"]
+    assert {h.obj["metadata"]["name"] for h in rendered.hooks} == {
+        "shop-migrate",
+        "shop-notify",
+        "shop-schema",
+    }
+    (migrate,) = (h for h in rendered.hooks if h.obj["kind"] == "Job")
+    assert str(migrate.origin) == "charts/hooked/templates/migrate.yaml"
+
+
+def test_a_pre_delete_hook_is_refused_naming_it(helm_helper: Path, repository: Path) -> None:
+    helm = _helm(helm_helper, "charts/hooked", values={"preDelete": True})
     with pytest.raises(RenderError) as caught:
         render_chart(repository, helm, RenderLimits())
     message = str(caught.value)
-    assert "trueup does not run Helm hooks of type pre-install, pre-upgrade yet" in message
-    assert "Job/shop-migrate" in message
-    assert "charts/hooked/templates/migrate.yaml" in message
+    assert "is a Helm hook of type pre-delete: trueup runs only pre-install" in message
+    assert "ConfigMap/shop-cleanup" in message
+    assert "charts/hooked/templates/cleanup.yaml" in message
+
+
+def test_an_unknown_delete_policy_is_refused_naming_it(helm_helper: Path, repository: Path) -> None:
+    helm = _helm(helm_helper, "charts/hooked", values={"schemaDeletePolicy": "after-lunch"})
+    with pytest.raises(RenderError) as caught:
+        render_chart(repository, helm, RenderLimits())
+    message = str(caught.value)
+    assert "ConfigMap/shop-schema has helm.sh/hook-delete-policy after-lunch" in message
+    assert "charts/hooked/templates/schema.yaml" in message
