@@ -22,13 +22,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import selectors
 import shutil
 import signal
 import ssl
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from trueup.errors import RenderError
@@ -40,9 +38,8 @@ from trueup.render.kustomize_refs import check_references
 from trueup.render.kustomize_sops import build_tree
 from trueup.render.options import RenderOptions
 from trueup.render.paths import relative_name
+from trueup.render.pipes import Bounds, exchange
 from trueup.render.secret_scan import secrets_in
-
-_MAX_STDERR = 64 * 1024
 
 
 def build_kustomization(
@@ -157,40 +154,14 @@ def _drain(
     proc: subprocess.Popen[bytes], shown: str, timeout: float, max_output: int
 ) -> tuple[bytes, bytes]:
     """Read stdout and stderr until both close, within ``timeout`` and ``max_output``."""
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    out = bytearray()
-    err = bytearray()
-    deadline = time.monotonic() + timeout
-    with selectors.DefaultSelector() as selector:
-        selector.register(proc.stdout, selectors.EVENT_READ, out)
-        selector.register(proc.stderr, selectors.EVENT_READ, err)
-        while selector.get_map():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise RenderError(
-                    f"{shown}: kubectl kustomize took longer than {timeout:g}s and was stopped"
-                )
-            for key, _mask in selector.select(remaining):
-                chunk = os.read(key.fd, 65536)
-                if not chunk:
-                    selector.unregister(key.fileobj)
-                elif key.data is out:
-                    out += chunk
-                    if len(out) > max_output:
-                        raise RenderError(
-                            f"{shown}: kustomize output exceeds {max_output} bytes, the rest "
-                            "of the render's budget; render a smaller path"
-                        )
-                elif len(err) < _MAX_STDERR:
-                    err += chunk
-    try:
-        proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired as e:
-        raise RenderError(
-            f"{shown}: kubectl kustomize took longer than {timeout:g}s and was stopped"
-        ) from e
-    return bytes(out), bytes(err)
+    bounds = Bounds(
+        timeout,
+        max_output,
+        too_slow=f"{shown}: kubectl kustomize took longer than {timeout:g}s and was stopped",
+        too_big=f"{shown}: kustomize output exceeds {max_output} bytes, the rest of the "
+        "render's budget; render a smaller path",
+    )
+    return exchange(proc, b"", bounds)
 
 
 # kubectl logs through klog: 'E1126 06:50:35.266946 27361 run.go:72] "command failed" err=...'

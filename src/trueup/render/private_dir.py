@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Final
 
 from trueup.errors import RenderError
+from trueup.pids import pid_exists
 
 MEMORY_FS: Final = Path("/dev/shm")
 """Where private directories are made; it must be a ``tmpfs`` mount."""
@@ -59,18 +60,8 @@ def remove_abandoned(base: Path = MEMORY_FS) -> None:
             owned = entry.is_dir(follow_symlinks=False) and entry.stat().st_uid == os.getuid()
         except OSError:
             continue
-        if owned and pid_text.isdigit() and not _alive(int(pid_text)):
+        if owned and pid_text.isdigit() and not pid_exists(int(pid_text)):
             shutil.rmtree(entry.path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _is_memory_fs(path: Path) -> bool:

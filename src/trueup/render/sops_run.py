@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import selectors
 import signal
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Final
 
 from trueup.errors import RenderError
 from trueup.gobuild import Progress, ensure_binary
+from trueup.render.pipes import Bounds, exchange
 from trueup.render.sops_keys import SopsKeys
 from trueup.render.sops_meta import SopsFormat
 
@@ -35,7 +34,6 @@ SOPS_MODULE: Final = Path(__file__).parent / "go" / "sops"
 SOPS_PACKAGE: Final = "github.com/getsops/sops/v3/cmd/sops"
 SOPS_TIMEOUT_SECONDS: Final = 20.0
 """Wall-clock time one ``sops decrypt`` may take before it is killed."""
-_MAX_STDERR: Final = 16 * 1024
 
 
 def sops_binary(progress: Progress) -> Path:
@@ -97,7 +95,15 @@ def run_sops(
                 f"{shown}: sops could not be run ({e.strerror}); build it with `make build`"
             ) from e
         try:
-            out, err = _exchange(proc, data, shown, max_output)
+            bounds = Bounds(
+                SOPS_TIMEOUT_SECONDS,
+                max_output,
+                too_slow=f"{shown}: sops took longer than {SOPS_TIMEOUT_SECONDS:g}s and was "
+                "stopped",
+                too_big=f"{shown}: its plaintext exceeds {max_output} bytes, the rest of the "
+                "render's budget; split the file",
+            )
+            out, err = exchange(proc, data, bounds)
         finally:
             if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -109,73 +115,3 @@ def run_sops(
     if proc.returncode != 0:
         return b"", err.decode("utf-8", "replace")
     return out, ""
-
-
-def _exchange(
-    proc: subprocess.Popen[bytes], data: bytes, shown: str, max_output: int
-) -> tuple[bytes, bytes]:
-    """Write ``data`` to stdin while reading stdout and stderr, within the time and size."""
-    assert proc.stdin is not None
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    out = bytearray()
-    err = bytearray()
-    view = memoryview(data)
-    timeout = f"{shown}: sops took longer than {SOPS_TIMEOUT_SECONDS:g}s and was stopped"
-    with selectors.DefaultSelector() as selector:
-        selector.register(proc.stdout, selectors.EVENT_READ, out)
-        selector.register(proc.stderr, selectors.EVENT_READ, err)
-        if view:
-            selector.register(proc.stdin, selectors.EVENT_WRITE)
-        else:
-            proc.stdin.close()
-        deadline = _Deadline(SOPS_TIMEOUT_SECONDS)
-        while selector.get_map():
-            ready = selector.select(deadline.remaining(timeout))
-            for key, _events in ready:
-                if key.fileobj is proc.stdin:
-                    view = _write_some(proc, view, selector)
-                    continue
-                chunk = os.read(key.fd, 65536)
-                if not chunk:
-                    selector.unregister(key.fileobj)
-                elif key.data is out:
-                    out += chunk
-                    if len(out) > max_output:
-                        raise RenderError(
-                            f"{shown}: its plaintext exceeds {max_output} bytes, the rest of "
-                            "the render's budget; split the file"
-                        )
-                elif len(err) < _MAX_STDERR:
-                    err += chunk
-    try:
-        proc.wait(timeout=max(0.1, deadline.remaining(timeout)))
-    except subprocess.TimeoutExpired as e:
-        raise RenderError(timeout) from e
-    return bytes(out), bytes(err)
-
-
-def _write_some(
-    proc: subprocess.Popen[bytes], view: memoryview, selector: selectors.BaseSelector
-) -> memoryview:
-    assert proc.stdin is not None
-    try:
-        written = os.write(proc.stdin.fileno(), view[:65536])
-    except BrokenPipeError:
-        written = len(view)  # sops stopped reading: its exit status and message say why
-    view = view[written:]
-    if not view:
-        selector.unregister(proc.stdin)
-        proc.stdin.close()
-    return view
-
-
-class _Deadline:
-    def __init__(self, seconds: float) -> None:
-        self._end = time.monotonic() + seconds
-
-    def remaining(self, message: str) -> float:
-        left = self._end - time.monotonic()
-        if left <= 0:
-            raise RenderError(message)
-        return left

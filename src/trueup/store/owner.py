@@ -20,6 +20,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from trueup.pids import pid_exists
+
 _PROC = Path("/proc")
 
 
@@ -65,7 +67,7 @@ class Owner:
         stat = process_stat(self.pid, proc)
         if stat is None:
             # Unreadable (another user's process under hidepid) is not the same as absent.
-            return not _exists(self.pid)
+            return not pid_exists(self.pid)
         state, start = stat
         return state in ("Z", "X", "x") or (self.start != 0 and start != self.start)
 
@@ -96,13 +98,3 @@ def process_stat(pid: int, proc: Path = _PROC) -> tuple[str, int] | None:
         return fields[0], int(fields[19])  # fields 3 and 22 of stat
     except (IndexError, ValueError):
         return None
-
-
-def _exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
