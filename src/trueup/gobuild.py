@@ -27,6 +27,10 @@ STRIPPED = "-s -w"
 """Link flags of every binary: no symbol table, no DWARF."""
 
 
+_built: dict[tuple[Path, Path, str, str], Path] = {}
+"""Binaries this process has found or built: every Helm or SOPS render asks for one."""
+
+
 def cache_dir() -> Path:
     """Built binaries: ``$TRUEUP_CACHE_DIR``, ``$XDG_CACHE_HOME/trueup`` or ``~/.cache/trueup``."""
     if explicit := os.environ.get("TRUEUP_CACHE_DIR"):
@@ -63,19 +67,22 @@ def ensure_binary(
     version the module's ``go.mod`` and ``go.sum`` pin. Raises ``ToolBuildError`` when Go is
     missing or the build fails, with the last lines Go printed.
     """
+    known = _built.get((cache_dir(), module_dir, ldflags, package))
+    if known is not None and known.exists():
+        return known  # the module's files do not change while trueup runs: no hashing again
     go = _go()
     name = module_dir.name
     key = cache_key(
         module_dir, _go_version(go), ldflags if package == "." else f"{ldflags} {package}"
     )
     target = cache_dir() / "bin" / f"{name}-{key}"
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / f".{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not target.exists():
-            _build(name, go, module_dir, (ldflags, package), target, progress)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target.parent / f".{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not target.exists():
+                _build(name, go, module_dir, (ldflags, package), target, progress)
+    _built[(cache_dir(), module_dir, ldflags, package)] = target
     return target
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import PurePosixPath
 from typing import Annotated, Final, Literal, Self
 
 from pydantic import AfterValidator, Field, StrictBool, model_validator
@@ -14,7 +13,14 @@ from trueup.config.decryption import Decryption
 from trueup.config.duration import PositiveDuration
 from trueup.config.helm import HelmSpec
 from trueup.config.kustomize import KustomizeSpec
-from trueup.config.meta import API_VERSION, ConfigModel, ConfigObject, Name, Namespace
+from trueup.config.meta import (
+    API_VERSION,
+    ConfigModel,
+    ConfigObject,
+    Name,
+    Namespace,
+    check_repo_path,
+)
 from trueup.config.substitute import Variables
 from trueup.config.value_refs import ObjectRef
 from trueup.objects import FIELD_MANAGER, LABEL_APP_NAME, LABEL_APP_NAMESPACE, TRACKING_ANNOTATION
@@ -41,18 +47,6 @@ _UNIGNORABLE_POINTERS: Final = frozenset(
     }
 )
 """Pointers to what says which object it is and who owns it: never ignored."""
-
-
-def _check_path(value: str) -> str:
-    # Refused before anything is read: the path is joined to a checkout of untrusted content.
-    parts = PurePosixPath(value).parts
-    if not value or "\x00" in value or value.startswith(("/", "\\")) or ".." in parts:
-        raise PydanticCustomError(
-            "app_path",
-            "'{value}' must be a relative path inside the repository",
-            {"value": value[:200], "hint": "write a path such as ./deploy/prod, without '..'"},
-        )
-    return value
 
 
 def _check_pointer(value: str) -> str:
@@ -153,7 +147,7 @@ class AppSpec(ConfigModel):
 
     source: Name
     """The name of a ``GitSource`` in the App's namespace."""
-    path: Annotated[str, AfterValidator(_check_path)] = "."
+    path: Annotated[str, AfterValidator(check_repo_path)] = "."
     namespace: Namespace | None = None
     """The namespace for objects that name none."""
     prune: StrictBool = True

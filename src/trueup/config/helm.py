@@ -12,13 +12,12 @@ the chart's own ``values.yaml``, ``valuesFiles`` (repository paths), ``valuesFro
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
-from trueup.config.meta import ConfigModel, Name
+from trueup.config.meta import ConfigModel, Name, check_repo_path
 from trueup.config.value_refs import ObjectRef
 
 _REPOSITORY = re.compile(r"(https://|oci://|http://(127\.0\.0\.1|localhost|\[::1\])[:/])\S+")
@@ -26,15 +25,7 @@ _REPOSITORY = re.compile(r"(https://|oci://|http://(127\.0\.0\.1|localhost|\[::1
 
 
 def _check_repo_path(value: str) -> str:
-    # Refused before anything is read: the path is joined to a checkout of untrusted content.
-    parts = PurePosixPath(value).parts
-    if not value or "\x00" in value or value.startswith(("/", "\\")) or ".." in parts:
-        raise PydanticCustomError(
-            "helm_path",
-            "'{value}' must be a relative path inside the repository",
-            {"value": value[:200], "hint": "write a path such as charts/web, without '..'"},
-        )
-    return value
+    return check_repo_path(value, "charts/web")
 
 
 def _check_repository(value: str) -> str:
@@ -85,6 +76,13 @@ class HelmSpec(ConfigModel):
     def _check_chart(self) -> HelmSpec:
         if self.repository is None:
             _check_repo_path(self.chart)
+            if self.version is not None:
+                raise PydanticCustomError(
+                    "helm_version_local",
+                    "version applies only to a chart from a repository; a chart in the "
+                    "App's source is the version its commit holds",
+                    {"hint": "remove version, or add the repository the chart comes from"},
+                )
         elif not re.fullmatch(
             r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*", self.chart
         ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from typing import Annotated, Final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -57,6 +58,22 @@ def _check_namespace(value: str) -> str:
                 "hint": "use lower-case letters, digits and '-', starting and ending with a "
                 "letter or digit, at most 63 characters",
             },
+        )
+    return value
+
+
+def check_repo_path(value: str, example: str = "./deploy/prod") -> str:
+    """``value`` if it is a relative path inside a repository (no ``..``, not absolute).
+
+    Refused before anything is read: the path is joined to a checkout of untrusted content.
+    ``example`` is the path the hint suggests instead.
+    """
+    parts = PurePosixPath(value).parts
+    if not value or "\x00" in value or value.startswith(("/", "\\")) or ".." in parts:
+        raise PydanticCustomError(
+            "repo_path",
+            "'{value}' must be a relative path inside the repository",
+            {"value": value[:200], "hint": f"write a path such as {example}, without '..'"},
         )
     return value
 

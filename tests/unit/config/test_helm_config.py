@@ -93,6 +93,11 @@ def test_a_repository_chart_is_named_not_a_path() -> None:
         _app(chart="../web", repository="https://charts.example.com")
 
 
+def test_a_version_is_only_for_a_repository_chart() -> None:
+    with pytest.raises(ValidationError, match="version applies only to a chart from a repository"):
+        _app(chart="charts/web", version="1.2.0")
+
+
 def test_plain_http_is_only_for_oci() -> None:
     assert _app(chart="web", repository="oci://127.0.0.1:5000/c", plainHTTP=True).spec.helm
     with pytest.raises(ValidationError, match="plainHTTP applies only"):

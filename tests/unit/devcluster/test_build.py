@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from trueup import gobuild
 from trueup.devcluster.paths import go_sources
 from trueup.errors import ToolBuildError
 from trueup.gobuild import cache_key, module_version
@@ -59,3 +60,22 @@ def test_the_shipped_kubernetes_module_pins_every_staging_module_to_the_same_rel
     for name, _arrow, target, pinned in replaces:
         assert name == target
         assert pinned == f"v0.{minor_patch}", name
+
+
+def test_a_binary_found_once_is_not_hashed_again_in_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRUEUP_CACHE_DIR", str(tmp_path / "cache"))
+    module = make_module(tmp_path / "tool")
+    key = gobuild.cache_key(module, gobuild._go_version(gobuild._go()), gobuild.STRIPPED)
+    built = tmp_path / "cache" / "bin" / f"tool-{key}"
+    built.parent.mkdir(parents=True)
+    built.write_text("a cached binary")
+
+    assert gobuild.ensure_binary(module, print) == built
+
+    def no_hashing(*_args: object) -> str:
+        raise AssertionError("hashed again")
+
+    monkeypatch.setattr(gobuild, "cache_key", no_hashing)
+    assert gobuild.ensure_binary(module, print) == built
