@@ -66,6 +66,13 @@ class Masker:
 
     def __call__(self, text: str) -> str:
         """``text`` with every known value masked, cut to ``MAX_MESSAGE_CHARS``."""
+        return _cut(self.whole(text), MAX_MESSAGE_CHARS)
+
+    def whole(self, text: str) -> str:
+        """``text`` with every known value masked, and not cut: for output that must stay
+        whole (a printed object, a diff), where ``__call__`` is for messages."""
+        if not self._forms:
+            return text
         starts = {text[i : i + MIN_SECRET_CHARS] for i in range(len(text) - MIN_SECRET_CHARS + 1)}
         found = {
             form for start in starts for form in self._by_prefix.get(start, ()) if form in text
@@ -73,7 +80,7 @@ class Masker:
         # A value that contains another is masked whole, before the shorter one.
         for form in sorted(found, key=len, reverse=True):
             text = text.replace(form, MASK)
-        return _cut(text, MAX_MESSAGE_CHARS)
+        return text
 
     def failure(self, failure: Failure | None) -> Failure | None:
         """``failure`` with its message masked (None stays None)."""
