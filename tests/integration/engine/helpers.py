@@ -8,11 +8,12 @@ The fixtures at the bottom are imported by the conftest files of the engine and 
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -337,3 +338,16 @@ def world(
     world.commit("Add the web app", WEB_FILES)
     world.write_config()
     return world
+
+
+def assert_nowhere(world: World, canaries: Iterable[str], runs: Iterable[Run]) -> None:
+    """Each canary, as written and in base64, is in no command's stdout or stderr and in no
+    file of the world's store."""
+    runs = list(runs)
+    files = list(world.home.glob(f"{world.store.name}*"))
+    for canary in canaries:
+        for form in (canary, base64.b64encode(canary.encode()).decode()):
+            for run in runs:
+                assert form not in run.output, f"a secret value leaked into: {run}"
+            for file in files:
+                assert form.encode() not in file.read_bytes(), f"a secret value is in {file.name}"
