@@ -209,6 +209,20 @@ class AppSpec(ConfigModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _lookup_acts_as_a_service_account(self) -> Self:
+        if self.helm is not None and self.helm.lookup and not self.service_account_name:
+            raise PydanticCustomError(
+                "helm_lookup_service_account",
+                "helm.lookup reads the cluster while rendering and needs serviceAccountName: "
+                "lookup never runs with trueup's own rights",
+                {
+                    "hint": "add spec.serviceAccountName, a ServiceAccount of spec.namespace "
+                    "allowed to read what the chart looks up, or remove lookup"
+                },
+            )
+        return self
+
     @property
     def substitutes(self) -> bool:
         """Whether the App opts in to substitution: any ``substitute*`` field is written."""

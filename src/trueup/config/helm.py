@@ -58,8 +58,10 @@ class HelmSpec(ConfigModel):
     ``releaseName`` defaults to the App's name and the release's namespace is the App's
     ``spec.namespace``. ``includeCRDs`` (default true) adds the chart's ``crds/`` folder to
     the objects, applied before everything else. ``plainHTTP`` lets an ``oci://`` registry
-    on loopback be reached without TLS (tests, local mirrors). Helm's ``lookup`` always
-    returns nothing: an App cannot allow it yet.
+    on loopback be reached without TLS (tests, local mirrors). Helm's ``lookup`` returns
+    nothing unless ``lookup`` is true; then it reads the target cluster live, acting as the
+    App's ``serviceAccountName`` (``AppSpec`` refuses ``lookup`` without one: it never runs
+    with trueup's own rights).
     """
 
     chart: str = Field(min_length=1, max_length=1000)
@@ -71,6 +73,7 @@ class HelmSpec(ConfigModel):
     release_name: Name | None = Field(default=None, max_length=53)
     include_crds: StrictBool = Field(default=True, alias="includeCRDs")
     plain_http: StrictBool = Field(default=False, alias="plainHTTP")
+    lookup: StrictBool = False
 
     @model_validator(mode="after")
     def _check_chart(self) -> HelmSpec:

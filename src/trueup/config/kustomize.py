@@ -15,9 +15,19 @@ class KustomizeSpec(ConfigModel):
     at every render, trusting the system's certificate authorities and the ``ca.crt`` of
     the App's GitSource Secret. A remote base is not covered by the GitSource's pinning or
     signature checks. ssh, plain http, ``file:`` and shorthand (``github.com/...``)
-    references stay refused. Helm charts inside a kustomization (``helmCharts``) are
-    always refused for now.
+    references stay refused.
+
+    With ``enableHelm: true`` (kustomize's ``--enable-helm``), a kustomization's
+    ``helmCharts`` are inflated by trueup's pinned Helm, as ``kubectl kustomize
+    --enable-helm`` inflates them. Only charts vendored in the repository (under
+    ``helmGlobals.chartHome``, ``charts/`` by default) are rendered: kustomize is never
+    let pull a chart, so a chart is pinned by the commit like every other file (a chart
+    from a repository belongs in ``spec.helm``, which caches it by digest). Without the
+    switch, a kustomization with ``helmCharts`` is refused.
     """
 
     allow_remote_bases: StrictBool = False
     """Let kubectl fetch ``https`` remote bases named by the App's kustomizations."""
+
+    enable_helm: StrictBool = False
+    """Inflate the ``helmCharts`` of the App's kustomizations with trueup's Helm."""

@@ -2,7 +2,8 @@
 
 Most of an App's render options come from its spec; some need more: substitution's
 ``substituteFrom`` and Helm's ``valuesFrom`` are read from the target with the App's own
-rights, Helm is told the target's version and API set, and SOPS gets the keys of the
+rights, Helm is told the target's version and API set (and, when the App allows
+``lookup``, how to read the target as its service account), and SOPS gets the keys of the
 App's decryption Secret. The programs the render runs (sops, the Helm helper) are built
 on first use. Values read from Secrets are returned apart, to be masked wherever they land.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 from trueup.config import App, LoadedConfig
 from trueup.config.decryption import identities_of, pgp_keys_of
 from trueup.errors import ConfigError
+from trueup.inputs.helm_lookup import lookup_access
 from trueup.inputs.objects import read_inputs
 from trueup.inputs.render_cache import render_key
 from trueup.inputs.variables import read_variables
@@ -64,6 +66,9 @@ async def render_setup(
         digests = variables.digests
     if app.spec.decryption is not None:
         options = replace(options, decryption=await _sops_keys(app, config))
+    if app.spec.kustomize.enable_helm:
+        helper = await asyncio.to_thread(helm_binary, _quiet)
+        options = replace(options, kustomize_helm=str(helper))
     if app.spec.helm is not None:
         chart, values_masked, values_digests = await _helm(app, target, limits)
         options, masked = replace(options, helm=chart), masked | values_masked
@@ -97,7 +102,12 @@ async def _helm(
     binary = await asyncio.to_thread(helm_binary, _quiet)
     release = helm.release_name or app.metadata.name
     namespace = app.spec.namespace or "default"
-    chart = HelmRender(str(binary), helm, release, namespace, version, apis, documents)
+    access = await lookup_access(app, target) if helm.lookup else None
+    if access is not None and access.token:
+        masked |= {access.token}  # never expected in a message, masked all the same
+    chart = HelmRender(
+        str(binary), helm, release, namespace, version, apis, documents, lookup=access
+    )
     return chart, masked, tuple(found.digest for found in inputs)
 
 

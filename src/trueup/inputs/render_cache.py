@@ -11,8 +11,9 @@ memory only: the Secret values a cached render carries never reach the disk.
 Some renders read what neither the commit nor the key pins down, and are never cached
 (``render_key`` returns None): a chart from a repository at a version range or at no
 version (a new chart version can appear without a new commit; resolving the range again
-would cost the index or registry request the cache is meant to save), and a kustomization
-allowed remote bases (fetched again at every render).
+would cost the index or registry request the cache is meant to save), a chart allowed
+Helm's ``lookup`` (what it reads from the cluster can change at any time), and a
+kustomization allowed remote bases (fetched again at every render).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def render_key(app: App, options: RenderOptions, input_digests: Sequence[str]) -
     """
     helm = app.spec.helm
     if helm is not None and helm.repository is not None and not _exact(helm.version):
+        return None
+    if helm is not None and helm.lookup:
         return None
     if options.allow_remote_bases:
         return None

@@ -6,7 +6,8 @@ OCI registry) is rendered by Helm's own template engine in client-only mode, as
 Kubernetes version and served API versions as ``.Capabilities``, and the values merged in
 this order, a later layer winning: the chart's ``values.yaml``, ``spec.helm.valuesFiles``,
 ``spec.helm.valuesFrom`` and the inline ``spec.helm.values``. ``lookup`` returns nothing
-(Helm's client-only behaviour; an App cannot allow it yet); plugins and post-renderers are
+(Helm's client-only behaviour) unless the App allows it: then it reads the target cluster
+as the App's service account (``render.helm_lookup``). Plugins and post-renderers are
 never run. Chart dependencies are resolved from the chart's ``charts/`` folder, or fetched
 as its ``Chart.yaml`` names them (``file://``, HTTP repositories, OCI). Pulled charts are
 cached by their digest under ``trueup.gobuild.cache_dir()/charts``.
@@ -36,6 +37,7 @@ from trueup.gobuild import Progress, cache_dir, ensure_binary
 from trueup.objects import Object, Origin, object_id
 from trueup.plan.hooks import Hook, unsupported_events, unsupported_policies
 from trueup.render.collect import Collector
+from trueup.render.helm_lookup import LookupAccess
 from trueup.render.helm_run import run_helper
 from trueup.render.helm_stage import read_values_file, stage_chart
 from trueup.render.helm_unstable import Unstable, unstable_fields
@@ -141,6 +143,8 @@ class HelmRender:
     """The YAML values documents read for ``spec.helm.valuesFrom``, in order."""
     chart_cache: str = ""
     """Where pulled charts are cached by digest; empty: ``cache_dir()/charts``."""
+    lookup: LookupAccess | None = field(default=None, repr=False)
+    """How ``lookup`` reaches the cluster, given exactly when ``spec.helm.lookup`` is true."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +237,13 @@ def _request(
         "contentCache": helm.chart_cache or str(cache_dir() / "charts"),
         "twice": True,
     }
+    if spec.lookup:
+        if helm.lookup is None:
+            raise RenderError(
+                "spec.helm.lookup is allowed, but this render has no access to the cluster "
+                "to look up with; render the App against its target"
+            )
+        request["lookup"] = helm.lookup.request()
     if spec.repository is None:
         copy = work / "repository"
         staged = stage_chart(root, spec.chart, copy, limits)
@@ -312,6 +323,7 @@ __all__ = [
     "HasCapabilities",
     "HelmRender",
     "Hook",
+    "LookupAccess",
     "helm_binary",
     "render_chart",
     "render_chart_full",

@@ -1,9 +1,10 @@
 """Building a kustomization with ``kubectl kustomize``, bounded in time and output.
 
 kubectl runs as an argument list (never a shell) with a clean environment: only ``PATH``,
-an empty temporary ``HOME`` (so no user configuration or credentials are picked up) and
-``LC_ALL=C``. Exec functions, alpha plugins and Helm stay off because their flags are never
-passed. Before kubectl runs, every referenced path is checked (see ``kustomize_refs``).
+an empty temporary ``HOME`` (so no user configuration or credentials are picked up, and
+where kustomize's own scratch files go, as ``TMPDIR``) and ``LC_ALL=C``. Exec functions
+and alpha plugins stay off because their flags are never passed. Before kubectl runs,
+every referenced path is checked (see ``kustomize_refs``).
 
 When the App allows remote bases, kubectl fetches the https ones itself with ``git``, at
 every render and within the kustomize timeout. git then also gets a few settings in the
@@ -11,10 +12,14 @@ environment: https as the only protocol it may use (submodules included), no pro
 system or user configuration, and a CA bundle (the system's plus the GitSource's
 ``ca.crt``, when it has one) for both git and kustomize's own https downloads.
 
-Helm inside kustomize (``helmCharts``) is refused before kubectl runs. It could be enabled
-later by passing ``--enable-helm --helm-command <helm>`` to ``kubectl kustomize``, where
-``<helm>`` is an executable that runs Helm's CLI (trueup's Helm helper is run as
-``<helper> helm ...``, so a one-line wrapper script would be needed).
+Helm inside kustomize (``helmCharts``) is refused before kubectl runs unless the App sets
+``spec.kustomize.enableHelm``. Then kubectl runs with ``--enable-helm --helm-command
+<home>/bin/helm``, a symlink to trueup's Helm helper, which answers as Helm's own command
+line when it is invoked under the name ``helm``. The build then always runs in a private
+copy of the directories it reaches (see ``kustomize_sops``): Helm reads whole chart
+directories, which must hold no link out of the repository, and nothing kustomize or
+Helm writes lands in the checkout. Helm runs within the kustomize timeout and output bound
+(it is a child of kubectl, in its process group).
 """
 
 from __future__ import annotations
@@ -59,18 +64,21 @@ def build_kustomization(
     """
     referred: set[Path] = set()
     remotes: list[str] | None = [] if options.allow_remote_bases else None
-    reached = check_references(root, directory, options.limits, referred, remotes=remotes)
+    charts: list[Path] | None = [] if options.kustomize_helm else None
+    reached = check_references(
+        root, directory, options.limits, referred, remotes=remotes, charts=charts
+    )
     for path in (*reached, *referred):
         collector.depends_on(relative_name(root, path))
     if remotes:
         collector.depends_on(".")  # a remote base may change at any commit: render at each
     try:
-        with build_tree(root, directory, reached, referred, decryptor, options.limits) as (
-            build_root,
-            build_directory,
-        ):
+        helm = options.kustomize_helm if charts else None
+        with build_tree(
+            root, directory, reached, referred, decryptor, options.limits, copy=helm is not None
+        ) as (build_root, build_directory):
             output = run_kustomize(
-                build_root, build_directory, shown, options, collector.bytes_left
+                build_root, build_directory, shown, options, collector.bytes_left, helm=helm
             )
     except RenderError as e:
         values = [*secrets_in(root, sorted(reached), options.limits), *decryptor.values]
@@ -81,9 +89,18 @@ def build_kustomization(
 
 
 def run_kustomize(
-    root: Path, directory: Path, shown: str, options: RenderOptions, max_output: int
+    root: Path,
+    directory: Path,
+    shown: str,
+    options: RenderOptions,
+    max_output: int,
+    *,
+    helm: str | None = None,
 ) -> bytes:
-    """The output of ``kubectl kustomize directory``; ``RenderError`` with kubectl's message."""
+    """The output of ``kubectl kustomize directory``; ``RenderError`` with kubectl's message.
+
+    With ``helm`` (the Helm helper), kustomize inflates ``helmCharts`` with it.
+    """
     executable = shutil.which(options.kubectl)
     if executable is None:
         raise RenderError(
@@ -91,11 +108,19 @@ def run_kustomize(
             "kustomizations) or point the kubectl option at it"
         )
     with tempfile.TemporaryDirectory(prefix="trueup-kustomize-") as home:
-        env = {"PATH": os.environ.get("PATH", os.defpath), "HOME": home, "LC_ALL": "C"}
+        env = {
+            "PATH": os.environ.get("PATH", os.defpath),
+            "HOME": home,
+            "TMPDIR": home,
+            "LC_ALL": "C",
+        }
         if options.allow_remote_bases:
             env.update(_remote_fetch_env(Path(home), options.remote_ca_cert))
+        command = [executable, "kustomize", str(directory)]
+        if helm is not None:
+            command += ["--enable-helm", "--helm-command", str(helm_command(Path(home), helm))]
         proc = subprocess.Popen(
-            [executable, "kustomize", str(directory)],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -114,12 +139,22 @@ def run_kustomize(
                 if stream is not None:
                     stream.close()
     if proc.returncode != 0:
-        message = _trimmed(err.decode("utf-8", "replace").replace(f"{root}/", ""))
+        text = err.decode("utf-8", "replace").replace(f"{root}/", "").replace(f"{home}/", "")
+        message = _trimmed(text)
         raise RenderError(
             f"{shown}: kubectl kustomize failed (exit {proc.returncode}): {message}; "
             "fix the kustomization"
         )
     return out
+
+
+def helm_command(home: Path, helper: str) -> Path:
+    """A ``helm`` command in ``home``: a symlink to the Helm helper, which answers as Helm's
+    command line when invoked under that name."""
+    command = home / "bin" / "helm"
+    command.parent.mkdir(mode=0o700)
+    command.symlink_to(helper)
+    return command
 
 
 def _remote_fetch_env(home: Path, ca_cert: str | None) -> dict[str, str]:

@@ -11,14 +11,24 @@ checks; a remote base is vendored into the repository instead. An App that sets
 ``spec.kustomize.allowRemoteBases`` lets kubectl fetch ``https://`` and ``git::https://``
 references (without credentials in them); every other remote form (ssh, http, ``file:``,
 ``github.com/...`` shorthand) stays refused. What a remote base holds is checked by
-kustomize alone. ``helmCharts`` (Helm inflation inside kustomize) is refused: trueup
-never passes ``--enable-helm``. Referenced kustomization directories are checked in
-turn, each once.
+kustomize alone. Referenced kustomization directories are checked in turn, each once.
+
+``helmCharts`` (Helm inflation inside kustomize) is refused unless the App sets
+``spec.kustomize.enableHelm``. Then every chart must be vendored in the repository where
+kustomize looks for it (``<chartHome>/<name>``, or ``<chartHome>/<name>-<version>/<name>``
+for an entry with ``repo`` and ``version``), so that kustomize never pulls one: a chart
+pulled at every render would escape the commit's pinning, and a chart from a repository
+belongs in ``spec.helm``. ``chartHome``, ``valuesFile`` and ``additionalValuesFiles`` are
+paths inside the repository like every other reference (kustomize would otherwise fetch a
+values file by URL); ``helmGlobals.configHome`` (which would point Helm at a
+configuration of the repository's choosing) and the deprecated
+``helmChartInflationGenerator`` field are refused.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -51,6 +61,9 @@ _REMOTE_PREFIXES = (
 )
 _HTTPS_PREFIXES = ("https://", "git::https://")
 _HELM_FIELDS = ("helmCharts", "helmChartInflationGenerator")
+_CHART_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+"""A chart's name: one directory name below ``chartHome``."""
+_DEFAULT_CHART_HOME = "charts"
 
 
 def looks_remote(ref: str) -> bool:
@@ -71,13 +84,16 @@ def check_references(
     files: set[Path] | None = None,
     *,
     remotes: list[str] | None = None,
+    charts: list[Path] | None = None,
 ) -> set[Path]:
     """Refuse the build of ``directory`` if any kustomization it reaches refers outside ``root``.
 
-    Returns the local directories the build reaches (``directory`` included), and adds to
-    ``files`` every file a kustomization refers to (patches, generator sources, CRDs).
-    Remote references are refused unless ``remotes`` is given (remote bases are allowed):
-    then https ones are added to it and any other remote form is still refused.
+    Returns the local directories the build reaches (``directory`` and the chart
+    directories included), and adds to ``files`` every file a kustomization refers to
+    (patches, generator sources, CRDs, Helm values files). Remote references are refused
+    unless ``remotes`` is given (remote bases are allowed): then https ones are added to it
+    and any other remote form is still refused. ``helmCharts`` are refused unless
+    ``charts`` is given (Helm is enabled): then the directory of each chart is added to it.
     """
     pending = [directory]
     seen: set[Path] = set()
@@ -86,7 +102,7 @@ def check_references(
         if current in seen:
             continue
         seen.add(current)
-        for target in _check_one(root, current, limits, remotes):
+        for target in _check_one(root, current, limits, remotes, charts):
             if target.is_dir():
                 pending.append(target)
             elif files is not None:
@@ -95,7 +111,11 @@ def check_references(
 
 
 def _check_one(
-    root: Path, directory: Path, limits: RenderLimits, remotes: list[str] | None
+    root: Path,
+    directory: Path,
+    limits: RenderLimits,
+    remotes: list[str] | None,
+    charts: list[Path] | None,
 ) -> Iterator[Path]:
     """Every existing local path the kustomization in ``directory`` refers to: directories
     to build and files it reads."""
@@ -111,7 +131,12 @@ def _check_one(
     spec = docs[0].data
     if not isinstance(spec, dict):
         raise RenderError(f"{shown}: a kustomization must be a mapping; fix the file")
-    _refuse_helm(spec, shown)
+    if charts is None:
+        _refuse_helm(spec, shown)
+    else:
+        found = list(_check_charts(root, directory, spec, shown, limits))
+        charts.extend(path for path in found if path.is_dir())
+        yield from found
     for field, ref in _references(spec):
         where = f"{shown}: {field} entry {ref!r}"
         if looks_remote(ref):
@@ -161,9 +186,89 @@ def _refuse_helm(spec: dict[str, Any], shown: str) -> None:
         named = f" ({', '.join(repr(str(c)) for c in charts)})" if charts else ""
         raise RenderError(
             f"{shown}: {field}{named}: Helm chart inflation inside kustomize is not enabled "
-            "in trueup; remove the field and commit the chart's rendered manifests (or "
-            "kustomize a directory of them) instead"
+            "for this App; set spec.kustomize.enableHelm: true on the App to inflate charts "
+            "vendored in the repository, or remove the field"
         )
+
+
+def _check_charts(
+    root: Path, directory: Path, spec: dict[str, Any], shown: str, limits: RenderLimits
+) -> Iterator[Path]:
+    """The chart directories and values files of the kustomization's ``helmCharts``.
+
+    Refuses what would let kustomize or Helm reach past the repository: a chart that is not
+    vendored (kustomize would pull it), a values file outside the repository or given by
+    URL, a ``chartHome`` outside it, a ``configHome``.
+    """
+    if spec.get("helmChartInflationGenerator") is not None:
+        raise RenderError(
+            f"{shown}: helmChartInflationGenerator is kustomize's deprecated form of "
+            "helmCharts; write the charts as helmCharts entries"
+        )
+    globals_ = spec.get("helmGlobals")
+    globals_ = globals_ if isinstance(globals_, dict) else {}
+    if globals_.get("configHome") is not None:
+        raise RenderError(
+            f"{shown}: helmGlobals.configHome: trueup gives Helm an empty configuration of "
+            "its own at every render; remove the field"
+        )
+    home = globals_.get("chartHome") or _DEFAULT_CHART_HOME
+    if not isinstance(home, str) or looks_remote(home) or os.path.isabs(home):
+        raise RenderError(
+            f"{shown}: helmGlobals.chartHome {home!r} must be a relative path inside the "
+            "repository; fix it"
+        )
+    for entry in _entries(spec.get("helmCharts")):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not _CHART_NAME.fullmatch(name):
+            raise RenderError(
+                f"{shown}: helmCharts entry {name!r}: a chart's name must be one directory "
+                "name under helmGlobals.chartHome (such as web); fix the entry"
+            )
+        yield _vendored_chart(root, directory, home, entry, f"{shown}: helmCharts {name!r}", limits)
+        for field in ("valuesFile", "additionalValuesFiles"):
+            values = entry.get(field)
+            for ref in values if isinstance(values, list) else [values]:
+                if ref is not None:
+                    where = f"{shown}: helmCharts {name!r} {field} {ref!r}"
+                    yield _values_file(root, directory, ref, where, limits)
+
+
+def _vendored_chart(
+    root: Path,
+    directory: Path,
+    home: str,
+    entry: dict[str, Any],
+    where: str,
+    limits: RenderLimits,
+) -> Path:
+    """The directory kustomize takes the chart of ``entry`` from; it must exist."""
+    name, repo, version = entry["name"], entry.get("repo"), entry.get("version")
+    below = (f"{name}-{version}", name) if repo and version else (name,)
+    rel = PurePosixPath(home, *below)
+    parts = (*directory.relative_to(root).parts, *rel.parts)
+    chart = resolve_inside(root, parts, limits.max_symlink_hops, f"{where} ({rel})")
+    if not chart.is_dir():
+        pulled = f" instead of pulling it from {repo!r}" if repo else ""
+        raise RenderError(
+            f"{where}: no chart at {rel.as_posix()} next to the kustomization; trueup renders "
+            f"only charts vendored in the repository{pulled}: commit the chart there (helm "
+            "pull --untar), or render a chart from a repository with spec.helm"
+        )
+    return chart
+
+
+def _values_file(root: Path, directory: Path, ref: Any, where: str, limits: RenderLimits) -> Path:
+    """The values file ``ref`` names, which must be a file inside the repository."""
+    if not isinstance(ref, str) or looks_remote(ref) or os.path.isabs(ref):
+        raise RenderError(
+            f"{where} must be a relative path to a file in the repository; fix the entry"
+        )
+    parts = (*directory.relative_to(root).parts, *PurePosixPath(ref).parts)
+    target = resolve_inside(root, parts, limits.max_symlink_hops, where)
+    if not target.is_file():
+        raise RenderError(f"{where} does not exist in the repository; fix the path")
+    return target
 
 
 def _references(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:

@@ -39,8 +39,14 @@ def build_tree(
     referred: set[Path],
     decryptor: Decryptor,
     limits: RenderLimits,
+    *,
+    copy: bool = False,
 ) -> Iterator[tuple[Path, Path]]:
-    """``(root, directory)`` to build in: the checkout's, or a private decrypted copy's."""
+    """``(root, directory)`` to build in: the checkout's, or a private decrypted copy's.
+
+    With ``copy``, the private copy is made even when nothing is encrypted (Helm inside
+    kustomize reads whole chart directories, and must see no link out of the repository).
+    """
     plaintext: dict[Path, bytes] = {}
     for path in sorted(referred):
         shown = relative_name(root, path)
@@ -48,7 +54,7 @@ def build_tree(
         found = sops_file(data, shown, limits)
         if found is not None:
             plaintext[path] = decryptor.decrypt(data, shown, found)
-    if not plaintext:
+    if not plaintext and not copy:
         yield root, directory
         return
     with private_dir() as private:

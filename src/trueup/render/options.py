@@ -83,6 +83,9 @@ class RenderOptions:
     None for an App that does not opt in, whose ``${...}`` stay as they are."""
     allow_remote_bases: bool = False
     remote_ca_cert: str | None = field(default=None, repr=False)
+    kustomize_helm: str | None = None
+    """The Helm helper kustomize runs as ``helm`` to inflate ``helmCharts`` (the App's
+    ``spec.kustomize.enableHelm``); None: a kustomization with ``helmCharts`` is refused."""
     decryption: SopsKeys | None = None
     """The ``sops`` binary and the App's age identities (``spec.decryption``); None: a
     SOPS-encrypted file fails the render, naming it (see :mod:`trueup.render.decrypt`)."""

@@ -33,9 +33,9 @@ def private_dir(base: Path = MEMORY_FS) -> Iterator[Path]:
     """A new directory with mode 0700 under ``base``, removed with all it holds on exit."""
     if not _is_memory_fs(base):
         raise RenderError(
-            f"decrypted files are only written to a memory file system, and {base} is not "
-            "a writable tmpfs mount; mount one there to render kustomizations that read "
-            "SOPS-encrypted files"
+            "a render's private files (decrypted SOPS files, the copy of a kustomization "
+            f"with Helm charts) are only written to a memory file system, and {base} is not "
+            "a writable tmpfs mount; mount one there"
         )
     remove_abandoned(base)
     path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=base))

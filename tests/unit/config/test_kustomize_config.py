@@ -21,6 +21,13 @@ def test_remote_bases_are_off_by_default() -> None:
     assert _app(kustomize={}).spec.kustomize.allow_remote_bases is False
 
 
+def test_helm_is_off_by_default_and_enabled_in_camel_case() -> None:
+    assert _app().spec.kustomize.enable_helm is False
+    assert _app(kustomize={"enableHelm": True}).spec.kustomize.enable_helm is True
+    with pytest.raises(ValidationError, match="enableHelm"):
+        _app(kustomize={"enableHelm": "yes"})
+
+
 def test_an_app_allows_remote_bases_in_camel_case() -> None:
     app = _app(kustomize={"allowRemoteBases": True})
     assert app.spec.kustomize.allow_remote_bases is True
@@ -34,5 +41,5 @@ def test_the_switch_is_a_real_boolean(value: Any) -> None:
 
 def test_an_unknown_kustomize_field_is_refused() -> None:
     # A typo must not silently leave remote bases refused (or Helm off) without a word.
-    with pytest.raises(ValidationError, match="enableHelm"):
-        _app(kustomize={"enableHelm": True})
+    with pytest.raises(ValidationError, match="enableHelmCharts"):
+        _app(kustomize={"enableHelmCharts": True})

@@ -1,8 +1,9 @@
 // Command helm is trueup's Helm render helper, built from the pinned helm.sh/helm/v4 module.
 //
 // Called without arguments it reads one JSON request on stdin, renders the chart it names
-// with Helm's own template engine in client-only mode (no cluster: `lookup` returns
-// nothing, no plugins, no post-renderer) and writes one JSON result on stdout. Called as
+// with Helm's own template engine in client-only mode (no plugins, no post-renderer, and
+// `lookup` returns nothing unless the request gives it a cluster to read as a user it
+// impersonates) and writes one JSON result on stdout. Called as
 // `helm-helper helm ARGS…` it runs Helm's own command line, so tests can compare with
 // `helm template` of exactly the same Helm.
 package main
@@ -20,6 +21,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"text/template"
+	"time"
+
+	"k8s.io/client-go/rest"
 
 	"helm.sh/helm/v4/pkg/action"
 	ci "helm.sh/helm/v4/pkg/chart"
@@ -30,6 +35,7 @@ import (
 	"helm.sh/helm/v4/pkg/cli/values"
 	helmcmd "helm.sh/helm/v4/pkg/cmd"
 	"helm.sh/helm/v4/pkg/downloader"
+	"helm.sh/helm/v4/pkg/engine"
 	"helm.sh/helm/v4/pkg/getter"
 	"helm.sh/helm/v4/pkg/registry"
 	release "helm.sh/helm/v4/pkg/release/v1"
@@ -59,6 +65,22 @@ type request struct {
 	ContentCache string `json:"contentCache"`
 	// Twice renders the templates a second time, to find fields that change at every render.
 	Twice bool `json:"twice"`
+	// Lookup lets `lookup` read the cluster; nil keeps Helm's client-only `lookup`.
+	Lookup *lookupAccess `json:"lookup"`
+}
+
+// lookupAccess is how `lookup` reaches the cluster: trueup's credentials, acting as
+// ImpersonateUser (the App's service account) on every request.
+type lookupAccess struct {
+	Server          string `json:"server"`
+	ImpersonateUser string `json:"impersonateUser"`
+	CAData          string `json:"caData"`
+	CertData        string `json:"certData"`
+	KeyData         string `json:"keyData"`
+	Token           string `json:"token"`
+	TLSServerName   string `json:"tlsServerName"`
+	Insecure        bool   `json:"insecure"`
+	TimeoutSeconds  int    `json:"timeoutSeconds"`
 }
 
 type document struct {
@@ -93,6 +115,9 @@ type result struct {
 }
 
 func main() {
+	if filepath.Base(os.Args[0]) == "helm" {
+		os.Exit(runAsHelm(os.Args[1:])) // kustomize's --helm-command (see ashelm.go)
+	}
 	if len(os.Args) > 1 && os.Args[1] == "helm" {
 		os.Exit(runCLI(os.Args[2:]))
 	}
@@ -187,6 +212,14 @@ func render(req *request) (*result, error) {
 		return nil, err
 	}
 	cfg := action.NewConfiguration()
+	if req.Lookup != nil {
+		lookup, err := lookupFunction(req.Lookup)
+		if err != nil {
+			return nil, err
+		}
+		// The render stays client-only; only `lookup` reads the cluster.
+		cfg.CustomTemplateFuncs = template.FuncMap{"lookup": lookup}
+	}
 	client := action.NewInstall(cfg)
 	client.SetRegistryClient(regClient)
 	client.DryRunStrategy = action.DryRunClient
@@ -255,6 +288,29 @@ func render(req *request) (*result, error) {
 		}
 	}
 	return out, nil
+}
+
+// lookupFunction is Helm's own cluster-backed `lookup`, every request of which carries
+// `Impersonate-User`: the cluster's RBAC for that user decides what it may read.
+func lookupFunction(access *lookupAccess) (any, error) {
+	if access.ImpersonateUser == "" {
+		return nil, errors.New("lookup needs a user to act as; it never runs with trueup's own rights")
+	}
+	config := &rest.Config{
+		Host:        access.Server,
+		BearerToken: access.Token,
+		Impersonate: rest.ImpersonationConfig{UserName: access.ImpersonateUser},
+		TLSClientConfig: rest.TLSClientConfig{
+			Insecure:   access.Insecure,
+			ServerName: access.TLSServerName,
+			CAData:     []byte(access.CAData),
+			CertData:   []byte(access.CertData),
+			KeyData:    []byte(access.KeyData),
+		},
+		Timeout:   time.Duration(access.TimeoutSeconds) * time.Second,
+		UserAgent: "trueup-helm-lookup",
+	}
+	return engine.NewLookupFunction(config), nil
 }
 
 func toDependencies(deps []*chart.Dependency) []ci.Dependency {
