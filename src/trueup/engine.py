@@ -29,6 +29,7 @@ from trueup.errors import (
     TemporaryError,
 )
 from trueup.failure import Failure, Reason
+from trueup.gitspec import Commit
 from trueup.health import HealthResult, HealthStatus, aggregate, health_of
 from trueup.inputs import render_setup
 from trueup.inputs.render_cache import RenderCache
@@ -103,6 +104,8 @@ class SyncReport:
     revision: str | None
     changes: ChangeSet = field(default_factory=ChangeSet)
     health: HealthStatus = HealthStatus.UNKNOWN
+    commit: Commit | None = None
+    """The revision's commit: author, subject (masked like every message) and time."""
     object_health: Mapping[ObjectId, HealthResult] = field(default_factory=dict)
     diffs: Mapping[ObjectId, tuple[Object | None, Object]] = field(default_factory=dict)
     """(live before, server dry-run result) of each created or configured object."""
@@ -193,7 +196,7 @@ class Engine:
         except (SourceError, SourceUnavailableError) as e:
             # The user's configuration names sources, not URLs: say which one failed; git's
             # words may quote a credential of the configuration (build and dependsOn too).
-            masked = Masker(self._config_secret_values())(f"{source.id}: {e}")
+            masked = Masker(self.config.secret_values())(f"{source.id}: {e}")
             raise type(e)(masked) from None
 
     async def render(self, app: App, artifact: Artifact) -> Rendered:
@@ -304,15 +307,17 @@ class Engine:
                 self.store, name, target=identity, trigger=options.trigger, started=started
             )
         revision: str | None = None
-        masker = Masker(self._config_secret_values())
+        commit: Commit | None = None
+        masker = Masker(self.config.secret_values())
         deadline = asyncio.timeout(options.deadline)
         try:
             async with deadline:
                 progress(f"fetching {app.spec.source}")
                 artifact = await self.fetch(app)
-                revision = artifact.revision
+                revision, commit = artifact.revision, artifact.details
                 if log is not None:
-                    await log.progress(self._clock(), revision=revision)
+                    shown = _masked_commit(masker, commit)
+                    await log.progress(self._clock(), revision=revision, commit=shown)
                 progress(f"rendering {app.spec.path} at {revision}")
                 rendered = await self.render(app, artifact)
                 hook_objects = (hook.obj for hook in rendered.hooks)  # a Secret hook too
@@ -346,12 +351,16 @@ class Engine:
             )
         except asyncio.CancelledError:
             if log is not None:
-                cancelled = SyncReport(app=name, revision=revision)
+                shown = _masked_commit(masker, commit)
+                cancelled = SyncReport(app=name, revision=revision, commit=shown)
                 await self._record(app, cancelled, log, AttemptResult.CANCELLED, began, identity)
             raise
         # Tools' and servers' messages may quote secret values: mask them before anyone sees them.
         report = replace(
-            report, changes=masker.changes(report.changes), failure=masker.failure(report.failure)
+            report,
+            changes=masker.changes(report.changes),
+            failure=masker.failure(report.failure),
+            commit=_masked_commit(masker, commit),
         )
         await self._record(app, report, log, None, began, identity)
         return report
@@ -382,13 +391,6 @@ class Engine:
                 )
             )
         return states
-
-    def _config_secret_values(self) -> list[str]:
-        return [
-            value.get_secret_value()
-            for secret in self.config.secrets
-            for value in (*secret.data.values(), *secret.string_data.values())
-        ]
 
     async def _reconcile(
         self,
@@ -657,8 +659,14 @@ class Engine:
                 duration_s=time.monotonic() - began,
                 error=report.error,
                 reason=report.failure.reason if report.failure else None,
+                commit=report.commit,
             )
         )
+
+
+def _masked_commit(masker: Masker, commit: Commit | None) -> Commit | None:
+    """``commit`` with its subject masked: whoever pushes writes it, a secret value too."""
+    return None if commit is None else replace(commit, subject=masker(commit.subject))
 
 
 def _origins(rendered: Rendered, objects: tuple[Object, ...]) -> dict[ObjectId, Origin]:

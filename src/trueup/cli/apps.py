@@ -19,7 +19,6 @@ from trueup.cli.options import AppArgument, Format, OutputOption, duration
 if TYPE_CHECKING:
     from trueup.cli.settings import Settings
     from trueup.engine import SyncReport
-    from trueup.failure import Failure
     from trueup.store import Attempt
 
 
@@ -160,17 +159,29 @@ def sync(
 ) -> None:
     """Reconcile APP once: fetch, render, apply, prune, check health, record the attempt.
 
-    One sync, then exit: spec.interval and spec.selfHeal are settings of the daemon.
+    One sync, then exit: spec.interval and spec.selfHeal are settings of the daemon. With a
+    trueup serve running for the configuration, the sync goes through it.
     """
     import asyncio
 
-    from trueup.changeset import Action
-    from trueup.cli.formats import dump, table
+    from trueup.cli import via_daemon
     from trueup.cli.notes import daemon_settings_note
-    from trueup.cli.output import error, notice, out, progress, warn
+    from trueup.cli.output import progress
     from trueup.cli.session import open_engine, trigger
-    from trueup.cli.status import short
     from trueup.engine import SyncOptions
+
+    given = (
+        ("--wait/--no-wait", wait is not None),
+        ("--timeout", timeout is not None),
+        ("--ignore-dependencies", ignore_dependencies),
+    )
+    unsupported = [name for name, present in given if present]
+    remote = via_daemon.sync(
+        _settings(ctx), app, dry_run=dry_run, prune=prune, unsupported=unsupported
+    )
+    if remote is not None:
+        _print_sync(remote, output, dry_run=dry_run)
+        return
 
     options = SyncOptions(
         dry_run=dry_run,
@@ -193,29 +204,44 @@ def sync(
             return await engine.sync(app, options, progress), note
 
     report, note = asyncio.run(run())
+    _print_sync(report_data(report), output, dry_run=dry_run, note=note)
+
+
+def _print_sync(
+    data: dict[str, Any], output: Format, *, dry_run: bool, note: str | None = None
+) -> None:
+    """A sync's report (``report_data``, run here or by a daemon) as ``sync`` prints it;
+    exits 2 when the configuration kept it from running at all, 1 when it failed."""
+    from trueup.changeset import Action
+    from trueup.cli.formats import dump, table
+    from trueup.cli.output import error, notice, out, warn
+    from trueup.cli.status import short
+    from trueup.failure import Reason
+
     if output is Format.TABLE:
         # Only what changed or needs attention (a warning); the summary line counts the
         # unchanged ones and -o json lists every object.
         changes = [
-            c for c in report.changes.changes if c.action is not Action.UNCHANGED or c.reason
+            c for c in data["changes"] if c["action"] != Action.UNCHANGED.value or c["reason"]
         ]
         if changes:
             table(
-                ("OBJECT", "ACTION", "REASON"), [(str(c.id), c.action, c.reason) for c in changes]
+                ("OBJECT", "ACTION", "REASON"),
+                [(c["object"], c["action"], c["reason"]) for c in changes],
             )
         out.print(
-            f"{report.app} {short(report.revision)}: {report.changes.summary()}; "
-            f"health {report.health.value}" + (" (dry run)" if dry_run else ""),
+            f"{data['app']} {short(data['revision'])}: {data['summary']}; "
+            f"health {data['health']}" + (" (dry run)" if dry_run else ""),
         )
     else:
-        dump(report_data(report), output)
-    for line in report.warnings:
+        dump(data, output)
+    for line in data["warnings"]:
         warn(line)
     if note:
         notice(note)
-    if report.failure is not None:
-        error(report.failure.message)
-        raise typer.Exit(exit_code(report.failure))
+    if (failure := data["failure"]) is not None:
+        error(failure["message"])
+        raise typer.Exit(2 if failure["reason"] == Reason.CONFIG.value else 1)
 
 
 def status(
@@ -229,10 +255,12 @@ def status(
     """One row per App of the configuration: revision, sync, health, when last confirmed.
 
     The rows are what the last sync or diff found; CONFIRMED says when that was. Apps the
-    configuration refuses are listed as Invalid, suspended ones as Suspended.
+    configuration refuses are listed as Invalid, suspended ones as Suspended. With a
+    trueup serve running for the configuration, the rows are what it sees.
     """
     import asyncio
 
+    from trueup.cli import via_daemon
     from trueup.cli.formats import dump
     from trueup.cli.recorded import open_store
     from trueup.cli.status import configured_apps, print_table, status_data, unknown_app
@@ -240,6 +268,13 @@ def status(
     from trueup.errors import ConfigError
 
     settings = _settings(ctx)
+    remote = via_daemon.status_data(settings, app, live=live)
+    if remote is not None:
+        if output is Format.TABLE:
+            print_table(remote)
+        else:
+            dump(remote, output)
+        return
     config = load_config(settings.config)
     apps = configured_apps(config)
     suspended = {a.metadata.name for a in config.apps if a.spec.suspend}
@@ -293,9 +328,6 @@ async def _compare_now(settings: Settings, names: list[str]) -> dict[str, str]:
     return failed
 
 
-HISTORY_COLUMNS = ("STARTED (UTC)", "TRIGGER", "TARGET", "REVISION", "RESULT", "CHANGES", "TOOK")
-
-
 def history(
     ctx: typer.Context,
     app: AppArgument,
@@ -304,19 +336,30 @@ def history(
     ] = 50,
     output: OutputOption = Format.TABLE,
 ) -> None:
-    """Every recorded attempt of APP, newest first: when, who, where, revision, result.
+    """Every recorded attempt of APP, newest first: when, who, where, revision, the commit's
+    author and subject, result.
 
-    An App that is neither in the configuration nor in the history exits 2.
+    An App that is neither in the configuration nor in the history exits 2. With a trueup
+    serve running for the configuration, the history is what it reads.
     """
     import asyncio
 
-    from trueup.cli.formats import dump, table
+    from trueup.cli import via_daemon
+    from trueup.cli.formats import dump
+    from trueup.cli.history_output import print_history
     from trueup.cli.recorded import open_store
-    from trueup.cli.status import ERROR_WIDTH, configured_apps, short, unknown_app
+    from trueup.cli.status import configured_apps, unknown_app
     from trueup.config import load_config
     from trueup.errors import ConfigError
 
     settings = _settings(ctx)
+    remote = via_daemon.history(settings, app, limit)
+    if remote is not None:
+        if output is Format.TABLE:
+            print_history(remote)
+        else:
+            dump(remote, output)
+        return
 
     async def run() -> list[Attempt]:
         async with open_store(settings) as store:
@@ -327,55 +370,11 @@ def history(
                     raise ConfigError(unknown_app(app, {*configured, *recorded}))
             return await store.history(app, limit)
 
-    attempts = asyncio.run(run())
-    if output is not Format.TABLE:
-        dump([attempt_data(a) for a in attempts], output)
-        return
-    rows = [
-        (
-            a.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            a.trigger,
-            a.target or "-",
-            short(a.revision),
-            a.result.value,
-            a.plan_summary,
-            f"{a.duration_s:.1f}s",
-            a.error,
-        )
-        for a in attempts
-    ]
-    table((*HISTORY_COLUMNS, "ERROR"), rows, max_widths={"ERROR": ERROR_WIDTH})
-
-
-def attempt_data(attempt: Attempt) -> dict[str, Any]:
-    """An attempt as plain data for ``-o json|yaml``."""
-    return {
-        "id": attempt.id,
-        "app": attempt.app,
-        "startedAt": attempt.started_at.isoformat(),
-        "finishedAt": attempt.finished_at.isoformat(),
-        "revision": attempt.revision,
-        "trigger": attempt.trigger,
-        "result": attempt.result.value,
-        "summary": attempt.plan_summary,
-        "health": attempt.health,
-        "durationSeconds": round(attempt.duration_s, 3),
-        "error": attempt.error,
-        "reason": attempt.reason.value if attempt.reason else "",
-        "target": attempt.target,
-        "owner": attempt.owner,
-        "changes": [
-            {"object": str(c.id), "action": c.action.value, "reason": c.reason}
-            for c in attempt.changes.changes
-        ],
-    }
-
-
-def exit_code(failure: Failure) -> int:
-    """2 when the configuration kept the sync from running at all, else 1 (it failed)."""
-    from trueup.failure import Reason
-
-    return 2 if failure.reason is Reason.CONFIG else 1
+    data = [attempt.as_data() for attempt in asyncio.run(run())]
+    if output is Format.TABLE:
+        print_history(data)
+    else:
+        dump(data, output)
 
 
 def report_data(report: SyncReport) -> dict[str, Any]:

@@ -29,7 +29,8 @@ def serve(
         typer.Option(
             "--listen",
             metavar="HOST:PORT",
-            help="Where /healthz, /readyz, /metrics and /hooks are served (loopback only).",
+            help="Where /healthz, /readyz, /metrics, /hooks and /api are served (beyond "
+            "loopback only with ApiTokens, or --insecure-no-auth-on-network).",
         ),
     ] = "127.0.0.1:8080",
     webhook_listen: Annotated[
@@ -37,7 +38,7 @@ def serve(
         typer.Option(
             "--webhook-listen",
             metavar="HOST:PORT",
-            help="Serve /hooks on a listener of its own as well (loopback only).",
+            help="Serve /hooks on a listener of its own as well.",
         ),
     ] = None,
     concurrency: Annotated[
@@ -72,6 +73,32 @@ def serve(
             help="auto (text on a terminal, else json), json or text.",
         ),
     ] = "auto",
+    insecure_no_auth_on_network: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-no-auth-on-network",
+            help="Without ApiTokens, listen beyond loopback anyway: anyone who reaches the "
+            "listener may read every App and sync, suspend and resume them.",
+        ),
+    ] = False,
+    event_retention_days: Annotated[
+        int,
+        typer.Option(
+            "--event-retention-days",
+            metavar="DAYS",
+            min=1,
+            help="Keep recorded events this many days (see also --events-per-app).",
+        ),
+    ] = 90,
+    events_per_app: Annotated[
+        int,
+        typer.Option(
+            "--events-per-app",
+            metavar="N",
+            min=1,
+            help="Keep at most this many recorded events per App (the newest).",
+        ),
+    ] = 10_000,
 ) -> None:
     """Keep every App equal to Git: poll sources, apply new revisions, until stopped.
 
@@ -84,6 +111,7 @@ def serve(
     from trueup.cli.session import installation_id
     from trueup.daemon.daemon import DaemonOptions
     from trueup.daemon.http import parse_listen
+    from trueup.daemon.recording import Retention
 
     settings = _settings(ctx)
     try:
@@ -101,6 +129,8 @@ def serve(
         ),
         log_format=log,
         lease_duration=lease_duration,
+        insecure_no_auth=insecure_no_auth_on_network,
+        events=Retention(timedelta(days=event_retention_days), events_per_app),
     )
     asyncio.run(serving.run(settings, options))
 
@@ -112,10 +142,14 @@ def suspend(
         str, typer.Option("--reason", metavar="TEXT", help="Why, for whoever reads status.")
     ] = "",
 ) -> None:
-    """Stop reconciling APP (the daemon, and sync) until `trueup resume APP`."""
+    """Stop reconciling APP (the daemon, and sync) until `trueup resume APP`.
+
+    With a trueup serve running for the configuration, it goes through that daemon.
+    """
     import asyncio
     from datetime import UTC, datetime
 
+    from trueup.cli import via_daemon
     from trueup.cli.output import out
     from trueup.cli.recorded import open_store
     from trueup.cli.session import trigger
@@ -123,6 +157,10 @@ def suspend(
     from trueup.config import load_config
     from trueup.errors import ConfigError
 
+    done = f"App/{app} suspended; `trueup resume {app}` lets it be reconciled again"
+    if via_daemon.suspend(_settings(ctx), app, reason) is not None:
+        out.print(done)
+        return
     known = configured_apps(load_config(_settings(ctx).config))
     if app not in known:
         raise ConfigError(unknown_app(app, known))
@@ -132,13 +170,17 @@ def suspend(
             await store.suspend(app, by=trigger(), at=datetime.now(UTC), reason=reason)
 
     asyncio.run(run())
-    out.print(f"App/{app} suspended; `trueup resume {app}` lets it be reconciled again")
+    out.print(done)
 
 
 def resume(ctx: typer.Context, app: AppArgument) -> None:
-    """Let APP be reconciled again after `trueup suspend APP`."""
+    """Let APP be reconciled again after `trueup suspend APP`.
+
+    With a trueup serve running for the configuration, it goes through that daemon.
+    """
     import asyncio
 
+    from trueup.cli import via_daemon
     from trueup.cli.output import out
     from trueup.cli.recorded import open_store
 
@@ -146,7 +188,9 @@ def resume(ctx: typer.Context, app: AppArgument) -> None:
         async with open_store(_settings(ctx)) as store:
             return await store.resume(app)
 
-    if asyncio.run(run()):
+    remote = via_daemon.resume(_settings(ctx), app)
+    resumed = asyncio.run(run()) if remote is None else bool(remote["resumed"])
+    if resumed:
         out.print(f"App/{app} resumed")
     else:
         out.print(f"App/{app} was not suspended")

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from trueup import __version__
-from trueup.cli import apps, daemon_commands, dev_cluster
+from trueup.cli import apps, daemon_commands, dev_cluster, events
 from trueup.cli.help import use_plain_help
 from trueup.cli.settings import Settings, default_config, default_store
 from trueup.errors import TrueupError
@@ -39,6 +39,7 @@ for operator_command in (
     daemon_commands.delete,
 ):
     typer_app.command()(operator_command)
+typer_app.command()(events.events)
 
 
 @typer_app.command(
@@ -133,6 +134,24 @@ RenderSizeOption = Annotated[
         help="Manifests one render may read in all (kustomize's output included), in MiB.",
     ),
 ]
+ServerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        metavar="URL",
+        envvar="TRUEUP_SERVER",
+        help="A running trueup serve to ask (status, history) and act through (sync, suspend, "
+        "resume); default: the one running for this configuration and store, if any.",
+    ),
+]
+TokenFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--token-file",
+        metavar="FILE",
+        help="The API token for the daemon (default: $TRUEUP_TOKEN).",
+    ),
+]
 _LIMITS = RenderLimits()
 
 
@@ -161,6 +180,8 @@ def _root(
     render_timeout: RenderTimeoutOption = _LIMITS.timeout_seconds,
     render_memory: RenderMemoryOption = _LIMITS.max_memory_bytes // MIB,
     render_max_size: RenderSizeOption = _LIMITS.max_total_bytes // MIB,
+    server: ServerOption = None,
+    token_file: TokenFileOption = None,
     version: VersionOption = False,
 ) -> None:
     ctx.obj = Settings(
@@ -175,6 +196,8 @@ def _root(
             max_memory_bytes=render_memory * MIB,
             max_total_bytes=render_max_size * MIB,
         ),
+        server=server,
+        token_file=token_file,
     )
 
 

@@ -12,20 +12,24 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 
 from aiohttp import web
 
+from trueup.api.server import Api
+from trueup.api.views import Views
+from trueup.cli.discovery import announce, local_url, withdraw
 from trueup.cli.settings import Settings
 from trueup.config import LoadedConfig, config_files, load_config
 from trueup.daemon.backoff import default_random
 from trueup.daemon.clock import SystemClock
 from trueup.daemon.daemon import Daemon, DaemonOptions
 from trueup.daemon.events import Event, EventBus, Kind, Level
-from trueup.daemon.http import Address, Listener
+from trueup.daemon.feed import EventFeed
+from trueup.daemon.http import Address, Listener, check_exposure
 from trueup.daemon.leader import (
     Elector,
     LeaseElector,
@@ -36,13 +40,18 @@ from trueup.daemon.leader import (
 )
 from trueup.daemon.logs import LogWriter
 from trueup.daemon.metrics import Metrics
+from trueup.daemon.recording import EventRecorder, Retention
 from trueup.daemon.routes import hook_routes, probe_routes
 from trueup.devcluster.paths import cache_dir
 from trueup.errors import ConfigError, NotLeaderError, TrueupError
+from trueup.notify import Notifier
 from trueup.source import GitFetcher
 from trueup.store import SqliteStore, Store
 from trueup.targets.kubernetes.client import KubernetesTarget
 from trueup.targets.kubernetes.pool import KubernetesTargets
+
+NOTIFY_GRACE = 5.0
+"""Seconds pending notifications get to go out when ``serve`` stops."""
 
 
 class LogFormat(StrEnum):
@@ -64,6 +73,10 @@ class ServeOptions:
     lease_duration: timedelta = timedelta(seconds=15)
     """How long a leader's lease holds unrenewed; renewed every 2/15 of it, lost when not
     renewed within 2/3 of it (client-go's 15 s, 2 s and 10 s by default)."""
+    events: Retention = field(default_factory=Retention)
+    """How long recorded events are kept."""
+    insecure_no_auth: bool = False
+    """Serve the API without tokens beyond loopback (``--insecure-no-auth-on-network``)."""
 
 
 def fingerprint(path: Path) -> object:
@@ -155,12 +168,17 @@ async def run(settings: Settings, options: ServeOptions) -> None:
 
     def lose(message: str) -> None:
         lost.append(message)
+        recorder.discard()  # a follower records nothing: the new leader does
         bus.publish(Event(Kind.LOST, message, level=Level.ERROR))
         stopping.set()
         daemon.stop(grace=0)
 
     installation = options.daemon.installation or await store.installation_id()
     config = load_config(settings.config)
+    exposed = {"--listen": options.listen}
+    if options.webhook_listen is not None:
+        exposed["--webhook-listen"] = options.webhook_listen
+    check_exposure(exposed, tokens=bool(config.api_tokens), insecure=options.insecure_no_auth)
     elector = elector_for(
         config, store, lease_targets, installation, options.lease_duration, waiting, lose
     )
@@ -171,6 +189,8 @@ async def run(settings: Settings, options: ServeOptions) -> None:
         write_guard=elector.ensure_leader,
         on_response=metrics.count_response,
     )
+    feed = EventFeed(store)
+    recorder = EventRecorder(store, feed, report=bus.publish, retention=options.events)
     daemon = Daemon(
         lambda: load_config(settings.config),
         store,
@@ -182,6 +202,14 @@ async def run(settings: Settings, options: ServeOptions) -> None:
         clock=SystemClock(),
         rand=default_random(),
         fingerprint=lambda: fingerprint(settings.config),
+        feed=feed,
+    )
+    # Sends what the Alerts of the configuration the daemon runs select (none before it runs).
+    notifier = Notifier(
+        bus,
+        lambda: daemon.config if daemon.started else None,
+        clock=SystemClock(),
+        rand=default_random(),
     )
 
     def stop() -> None:
@@ -194,8 +222,14 @@ async def run(settings: Settings, options: ServeOptions) -> None:
     loop.add_signal_handler(signal.SIGHUP, daemon.reload)
     listeners: list[Listener] = []
     leading = False
+    recording: asyncio.Task[None] | None = None
+    announced: Path | None = None
     try:
         await _listen(daemon, options, bus, listeners)
+        # The CLI finds this daemon's API by this file (trueup.cli.discovery).
+        bound = listeners[0].address
+        assert bound is not None  # started by _listen
+        announced = announce(settings.store, settings.config, local_url(bound.host, bound.port))
         campaign = asyncio.ensure_future(elector.acquire())
         asked_to_stop = asyncio.ensure_future(stopping.wait())
         await asyncio.wait({campaign, asked_to_stop}, return_when=asyncio.FIRST_COMPLETED)
@@ -207,9 +241,22 @@ async def run(settings: Settings, options: ServeOptions) -> None:
             return
         campaign.result()
         leading = True
+        # Only the leader records events: from its first as leader on.
+        bus.listen(recorder.offer)
+        recording = asyncio.create_task(recorder.run(), name="record events")
+        notifier.start()
         bus.publish(Event(Kind.LEADING, f"leading as {elector.identity}"))
         await daemon.run()
     finally:
+        if announced is not None:
+            withdraw(announced)
+        if leading:
+            await notifier.stop(grace=NOTIFY_GRACE)
+        if recording is not None:
+            recording.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await recording
+        feed.close()
         for listener in listeners:
             await listener.stop()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -229,8 +276,9 @@ async def _listen(
 ) -> None:
     """Open the listeners (the probes answer while the daemon waits to lead)."""
     main = web.Application()
-    main.add_routes([*probe_routes(daemon), *hook_routes(daemon)])
-    addresses = [(main, options.listen, "/healthz, /readyz, /metrics and /hooks")]
+    api = Api(daemon, api_views(), insecure=options.insecure_no_auth)
+    main.add_routes([*probe_routes(daemon), *hook_routes(daemon), *api.routes()])
+    addresses = [(main, options.listen, "/healthz, /readyz, /metrics, /hooks and /api")]
     if options.webhook_listen is not None:
         hooks = web.Application()
         hooks.add_routes(hook_routes(daemon))
@@ -244,3 +292,14 @@ async def _listen(
                 Kind.LISTENING, f"serving {what} on http://{bound}", fields={"listen": str(bound)}
             )
         )
+
+
+def api_views() -> Views:
+    """The CLI's own JSON shapes, for the API to answer in (see :mod:`trueup.api.views`)."""
+    from trueup.cli.apps import report_data
+    from trueup.cli.diff_output import diff_entries
+    from trueup.cli.status import configured_apps, status_data
+
+    return Views(
+        configured=configured_apps, status=status_data, report=report_data, diff=diff_entries
+    )

@@ -40,3 +40,8 @@ class Settings:
     """Whether kubeconfigs may run exec credential plugins (``--allow-exec-credentials``)."""
     render_limits: RenderLimits = field(default_factory=RenderLimits)
     """What one render may cost (``--render-timeout``, ``--render-memory``, ...)."""
+    server: str | None = None
+    """The URL of a running daemon's API to ask (``--server``); None: the one announced
+    for this configuration and store, if any (see ``trueup.cli.discovery``)."""
+    token_file: Path | None = None
+    """A file holding the API token (``--token-file``); None: ``$TRUEUP_TOKEN``."""

@@ -7,8 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from trueup.config.alert import Alert
+from trueup.config.api_token import TOKEN as API_TOKEN_KEY
+from trueup.config.api_token import ApiToken
 from trueup.config.app import App
 from trueup.config.gitsource import GitSource
+from trueup.config.provider import Provider
 from trueup.config.receiver import TOKEN, Receiver
 from trueup.config.secret import Secret
 from trueup.errors import ConfigError
@@ -66,8 +70,9 @@ class LoadedConfig:
 
     Invariants: names are unique per kind and namespace, and Receiver names across
     namespaces; every App's source and ``dependsOn`` entries, every GitSource's secrets,
-    and every Receiver's sources and Secret (with a usable ``token``) are among the valid
-    objects; the apps' dependencies have no cycle.
+    and every Receiver's sources and Secret (with a usable ``token``), every Provider's
+    Secret (with its URL) and every Alert's Provider are among the valid objects; the
+    apps' dependencies have no cycle.
     """
 
     sources: tuple[GitSource, ...] = ()
@@ -76,6 +81,9 @@ class LoadedConfig:
     errors: tuple[ConfigIssue, ...] = ()
     origins: Mapping[ObjectId, Origin] = field(default_factory=lambda: MappingProxyType({}))
     receivers: tuple[Receiver, ...] = ()
+    api_tokens: tuple[ApiToken, ...] = ()
+    providers: tuple[Provider, ...] = ()
+    alerts: tuple[Alert, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -104,6 +112,14 @@ class LoadedConfig:
                 return secret
         return None
 
+    def secret_values(self) -> list[str]:
+        """Every value of every Secret in the configuration: what maskers hide."""
+        return [
+            value.get_secret_value()
+            for secret in self.secrets
+            for value in (*secret.data.values(), *secret.string_data.values())
+        ]
+
     def receiver(self, name: str) -> Receiver | None:
         """The Receiver serving ``/hooks/<name>``, or ``None``."""
         for receiver in self.receivers:
@@ -127,6 +143,18 @@ class LoadedConfig:
         if token is None:
             raise KeyError(f"{receiver.id}: no Secret {name!r} with key {TOKEN}")
         return token.get_secret_value().encode()
+
+    def api_token_secret(self, api_token: ApiToken) -> str:
+        """The bearer token of ``api_token`` (key ``token`` of its Secret).
+
+        Show it nowhere: hash it (``trueup.api.auth``) and forget it.
+        """
+        name = api_token.spec.secret_ref.name
+        secret = self.secret(api_token.namespace, name)
+        token = secret.get(API_TOKEN_KEY) if secret is not None else None
+        if token is None:
+            raise KeyError(f"{api_token.id}: no Secret {name!r} with key {API_TOKEN_KEY}")
+        return token.get_secret_value()
 
     def origin(self, obj: ObjectId) -> Origin | None:
         """Where the object with id ``obj`` was declared, if it was loaded from a file."""

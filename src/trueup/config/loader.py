@@ -10,10 +10,15 @@ import os
 from pathlib import Path
 from types import MappingProxyType
 
+from trueup.config.alert import Alert
+from trueup.config.api_token import ApiToken
+from trueup.config.api_token_refs import check_api_tokens
 from trueup.config.app import App
 from trueup.config.gitsource import GitSource
 from trueup.config.issues import ConfigIssue, LoadedConfig, Origin
 from trueup.config.meta import ConfigObject
+from trueup.config.notify_refs import check_notifications
+from trueup.config.provider import Provider
 from trueup.config.receiver import Receiver
 from trueup.config.receiver_refs import check_receivers
 from trueup.config.references import Declared, Key, check_apps, check_secrets_of_sources
@@ -78,6 +83,8 @@ def load_config(path: Path) -> LoadedConfig:
     check_secrets_of_sources(declared)
     check_apps(declared)
     check_receivers(declared)
+    check_api_tokens(declared)
+    check_notifications(declared)
     return _result(declared)
 
 
@@ -113,6 +120,9 @@ def _result(declared: Declared) -> LoadedConfig:
         apps=tuple(o for o in objects if isinstance(o, App)),
         secrets=tuple(o for o in objects if isinstance(o, Secret)),
         receivers=tuple(o for o in objects if isinstance(o, Receiver)),
+        api_tokens=tuple(o for o in objects if isinstance(o, ApiToken)),
+        providers=tuple(o for o in objects if isinstance(o, Provider)),
+        alerts=tuple(o for o in objects if isinstance(o, Alert)),
         errors=tuple(issues),
         origins=MappingProxyType(
             {obj.id: Origin(doc.file, doc.line) for obj, doc in declared.valid.values()}

@@ -89,7 +89,8 @@ class ObjectMeta(ConfigModel):
     """``metadata``: the object's name, optional namespace, labels and annotations.
 
     Labels and annotations are accepted as on any Kubernetes object, for the tools that
-    generate or select configuration (kustomize, ``kubectl -l``); trueup reads neither.
+    generate or select configuration (kustomize, ``kubectl -l``); trueup reads an App's
+    labels only to select it (an Alert's ``appSelector``), and no annotations.
     """
 
     name: Name

@@ -16,10 +16,13 @@ from typing import Final, Union
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from trueup.config.alert import Alert
+from trueup.config.api_token import ApiToken
 from trueup.config.app import App
 from trueup.config.gitsource import GitSource
 from trueup.config.issues import ConfigIssue, field_path
 from trueup.config.meta import API_GROUP, API_VERSION, ConfigObject
+from trueup.config.provider import Provider
 from trueup.config.receiver import Receiver
 from trueup.config.secret import Secret
 from trueup.config.yamldocs import Document, line_of, object_label
@@ -28,11 +31,18 @@ KINDS: Final[dict[tuple[str, str], type[ConfigObject]]] = {
     (API_VERSION, "GitSource"): GitSource,
     (API_VERSION, "App"): App,
     (API_VERSION, "Receiver"): Receiver,
+    (API_VERSION, "ApiToken"): ApiToken,
+    (API_VERSION, "Provider"): Provider,
+    (API_VERSION, "Alert"): Alert,
     ("v1", "Secret"): Secret,
 }
 """The kinds a configuration may hold, by ``(apiVersion, kind)``."""
 
-_KNOWN: Final = "trueup reads App, GitSource and Receiver of trueup.dev/v1alpha1, and v1 Secrets"
+_OWN_KINDS: Final = sorted(k for v, k in KINDS if v == API_VERSION)
+_KNOWN: Final = (
+    f"trueup reads {', '.join(_OWN_KINDS[:-1])} and {_OWN_KINDS[-1]} of {API_VERSION}, "
+    "and v1 Secrets"
+)
 
 _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "missing": ("required field is missing", "add it"),

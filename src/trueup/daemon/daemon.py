@@ -28,6 +28,7 @@ from trueup.daemon.backoff import Backoff, Random
 from trueup.daemon.clock import Clock, sleep_or_until
 from trueup.daemon.drift import DRIFT, FIGHT_WINDOW, DriftTracker
 from trueup.daemon.events import Event, EventBus, Kind, Level
+from trueup.daemon.feed import EventFeed
 from trueup.daemon.metrics import Metrics
 from trueup.daemon.queue import QueueClosedError, WorkQueue
 from trueup.daemon.readsets import affected
@@ -79,6 +80,8 @@ class _AppState:
     failures: int = 0
     drifted: int = 0
     """Objects found drifted by the last look (0 until drift is looked for)."""
+    health: HealthStatus | None = None
+    """The health the last health event reported (None: none reported yet)."""
 
 
 def _no_progress(_message: str) -> None:
@@ -108,8 +111,11 @@ class Daemon:
         rand: Random,
         backoff: Backoff | None = None,
         fingerprint: Callable[[], object] = lambda: None,
+        feed: EventFeed | None = None,
     ) -> None:
         self._load, self._store, self._targets = load, store, targets
+        self.feed = feed or EventFeed(store)
+        """Every recorded event, replayed and followed (recorded while this daemon leads)."""
         self._options, self.bus, self.metrics = options, bus, metrics
         self._clock, self._rand = clock, rand
         self._backoff = backoff or Backoff()
@@ -142,6 +148,9 @@ class Daemon:
         self._reads: dict[str, frozenset[str]] = {}
         """What each app's last render read (empty: unknown, so every revision enqueues it)."""
         self._fanning: set[asyncio.Task[None]] = set()
+        self._last_polls: dict[ObjectId, tuple[datetime, Polled]] = {}
+        self._differing: dict[str, frozenset[ObjectId]] = {}
+        """What each App's last comparison found differing from Git (empty after an apply)."""
 
     # -- what others read -------------------------------------------------------------
 
@@ -168,6 +177,54 @@ class Daemon:
         """Poll ``source`` now (a webhook); False when the daemon does not watch it."""
         self._hook_triggers.setdefault(source, trigger)
         return self.poller.refresh(source)
+
+    @property
+    def store(self) -> Store:
+        """The store the daemon records to (for the API's reads)."""
+        return self._store
+
+    @property
+    def engine(self) -> Engine:
+        """The engine of the configuration running now."""
+        assert self._engine is not None, "the daemon has not started"
+        return self._engine
+
+    def last_poll(self, source: ObjectId) -> tuple[datetime, Polled] | None:
+        """When ``source`` was last polled and what that poll found; None before its first."""
+        return self._last_polls.get(source)
+
+    def differing(self, app: str) -> frozenset[ObjectId] | None:
+        """The objects of ``app`` its last comparison found differing from Git; None when it
+        has not been compared since the daemon started."""
+        return self._differing.get(app)
+
+    async def sync_now(self, name: str, options: SyncOptions) -> SyncReport:
+        """Sync ``name`` once as asked, through the same ``Engine.sync`` as every reconcile
+        (the API's sync and diff): a sync that is no dry run is reported on the bus like a
+        reconcile, and what the App owns afterwards is watched. ConfigError: no such App."""
+        engine = self.engine
+        app = engine.app(name)
+        began = time.monotonic()
+        options = replace(options, live_cache=self.drift.watches)
+        report = await engine.sync(name, options, _no_progress)
+        mode = Mode.COMPARE if options.dry_run else Mode.APPLY
+        self._note_differing(name, report, mode)
+        if not options.dry_run:
+            self._report(app, report, options.trigger, time.monotonic() - began, mode)
+            if report.plan is not None:
+                await self._track(app, engine, report)
+        return report
+
+    def _note_differing(self, name: str, report: SyncReport, mode: Mode) -> None:
+        if report.plan is None:
+            return
+        if mode is Mode.COMPARE:
+            settled = (Action.UNCHANGED, Action.SKIPPED)
+            self._differing[name] = frozenset(
+                c.id for c in report.changes.changes if c.action not in settled
+            )
+        elif report.ok:
+            self._differing[name] = frozenset()
 
     def reload(self) -> None:
         """Re-read the configuration soon (SIGHUP)."""
@@ -231,6 +288,7 @@ class Daemon:
         sid = str(polled.source)
         self.metrics.source_fetch_duration.labels(sid).observe(polled.duration)
         first = polled.source not in self._polled
+        self._last_polls[polled.source] = (datetime.now(UTC), polled)
         self._polled.add(polled.source)
         # A hook names the poll that follows it, whatever that poll finds.
         trigger = self._hook_triggers.pop(polled.source, None)
@@ -257,8 +315,8 @@ class Daemon:
             self._emit(
                 Kind.SOURCE_MOVED,
                 f"{sid} is at {artifact.revision}",
-                source=sid,
                 revision=artifact.revision,
+                source=sid,
             )
             self._enqueue_apps_of(polled.source, str(Trigger.daemon("start")))
             return
@@ -361,10 +419,13 @@ class Daemon:
             report = SyncReport(app=name, revision=None, failure=Failure.from_error(e))
         duration = time.monotonic() - began
         self._reads[name] = report.reads
+        self._note_differing(name, report, mode)
         result = self._report(app, report, trigger, duration, mode)
         if DRIFT in reasons and report.plan is not None:
             drifted = self._report_drift(name, report, mode)
             state.drifted = drifted if mode is Mode.COMPARE else 0
+            if drifted and mode is Mode.APPLY and report.ok:
+                self._report_revert(name, report)
         elif report.ok and mode is Mode.APPLY:
             state.drifted = 0
         if report.plan is not None:
@@ -409,18 +470,41 @@ class Daemon:
                 f"{message}; {verb}",
                 app=name,
                 level=Level.WARNING,
-                object=str(change.id),
+                revision=report.revision,
+                objects=(str(change.id),),
             )
             if mode is Mode.APPLY:
                 self.drift.reverted(name, change.id)
         return drifted
+
+    def _report_revert(self, name: str, report: SyncReport) -> None:
+        """One event for what selfHeal put back as Git declares it."""
+        reverted = tuple(
+            str(change.id)
+            for change in report.changes.changes
+            if change.action in (Action.CONFIGURED, Action.CREATED)
+        )
+        self._emit(
+            Kind.REVERTED,
+            f"reverted {counted(len(reverted), 'object')} to Git (selfHeal)",
+            app=name,
+            revision=report.revision,
+            objects=reverted,
+        )
 
     def _drift_check(self, name: str, reason: str, delay: float) -> None:
         self.queue.add(name, reason, delay=delay)
         self.metrics.queue_depth.set(self.queue.depth)
 
     def _health_changed(self, name: str, health: HealthStatus) -> None:
-        self._emit(Kind.HEALTH, f"health is {health.value}", app=name, health=health.value)
+        state = self._states.setdefault(name, _AppState())
+        kind, level = Kind.HEALTH, Level.INFO
+        if health is HealthStatus.DEGRADED:
+            kind, level = Kind.DEGRADED, Level.WARNING
+        elif health is HealthStatus.HEALTHY and state.health is HealthStatus.DEGRADED:
+            kind = Kind.RECOVERED
+        state.health = health
+        self._emit(kind, f"health is {health.value}", app=name, level=level, health=health.value)
         task = asyncio.create_task(self._record_health(name, health))
         self._fanning.add(task)
         task.add_done_callback(self._fanning.discard)
@@ -444,7 +528,7 @@ class Daemon:
             "let it own the field with spec.ignoreDifferences",
             app=name,
             level=Level.WARNING,
-            object=str(oid),
+            objects=(str(oid),),
         )
 
     def _watch_failed(self, failure: WatchFailure) -> None:
@@ -461,27 +545,56 @@ class Daemon:
     ) -> Result:
         name = app.metadata.name
         details: dict[str, str | int | float | bool | None] = {
-            "revision": report.revision,
             "trigger": trigger,
             "duration_s": round(duration, 3),
         }
+        revision = report.revision
         for warning in report.warnings:
-            self._emit(Kind.RENDER_WARNING, warning, app=name, level=Level.WARNING)
+            self._emit(
+                Kind.RENDER_WARNING, warning, app=name, level=Level.WARNING, revision=revision
+            )
+        objects = tuple(
+            str(change.id)
+            for change in report.changes.changes
+            if change.action not in (Action.UNCHANGED, Action.SKIPPED)
+        )
         if report.failure is not None:
             details["reason"] = report.failure.reason.value
             details["temporary"] = report.failure.temporary
             level = Level.WARNING if report.failure.reason is Reason.DEPENDENCY else Level.ERROR
-            self._emit(Kind.RECONCILE_FAILED, report.error, app=name, level=level, details=details)
+            self._emit(
+                Kind.RECONCILE_FAILED,
+                report.error,
+                app=name,
+                level=level,
+                details=details,
+                revision=revision,
+                objects=objects,
+            )
             return Result.FAILED
         summary = report.changes.summary()
         if mode is Mode.COMPARE:
             if _differs(report):
                 why = "autoSync is off" if not app.spec.auto_sync else "selfHeal is off"
                 message = f"differs from Git ({summary}); {why}: run trueup sync {name}"
-                self._emit(Kind.OUT_OF_SYNC, message, app=name, details=details)
+                self._emit(
+                    Kind.OUT_OF_SYNC,
+                    message,
+                    app=name,
+                    details=details,
+                    revision=revision,
+                    objects=objects,
+                )
             return Result.COMPARED
         details["health"] = report.health.value
-        self._emit(Kind.RECONCILED, summary or "nothing to change", app=name, details=details)
+        self._emit(
+            Kind.RECONCILED,
+            summary or "nothing to change",
+            app=name,
+            details=details,
+            revision=revision,
+            objects=objects,
+        )
         return Result.SUCCEEDED
 
     async def _finish(
@@ -572,6 +685,7 @@ class Daemon:
             self.queue.remove(name)
             self._states.pop(name, None)
             self._reads.pop(name, None)
+            self._differing.pop(name, None)
             self.drift.forget(name)
         changed = [name for name, app in new.items() if old.get(name) != app]
         for name in changed:
@@ -592,7 +706,19 @@ class Daemon:
         app: str | None = None,
         level: Level = Level.INFO,
         details: Mapping[str, str | int | float | bool | None] | None = None,
+        revision: str | None = None,
+        objects: tuple[str, ...] = (),
         **fields: str | int | float | bool | None,
     ) -> None:
         merged = {**(details or {}), **fields}
-        self.bus.publish(Event(kind, message, app=app, level=level, fields=merged))
+        self.bus.publish(
+            Event(
+                kind,
+                message,
+                app=app,
+                level=level,
+                fields=merged,
+                revision=revision,
+                objects=objects,
+            )
+        )

@@ -2,9 +2,9 @@
 
 Everything the daemon does that a person or a later consumer cares about (a reconcile
 finished, a source moved, a hook arrived, the configuration changed) is published once as
-an :class:`Event`. The log writes every event as one line; the HTTP API, notifications and
-the dashboard subscribe to the same bus later, so none of them needs its own hooks into
-the daemon.
+an :class:`Event`. The log writes every event as one line, the leading daemon records them
+in the store (:mod:`~trueup.daemon.feed`); the HTTP API, notifications and the dashboard
+subscribe to the same bus, so none of them needs its own hooks into the daemon.
 """
 
 from __future__ import annotations
@@ -13,60 +13,43 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from types import MappingProxyType
 
+from trueup.eventkinds import EventKind, Severity
+from trueup.store.model import EventRecord, FieldValue
 
-class Kind(StrEnum):
-    """What an event reports."""
-
-    STARTED = "daemon.started"
-    LISTENING = "daemon.listening"
-    WAITING = "daemon.waiting"
-    """Another process leads; this one waits to take over."""
-    LEADING = "daemon.leading"
-    LOST = "daemon.lost"
-    """The leadership was lost: the daemon stops writing and exits."""
-    STOPPING = "daemon.stopping"
-    STOPPED = "daemon.stopped"
-    SOURCE_MOVED = "source.moved"
-    SOURCE_FAILED = "source.failed"
-    RECONCILED = "reconcile.succeeded"
-    RECONCILE_FAILED = "reconcile.failed"
-    RENDER_WARNING = "render.warning"
-    SKIPPED = "reconcile.skipped"
-    OUT_OF_SYNC = "app.outofsync"
-    DRIFTED = "app.drifted"
-    FIGHT = "app.drift-fight"
-    HEALTH = "app.health"
-    WATCH_FAILED = "watch.failed"
-    SUSPENDED = "app.suspended"
-    RESUMED = "app.resumed"
-    HOOK = "webhook.received"
-    CONFIG_LOADED = "config.loaded"
-    CONFIG_REFUSED = "config.refused"
-
-
-class Level(StrEnum):
-    """How much an event matters to whoever reads the log."""
-
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
+Kind = EventKind
+"""What an event reports (its reason); the store keeps the same values."""
+Level = Severity
+"""How much an event matters (its severity)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One thing that happened: its kind, when, to which app, and its details."""
+    """One thing that happened: its kind, when, to which app at which revision, the objects
+    involved (ids as text) and its other details."""
 
     kind: Kind
     message: str
     app: str | None = None
     level: Level = Level.INFO
-    fields: Mapping[str, str | int | float | bool | None] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    fields: Mapping[str, FieldValue] = field(default_factory=lambda: MappingProxyType({}))
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    revision: str | None = None
+    objects: tuple[str, ...] = ()
+
+    def record(self) -> EventRecord:
+        """The event as the store keeps it (without an id until it is recorded)."""
+        return EventRecord(
+            at=self.at,
+            app=self.app,
+            kind=self.kind,
+            level=self.level,
+            message=self.message,
+            revision=self.revision,
+            objects=self.objects,
+            fields=self.fields,
+        )
 
 
 Listener = Callable[[Event], None]

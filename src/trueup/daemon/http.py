@@ -3,7 +3,11 @@
 ``/healthz`` answers while the process serves; ``/readyz`` once every source has been
 polled; ``/metrics`` in the Prometheus text format; ``POST /hooks/<receiver>`` for the
 forges (see :mod:`trueup.daemon.hooks`). With ``--webhook-listen`` the hooks get a
-listener of their own, so that only they need to be reachable from the forge.
+listener of their own, so that only they need to be reachable from the forge. The HTTP
+API (:mod:`trueup.api`) is served on the main listener.
+
+A listener beyond loopback needs authentication: :func:`check_exposure` refuses one
+unless the configuration declares ApiTokens or ``--insecure-no-auth-on-network`` is given.
 """
 
 from __future__ import annotations
@@ -27,27 +31,51 @@ class Address:
     def __str__(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
+    @property
+    def loopback(self) -> bool:
+        """Whether only this machine can reach the address."""
+        return is_loopback(self.host)
+
+
+INSECURE_FLAG = "--insecure-no-auth-on-network"
+"""The option of ``trueup serve`` that lets an API without tokens listen beyond loopback."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an IP address, or ``localhost``) is this machine only."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
 
 def parse_listen(text: str, option: str) -> Address:
-    """``HOST:PORT`` as an :class:`Address` on loopback; a ConfigError names ``option``.
+    """``HOST:PORT`` as an :class:`Address`; a ConfigError names ``option``.
 
-    Until the HTTP API has authentication, nothing but this machine may reach the daemon.
+    Whether an address beyond loopback may be used is :func:`check_exposure`'s to say.
     """
     host, sep, port = text.rpartition(":")
     host = host.strip("[]")
     if not sep or not port.isdigit() or int(port) > 65535 or not host:
         raise ConfigError(f"{option} {text!r}: write HOST:PORT, such as 127.0.0.1:8080")
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host == "localhost"
-    if not loopback:
-        raise ConfigError(
-            f"{option} {text!r}: trueup serve listens on loopback only (127.0.0.1, ::1 or "
-            "localhost) until its API has authentication; put a reverse proxy in front to "
-            "expose webhooks"
-        )
     return Address(host, int(port))
+
+
+def check_exposure(addresses: dict[str, Address], *, tokens: bool, insecure: bool) -> None:
+    """Refuse (ConfigError) to listen beyond loopback without authentication.
+
+    ``addresses`` by the option that set them; ``tokens``: the configuration declares
+    ApiTokens; ``insecure``: :data:`INSECURE_FLAG` was given.
+    """
+    for option, address in addresses.items():
+        if address.loopback or tokens or insecure:
+            continue
+        raise ConfigError(
+            f"{option} {address}: beyond loopback, the API needs authentication and the "
+            "configuration declares no ApiToken. Declare one (see the README, HTTP API), "
+            "listen on 127.0.0.1, or accept anyone on the network acting as an operator "
+            f"with {INSECURE_FLAG}"
+        )
 
 
 class Listener:

@@ -10,7 +10,8 @@ from trueup.daemon.events import Event
 
 
 def json_line(event: Event) -> str:
-    """``event`` as one JSON object: time, level, event, app, message and its fields."""
+    """``event`` as one JSON object: time, level, event, app, revision, objects, message and
+    its fields."""
     record: dict[str, object] = {
         "time": event.at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "level": event.level.value,
@@ -18,6 +19,10 @@ def json_line(event: Event) -> str:
     }
     if event.app is not None:
         record["app"] = event.app
+    if event.revision is not None:
+        record["revision"] = event.revision
+    if event.objects:
+        record["objects"] = list(event.objects)
     record.update(event.fields)
     record["message"] = event.message
     return orjson.dumps(record).decode()
@@ -25,7 +30,8 @@ def json_line(event: Event) -> str:
 
 def human_line(event: Event) -> str:
     """``event`` for a person: time, event, app, message and ``key=value`` details."""
-    details = " ".join(f"{k}={v}" for k, v in event.fields.items() if v not in (None, ""))
+    named = {"revision": event.revision, "objects": ", ".join(event.objects), **event.fields}
+    details = " ".join(f"{k}={v}" for k, v in named.items() if v not in (None, ""))
     app = f" App/{event.app}" if event.app else ""
     level = "" if event.level.value == "info" else f" {event.level.value.upper()}"
     text = f"{event.at:%H:%M:%S}{level} {event.kind.value}{app}: {event.message}"

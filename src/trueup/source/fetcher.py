@@ -4,7 +4,7 @@ One fetch: validate (nothing runs for a refused URL or ref) → lock the reposit
 (an asyncio lock within this process, ``flock`` across processes) → then, within the
 source's timeout: ask the remote what the ref points to → reuse the tree if that commit is
 already checked out, else fetch it shallowly and check it out → verify its signature when
-asked.
+asked → read the commit's author, subject and time (once per commit and fetcher).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from trueup.errors import SourceUnavailableError
 from trueup.source.cache import RepositoryCache, file_lock
+from trueup.source.commits import CommitReader
 from trueup.source.gitcmd import GitRunner
 from trueup.source.model import Artifact, GitRepository, revision_of
 from trueup.source.redact import redact_url
@@ -41,6 +42,8 @@ class GitFetcher:
         self._allow_file = allow_file
         self._timeout = timeout
         self._locks: dict[str, asyncio.Lock] = {}
+        self.commits = CommitReader()
+        """The details of every commit fetched, read from git once each."""
 
     async def fetch(self, repo: GitRepository) -> Artifact:
         """Resolve ``repo.ref``, make its tree available, and return where it is."""
@@ -88,4 +91,5 @@ class GitFetcher:
             revision=revision_of(repo.ref, target.name, commit),
             commit=commit,
             root=root,
+            details=await self.commits.read(git, cache.bare, commit),
         )

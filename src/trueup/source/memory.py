@@ -1,22 +1,24 @@
 """An in-memory :class:`~trueup.source.protocol.Source` for fast tests of the engine.
 
 Repositories are file trees kept in memory: :meth:`MemorySource.commit` adds a commit (a
-whole tree) at the tip of a branch, :meth:`MemorySource.tag` names a commit. A fetch
-checks the repository description with the same rules as :class:`GitFetcher` (so a
-refused URL or ref is refused here too), resolves the ref like ``git ls-remote`` would
-(branch, tag, semver range over the tags, or a full commit id) and writes the commit's
-tree once under ``root/<commit>``. Tests may make every fetch of a URL fail
-(:meth:`MemorySource.fail`) and read what was asked (:attr:`MemorySource.fetches`).
+whole tree, with its author, subject and time) at the tip of a branch,
+:meth:`MemorySource.tag` names a commit. A fetch checks the repository description with
+the same rules as :class:`GitFetcher` (so a refused URL or ref is refused here too),
+resolves the ref like ``git ls-remote`` would (branch, tag, semver range over the tags, or
+a full commit id) and writes the commit's tree once under ``root/<commit>``. Tests may
+make every fetch of a URL fail (:meth:`MemorySource.fail`) and read what was asked
+(:attr:`MemorySource.fetches`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from trueup.errors import SourceError, TrueupError
-from trueup.gitspec import GitRef, RefKind, semver
+from trueup.gitspec import Commit, GitRef, RefKind, semver
 from trueup.source.model import Artifact, GitRepository, revision_of
 from trueup.source.validate import validate_repository
 
@@ -27,6 +29,7 @@ Tree = Mapping[str, str | bytes]
 class _Repository:
     def __init__(self) -> None:
         self.commits: dict[str, dict[str, bytes]] = {}
+        self.details: dict[str, Commit] = {}
         self.branches: dict[str, str] = {}
         self.tags: dict[str, str] = {}
 
@@ -41,11 +44,23 @@ class MemorySource:
         self.fetches: list[GitRepository] = []
         """Every fetch asked for, in order (also the refused and failed ones)."""
 
-    def commit(self, url: str, files: Tree, *, branch: str = "main") -> str:
+    def commit(
+        self,
+        url: str,
+        files: Tree,
+        *,
+        branch: str = "main",
+        subject: str = "",
+        author: str = "Test Author",
+        email: str = "author@example.com",
+        at: datetime | None = None,
+    ) -> str:
         """Make ``files`` (the whole tree) a new commit at the tip of ``branch`` of ``url``.
 
         Returns the commit id (40 hex digits, derived from the parent and the tree). A path
         with ``..``, or an absolute one, is refused: the tree must stay under ``root``.
+        ``subject``, ``author``, ``email`` and ``at`` (default: now) are what fetches of it
+        report as its details.
         """
         repo = self._repos.setdefault(url, _Repository())
         tree: dict[str, bytes] = {}
@@ -60,6 +75,8 @@ class MemorySource:
             digest.update(b"\0" + path.encode() + b"\0" + tree[path])
         commit = digest.hexdigest()
         repo.commits[commit] = tree
+        when = at if at is not None else datetime.now(UTC)
+        repo.details[commit] = Commit(commit, author, email, subject, when)
         repo.branches[branch] = commit
         return commit
 
@@ -95,7 +112,11 @@ class MemorySource:
                 file.write_bytes(content)
             root.mkdir(parents=True, exist_ok=True)
         return Artifact(
-            url=repo.url, revision=revision_of(repo.ref, name, commit), commit=commit, root=root
+            url=repo.url,
+            revision=revision_of(repo.ref, name, commit),
+            commit=commit,
+            root=root,
+            details=stored.details[commit],
         )
 
 

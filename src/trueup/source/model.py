@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from trueup.errors import SourceError
-from trueup.gitspec import GitRef, RefKind
+from trueup.gitspec import Commit, GitRef, RefKind
 
 
 class AuthMode(StrEnum):
@@ -138,12 +138,15 @@ class Artifact:
 
     ``revision`` is written like ``main@sha1:<40 hex>`` for a branch, ``v1.2.3@sha1:<40 hex>``
     for a tag (also when chosen by a semver range) and ``sha1:<40 hex>`` for a pinned commit.
+    ``details`` is what the commit says of itself (author, subject, time); None when git
+    could not tell.
     """
 
     url: str
     revision: str
     commit: str
     root: Path
+    details: Commit | None = None
 
 
 def revision_of(ref: GitRef, name: str, commit: str) -> str:

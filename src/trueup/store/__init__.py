@@ -5,13 +5,15 @@ implementation (one file, zero setup) and ``MemoryStore`` the in-memory fake for
 the layers above. Change sets and inventories are kept one row per object, so questions
 such as "when did Deployment/shop/web last change, and at which revision" are plain SQL.
 
-The store also keeps what every process sharing it must agree on: which apps are
-suspended, and the lock of each app that is being reconciled (``hold_app_lock`` holds
-one for a block, so that two reconciles of one app never interleave).
+The store keeps the events the daemon recorded (``trueup events``, the event feed), pruned
+to a bounded retention. It also keeps what every process sharing it must agree on: which
+apps are suspended, and the lock of each app that is being reconciled (``hold_app_lock``
+holds one for a block, so that two reconciles of one app never interleave).
 """
 
 from __future__ import annotations
 
+from trueup.eventkinds import EventKind, Severity
 from trueup.store.interrupted import mark_interrupted
 from trueup.store.locking import AppLease, describe_holder, hold_app_lock
 from trueup.store.memory import MemoryStore
@@ -20,6 +22,7 @@ from trueup.store.model import (
     Attempt,
     AttemptResult,
     Confirmation,
+    EventRecord,
     InventoryEntry,
     Schedule,
     Suspension,
@@ -35,10 +38,13 @@ __all__ = [
     "Attempt",
     "AttemptResult",
     "Confirmation",
+    "EventKind",
+    "EventRecord",
     "InventoryEntry",
     "MemoryStore",
     "Owner",
     "Schedule",
+    "Severity",
     "SqliteStore",
     "Store",
     "Suspension",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from trueup.errors import StoreError
@@ -14,6 +14,7 @@ from trueup.store.model import (
     Attempt,
     AttemptResult,
     Confirmation,
+    EventRecord,
     InventoryEntry,
     Schedule,
     Suspension,
@@ -36,6 +37,9 @@ class MemoryStore:
         self._confirmations: dict[str, Confirmation] = {}
         self._locks: dict[str, AppLock] = {}
         self._schedules: dict[str, Schedule] = {}
+        self._events: list[EventRecord] = []
+        """Oldest first, so ids increase along the list."""
+        self._last_event_id = 0
         self._suspensions: dict[str, Suspension] = {}
         self._closed = False
         self._installation = secrets.token_hex(6)
@@ -212,6 +216,52 @@ class MemoryStore:
         """Every suspension, by app name."""
         self._check_open()
         return {app: self._suspensions[app] for app in sorted(self._suspensions)}
+
+    async def record_events(self, events: Sequence[EventRecord]) -> list[int]:
+        """Record ``events`` and return their new ids (counting up from 1, never reused)."""
+        self._check_open()
+        first = self._last_event_id + 1
+        recorded = [dataclasses.replace(e, id=first + n) for n, e in enumerate(events)]
+        self._events.extend(recorded)
+        self._last_event_id += len(recorded)
+        return [first + n for n in range(len(recorded))]
+
+    async def events(
+        self,
+        *,
+        app: str | None = None,
+        after_id: int | None = None,
+        limit: int = 100,
+        newest_first: bool = True,
+    ) -> list[EventRecord]:
+        """Up to ``limit`` events, newest or oldest first, of ``app`` and after ``after_id``."""
+        self._check_open()
+        found = [
+            e
+            for e in self._events
+            if (app is None or e.app == app) and (after_id is None or (e.id or 0) > after_id)
+        ]
+        ordered = found[::-1] if newest_first else found
+        return ordered[: max(limit, 0)]
+
+    async def prune_events(self, *, older_than: datetime, keep_per_app: int) -> int:
+        """Delete the events before ``older_than`` and all but each app's newest
+        ``keep_per_app``; how many were deleted."""
+        self._check_open()
+        if keep_per_app < 0:
+            raise ValueError(f"events to keep per app must be 0 or more, got {keep_per_app}")
+        kept: list[EventRecord] = []
+        per_app: dict[str | None, int] = {}
+        for event in reversed(self._events):
+            if event.at < older_than:
+                continue
+            seen = per_app.get(event.app, 0)
+            if seen < keep_per_app:
+                per_app[event.app] = seen + 1
+                kept.append(event)
+        deleted = len(self._events) - len(kept)
+        self._events = kept[::-1]
+        return deleted
 
     async def close(self) -> None:
         """Forget everything; later calls raise ``StoreError``."""

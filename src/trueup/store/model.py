@@ -1,5 +1,5 @@
-"""The values the store keeps: reconcile attempts, who triggered them, inventories, and the
-locks and suspensions of apps.
+"""The values the store keeps: reconcile attempts, who triggered them, inventories, the
+locks and suspensions of apps, and the events the daemon recorded.
 
 Every value is frozen. Times are timezone-aware and normalised to UTC on construction, so
 that what goes into the store is exactly what comes back out of it.
@@ -7,12 +7,16 @@ that what goes into the store is exactly what comes back out of it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 
 from trueup.changeset import ChangeSet
+from trueup.eventkinds import EventKind, Severity
 from trueup.failure import Reason
+from trueup.gitspec import Commit
 from trueup.objects import ObjectId
 
 
@@ -50,6 +54,11 @@ class Trigger:
     def webhook(cls, name: str) -> Trigger:
         """A webhook receiver by name, such as ``webhook:github-main``."""
         return cls("webhook", name)
+
+    @classmethod
+    def api(cls, token: str) -> Trigger:
+        """A caller of the HTTP API, by the name of its token, such as ``api:ci``."""
+        return cls("api", token)
 
     @classmethod
     def parse(cls, text: str) -> Trigger:
@@ -115,6 +124,9 @@ class Attempt:
     """The identity of the system it ran against (for Kubernetes ``context@server``)."""
     owner: str = ""
     """The process that runs it (see ``trueup.store.owner.Owner``); '' when not known."""
+    commit: Commit | None = None
+    """What the revision's commit says of itself (author, subject, time); None until the
+    source was read, or when git could not tell."""
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -124,6 +136,40 @@ class Attempt:
         object.__setattr__(self, "result", AttemptResult(self.result))
         if self.reason is not None:
             object.__setattr__(self, "reason", Reason(self.reason))
+
+    def as_data(self) -> dict[str, object]:
+        """The attempt as plain data, the one shape every JSON output of history uses
+        (``trueup history -o json`` and the HTTP API)."""
+        commit = self.commit
+        return {
+            "id": self.id,
+            "app": self.app,
+            "startedAt": self.started_at.isoformat(),
+            "finishedAt": self.finished_at.isoformat(),
+            "revision": self.revision,
+            "trigger": self.trigger,
+            "result": self.result.value,
+            "summary": self.plan_summary,
+            "health": self.health,
+            "durationSeconds": round(self.duration_s, 3),
+            "error": self.error,
+            "reason": self.reason.value if self.reason else "",
+            "target": self.target,
+            "owner": self.owner,
+            "commit": None
+            if commit is None
+            else {
+                "sha": commit.sha,
+                "author": commit.author,
+                "email": commit.email,
+                "subject": commit.subject,
+                "committedAt": commit.committed_at.isoformat(),
+            },
+            "changes": [
+                {"object": str(c.id), "action": c.action.value, "reason": c.reason}
+                for c in self.changes.changes
+            ],
+        }
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -249,3 +295,53 @@ class Schedule:
         if self.next_at is not None:
             object.__setattr__(self, "next_at", _utc(self.next_at, "next_at"))
         object.__setattr__(self, "updated_at", _utc(self.updated_at, "updated_at"))
+
+
+FieldValue = str | int | float | bool | None
+"""The value of one detail of an event."""
+
+
+def _no_fields() -> Mapping[str, FieldValue]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One event as the store keeps it: when, about which app and revision, its reason and
+    severity, what it says, the objects involved (ids as text, such as
+    ``Deployment/shop/web``) and its other details.
+
+    ``app`` is ``None`` for events about the daemon itself. ``id`` is ``None`` until the
+    store has recorded the event; ids only ever grow, so a reader resumes after the last it saw.
+    """
+
+    at: datetime
+    app: str | None
+    kind: EventKind
+    level: Severity
+    message: str
+    revision: str | None = None
+    objects: tuple[str, ...] = ()
+    fields: Mapping[str, FieldValue] = field(default_factory=_no_fields)
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", _utc(self.at, "at"))
+        object.__setattr__(self, "kind", EventKind(self.kind))
+        object.__setattr__(self, "level", Severity(self.level))
+        object.__setattr__(self, "objects", tuple(self.objects))
+        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
+
+    def as_data(self) -> dict[str, object]:
+        """The event as plain data, the one shape every JSON output of events uses."""
+        return {
+            "id": self.id,
+            "time": self.at.isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            "app": self.app,
+            "revision": self.revision,
+            "severity": self.level.value,
+            "reason": self.kind.value,
+            "message": self.message,
+            "objects": list(self.objects),
+            "fields": dict(self.fields),
+        }

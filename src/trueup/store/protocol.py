@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -10,6 +10,7 @@ from trueup.store.model import (
     AppLock,
     Attempt,
     Confirmation,
+    EventRecord,
     InventoryEntry,
     Schedule,
     Suspension,
@@ -17,7 +18,7 @@ from trueup.store.model import (
 
 
 class Store(Protocol):
-    """History, inventories, locks and suspensions of every app; safe to call from many
+    """History, events, inventories, locks and suspensions of every app; safe to call from many
     coroutines at once.
 
     Every method may raise ``trueup.errors.StoreError``; none of them blocks the event loop.
@@ -169,6 +170,39 @@ class Store(Protocol):
 
     async def schedules(self) -> dict[str, Schedule]:
         """The daemon's plan for every app it planned for, by app name (in name order)."""
+        ...
+
+    async def record_events(self, events: Sequence[EventRecord]) -> list[int]:
+        """Record ``events`` in one transaction and return their new ids, in the same order.
+
+        The ``id`` of each event is ignored: the store assigns ids, which only ever grow
+        (an id is never given twice, not even after the event was pruned).
+        """
+        ...
+
+    async def events(
+        self,
+        *,
+        app: str | None = None,
+        after_id: int | None = None,
+        limit: int = 100,
+        newest_first: bool = True,
+    ) -> list[EventRecord]:
+        """Up to ``limit`` recorded events, by id: the newest first, or the oldest first.
+
+        ``app`` keeps only the events of that app (``None``: every event, the daemon's own
+        too); ``after_id`` only those recorded after the event with that id. Oldest first
+        with ``after_id`` is how a reader pages forward, or follows what is recorded next.
+        Events of a kind this trueup does not know (written by a newer one) are left out.
+        """
+        ...
+
+    async def prune_events(self, *, older_than: datetime, keep_per_app: int) -> int:
+        """Delete the events recorded before ``older_than`` and, of each app, every event but
+        its newest ``keep_per_app`` (the daemon's own events count as one more app), in one
+        transaction; return how many were deleted. A negative ``keep_per_app`` raises
+        ``ValueError``.
+        """
         ...
 
     async def close(self) -> None:

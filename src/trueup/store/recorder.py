@@ -13,6 +13,7 @@ import dataclasses
 from datetime import datetime
 
 from trueup.errors import ConfigError
+from trueup.gitspec import Commit
 from trueup.store.interrupted import mark_interrupted
 from trueup.store.model import Attempt, AttemptResult
 from trueup.store.owner import Owner
@@ -69,9 +70,14 @@ class AttemptLog:
         attempt_id = await store.record_attempt(attempt)
         return cls(store, dataclasses.replace(attempt, id=attempt_id))
 
-    async def progress(self, at: datetime, *, revision: str | None) -> None:
-        """Record what is known so far: the revision being applied, and that it is alive."""
-        self.attempt = dataclasses.replace(self.attempt, finished_at=at, revision=revision)
+    async def progress(
+        self, at: datetime, *, revision: str | None, commit: Commit | None = None
+    ) -> None:
+        """Record what is known so far: the revision being applied (and its commit), and that
+        it is alive."""
+        self.attempt = dataclasses.replace(
+            self.attempt, finished_at=at, revision=revision, commit=commit
+        )
         await self.store.update_attempt(self.attempt)
 
     async def finish(self, attempt: Attempt) -> int:

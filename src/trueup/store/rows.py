@@ -6,14 +6,19 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from trueup.changeset import Action, ChangeSet, ObjectChange
+from trueup.eventkinds import EventKind, Severity
 from trueup.failure import Reason
+from trueup.gitspec import Commit
 from trueup.objects import ObjectId
 from trueup.store.model import (
     AppLock,
     Attempt,
     AttemptResult,
     Confirmation,
+    EventRecord,
     InventoryEntry,
     Schedule,
     Suspension,
@@ -49,7 +54,25 @@ def attempt_row(attempt: Attempt) -> tuple[Any, ...]:
         attempt.reason.value if attempt.reason else "",
         attempt.target,
         attempt.owner,
+        *commit_columns(attempt.commit),
     )
+
+
+def commit_columns(commit: Commit | None) -> tuple[str | None, ...]:
+    """``commit_sha, commit_author, commit_email, commit_subject, committed_at`` of an
+    attempt; '' (and NULL for the time) when there is no commit."""
+    if commit is None:
+        return ("", "", "", "", None)
+    at = format_time(commit.committed_at)
+    return (commit.sha, commit.author, commit.email, commit.subject, at)
+
+
+def commit_from_columns(columns: Sequence[Any]) -> Commit | None:
+    """The commit that :func:`commit_columns` wrote as ``columns``; None for none."""
+    sha, author, email, subject, committed_at = columns
+    if not sha or committed_at is None:
+        return None
+    return Commit(sha, author, email, subject, parse_time(committed_at))
 
 
 def change_rows(attempt_id: int, changes: ChangeSet) -> list[tuple[Any, ...]]:
@@ -80,7 +103,7 @@ def change_from_row(row: Sequence[Any]) -> tuple[int, ObjectChange]:
 def attempt_from_row(row: Sequence[Any], changes: Iterable[ObjectChange]) -> Attempt:
     """The attempt in an ``attempts`` row (all columns, in table order), with its changes."""
     id_, app, started, finished, revision, trigger, result, summary, health, duration, *rest = row
-    error, reason, target, owner = rest
+    error, reason, target, owner, *commit = rest
     return Attempt(
         app=app,
         started_at=parse_time(started),
@@ -96,6 +119,7 @@ def attempt_from_row(row: Sequence[Any], changes: Iterable[ObjectChange]) -> Att
         reason=_reason(reason),
         target=target,
         owner=owner,
+        commit=commit_from_columns(commit),
         id=int(id_),
     )
 
@@ -198,3 +222,38 @@ def schedule_from_row(row: Sequence[Any]) -> Schedule:
     app, owner, next_at, drifted, updated_at = row
     when = parse_time(next_at) if next_at is not None else None
     return Schedule(app, owner, when, int(drifted), parse_time(updated_at))
+
+
+def event_row(event: EventRecord) -> tuple[Any, ...]:
+    """The values of ``event`` for ``INSERT`` in table order, without the id."""
+    return (
+        format_time(event.at),
+        event.app,
+        event.revision,
+        event.level.value,
+        event.kind.value,
+        event.message,
+        orjson.dumps(list(event.objects)).decode(),
+        orjson.dumps(dict(event.fields)).decode(),
+    )
+
+
+def event_from_row(row: Sequence[Any]) -> EventRecord | None:
+    """The event in an ``events`` row (all columns, in table order); ``None`` for a kind this
+    trueup does not know (written by a newer one), which readers leave out."""
+    id_, at, app, revision, level, kind, message, objects, fields = row
+    try:
+        known, severity = EventKind(kind), Severity(level)
+    except ValueError:
+        return None
+    return EventRecord(
+        at=parse_time(at),
+        app=app,
+        kind=known,
+        level=severity,
+        message=message,
+        revision=revision,
+        objects=tuple(str(o) for o in orjson.loads(objects)),
+        fields=orjson.loads(fields),
+        id=int(id_),
+    )

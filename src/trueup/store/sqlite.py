@@ -14,7 +14,7 @@ import asyncio
 import secrets
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -31,6 +31,7 @@ from trueup.store.model import (
     Attempt,
     AttemptResult,
     Confirmation,
+    EventRecord,
     InventoryEntry,
     Schedule,
     Suspension,
@@ -43,7 +44,8 @@ T = TypeVar("T")
 # ?1 app, ?2 result or NULL for any, ?3 limit. Kept literal: no SQL is built from values.
 _ATTEMPT = (
     "SELECT id, app, started_at, finished_at, revision, trigger, result, plan_summary, health,"
-    " duration_s, error, reason, target, owner FROM attempts"
+    " duration_s, error, reason, target, owner, commit_sha, commit_author, commit_email,"
+    " commit_subject, committed_at FROM attempts"
 )
 _NEWEST_ATTEMPTS = (
     _ATTEMPT + " WHERE app = ?1 AND (?2 IS NULL OR result = ?2)"
@@ -64,6 +66,22 @@ _CHANGES_OF_NEWEST_ATTEMPTS = (
     " WHERE attempt_id IN (SELECT id FROM attempts WHERE app = ?1 AND (?2 IS NULL OR result = ?2)"
     " ORDER BY started_at DESC, id DESC LIMIT ?3) ORDER BY attempt_id, position"
 )
+
+# ?1 id after which (0: from the first), ?2 limit[, ?3 app]. One statement per case, so that
+# each uses its index (events_by_app, or the id itself) rather than scanning.
+_EVENTS = "SELECT id, at, app, revision, level, kind, message, objects, fields FROM events"
+_EVENTS_SQL = {
+    (False, True): _EVENTS + " WHERE id > ?1 ORDER BY id DESC LIMIT ?2",
+    (False, False): _EVENTS + " WHERE id > ?1 ORDER BY id LIMIT ?2",
+    (True, True): _EVENTS + " WHERE app = ?3 AND id > ?1 ORDER BY id DESC LIMIT ?2",
+    (True, False): _EVENTS + " WHERE app = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
+}
+_INSERT_EVENT = (
+    "INSERT INTO events (at, app, revision, level, kind, message, objects, fields)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# ?1 app (NULL: the daemon's own events), ?2 how many of its newest to keep.
+_FIRST_EVENT_TO_DROP = "SELECT id FROM events WHERE app IS ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2"
 
 _LOCKS = "SELECT app, owner, token, purpose, acquired_at, expires_at FROM app_locks"
 _SUSPENSIONS = "SELECT app, by, at, reason FROM suspensions"
@@ -175,8 +193,9 @@ class SqliteStore:
             with _transaction(conn, write=True):
                 cursor = conn.execute(
                     "INSERT INTO attempts (app, started_at, finished_at, revision, trigger, result,"
-                    " plan_summary, health, duration_s, error, reason, target, owner)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " plan_summary, health, duration_s, error, reason, target, owner, commit_sha,"
+                    " commit_author, commit_email, commit_subject, committed_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows.attempt_row(attempt),
                 )
                 attempt_id = cursor.lastrowid
@@ -194,7 +213,8 @@ class SqliteStore:
                 cursor = conn.execute(
                     "UPDATE attempts SET app = ?, started_at = ?, finished_at = ?, revision = ?,"
                     " trigger = ?, result = ?, plan_summary = ?, health = ?, duration_s = ?,"
-                    " error = ?, reason = ?, target = ?, owner = ?"
+                    " error = ?, reason = ?, target = ?, owner = ?, commit_sha = ?,"
+                    " commit_author = ?, commit_email = ?, commit_subject = ?, committed_at = ?"
                     " WHERE id = ? AND result = 'running'",
                     (*rows.attempt_row(attempt), attempt.id),
                 )
@@ -442,6 +462,61 @@ class SqliteStore:
         return await self._run(
             lambda conn: {r[0]: rows.suspension_from_row(r) for r in conn.execute(sql)}
         )
+
+    async def record_events(self, events: Sequence[EventRecord]) -> list[int]:
+        """Record ``events`` in one transaction; return their new ids in order."""
+        values = [rows.event_row(event) for event in events]
+
+        def work(conn: sqlite3.Connection) -> list[int]:
+            ids = []
+            with _transaction(conn, write=True):
+                for row in values:
+                    event_id = conn.execute(_INSERT_EVENT, row).lastrowid
+                    assert event_id is not None  # an INSERT into a rowid table always sets it
+                    ids.append(event_id)
+            return ids
+
+        return await self._run(work) if values else []
+
+    async def events(
+        self,
+        *,
+        app: str | None = None,
+        after_id: int | None = None,
+        limit: int = 100,
+        newest_first: bool = True,
+    ) -> list[EventRecord]:
+        """Up to ``limit`` events, newest or oldest first, of ``app`` and after ``after_id``."""
+        sql = _EVENTS_SQL[app is not None, newest_first]
+        first: tuple[int, int] = (after_id or 0, max(limit, 0))
+        params = first if app is None else (*first, app)
+
+        def work(conn: sqlite3.Connection) -> list[EventRecord]:
+            found = (rows.event_from_row(row) for row in conn.execute(sql, params))
+            return [event for event in found if event is not None]
+
+        return await self._run(work)
+
+    async def prune_events(self, *, older_than: datetime, keep_per_app: int) -> int:
+        """Delete the events before ``older_than`` and all but each app's newest
+        ``keep_per_app``; how many were deleted."""
+        if keep_per_app < 0:
+            raise ValueError(f"events to keep per app must be 0 or more, got {keep_per_app}")
+        before = rows.format_time(older_than)
+
+        def work(conn: sqlite3.Connection) -> int:
+            with _transaction(conn, write=True):
+                deleted = conn.execute("DELETE FROM events WHERE at < ?", (before,)).rowcount
+                apps = [row[0] for row in conn.execute("SELECT DISTINCT app FROM events")]
+                for app in apps:
+                    row = conn.execute(_FIRST_EVENT_TO_DROP, (app, keep_per_app)).fetchone()
+                    if row is not None:
+                        deleted += conn.execute(
+                            "DELETE FROM events WHERE app IS ? AND id <= ?", (app, row[0])
+                        ).rowcount
+            return deleted
+
+        return await self._run(work)
 
     async def _write_count(self, sql: str, params: tuple[str, ...]) -> int:
         """Run one writing statement in its own transaction; how many rows it changed."""

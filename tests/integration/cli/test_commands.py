@@ -55,8 +55,10 @@ HISTORY_FIELDS = {
     "reason",
     "target",
     "owner",
+    "commit",
     "changes",
 }
+COMMIT_FIELDS = {"sha", "author", "email", "subject", "committedAt"}
 
 
 @pytest.mark.cluster
@@ -128,6 +130,10 @@ def test_sync_status_and_history_print_json_with_the_documented_fields(world: Wo
         "Healthy",
     )
     assert attempt["trigger"].startswith("cli:")
+    assert set(attempt["commit"]) == COMMIT_FIELDS
+    assert (attempt["commit"]["sha"], attempt["commit"]["subject"]) == (sha, "Add the web app")
+    assert attempt["commit"]["author"] == "Test Author"
+    assert datetime.fromisoformat(attempt["commit"]["committedAt"]).tzinfo is not None
     started = datetime.fromisoformat(attempt["startedAt"])
     finished = datetime.fromisoformat(attempt["finishedAt"])
     assert started.tzinfo is not None

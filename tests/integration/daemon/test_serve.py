@@ -74,7 +74,7 @@ def test_suspend_and_resume_reach_a_running_daemon(world: World) -> None:
         assert color(world) == "blue"
         status = world.cli("status", APP, "-o", "json").json()
         assert status[0]["sync"] == "Suspended", status
-        assert "suspended by cli:" in status[0]["error"]
+        assert "suspended by api:" in status[0]["error"], "the CLI went through the daemon"
         assert "change freeze" in status[0]["error"]
         refused = world.cli("sync", APP)
         assert refused.code == 2, str(refused)

@@ -344,7 +344,7 @@ def assert_nowhere(world: World, canaries: Iterable[str], runs: Iterable[Run]) -
     """Each canary, as written and in base64, is in no command's stdout or stderr and in no
     file of the world's store."""
     runs = list(runs)
-    files = list(world.home.glob(f"{world.store.name}*"))
+    files = [f for f in world.home.glob(f"{world.store.name}*") if f.is_file()]
     for canary in canaries:
         for form in (canary, base64.b64encode(canary.encode()).decode()):
             for run in runs:

@@ -180,5 +180,6 @@ async def test_attempts_recorded_before_the_lifecycle_columns_read_as_unclassifi
     async with await SqliteStore.open(path) as store:
         [old] = await store.history("shop")
         assert (old.error, old.reason, old.target, old.owner) == ("boom", None, "", "")
+        assert old.commit is None, "attempts recorded before commits were read name none"
         assert await store.running_attempts() == []
     assert schema_version(path) == LATEST

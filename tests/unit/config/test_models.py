@@ -161,6 +161,12 @@ def test_public_api_is_pinned() -> None:
     assert sorted(trueup.config.__all__) == sorted(
         [
             "API_VERSION",
+            "Alert",
+            "AlertSeverity",
+            "AlertSpec",
+            "ApiRole",
+            "ApiToken",
+            "ApiTokenSpec",
             "App",
             "AppSpec",
             "ConfigIssue",
@@ -174,6 +180,9 @@ def test_public_api_is_pinned() -> None:
             "ObjectMeta",
             "Origin",
             "PositiveDuration",
+            "Provider",
+            "ProviderSpec",
+            "ProviderType",
             "Receiver",
             "ReceiverSpec",
             "ReceiverType",

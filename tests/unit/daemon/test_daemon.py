@@ -20,7 +20,7 @@ from trueup.config import load_config
 from trueup.daemon.backoff import Backoff
 from trueup.daemon.clock import ManualClock
 from trueup.daemon.daemon import Daemon, DaemonOptions
-from trueup.daemon.events import Event, EventBus, Kind
+from trueup.daemon.events import Event, EventBus, Kind, Level
 from trueup.daemon.metrics import Metrics
 from trueup.errors import SourceUnavailableError
 from trueup.objects import ObjectId
@@ -323,6 +323,15 @@ async def test_a_change_by_hand_is_seen_by_the_watch_and_reverted_at_once(
         assert len(drifted) == 1
         assert "ConfigMap/shop/web" in drifted[0].message
         assert "reverted" in drifted[0].message
+        applied = (await harness.store.last_successful("web")).revision  # type: ignore[union-attr]
+        assert (drifted[0].revision, drifted[0].objects) == (applied, ("ConfigMap/shop/web",))
+        await until(lambda: bool(run.of(Kind.REVERTED)), "the revert reported")
+        [revert] = run.of(Kind.REVERTED)
+        assert (revert.app, revert.revision, revert.objects) == (
+            "web",
+            applied,
+            ("ConfigMap/shop/web",),
+        )
         assert (await harness.store.last_attempt("web")).trigger == "daemon:drift"  # type: ignore[union-attr]
         # The revert itself is trueup's own write: it triggers nothing more.
         await asyncio.sleep(0.1)
@@ -342,6 +351,32 @@ async def test_a_status_change_triggers_no_reconcile_but_updates_health(
         assert live is not None
         harness.target.put({**live, "status": {"note": "a controller wrote this"}})
         await asyncio.sleep(0.1)
+        assert attempts(harness)() == 1
+
+
+async def test_a_health_change_is_reported_as_degraded_and_then_recovered(
+    harness: Harness,
+) -> None:
+    harness.source_spec = {"interval": "1h"}
+    harness.app("web", namespace="shop", interval="1h")
+    harness.commit({"web/cm.yaml": configmap("web", color="blue")})
+    async with running(harness) as run:
+        await until(lambda: settled(run, harness, 1), "first apply done")
+        await until(lambda: run.daemon.ready, "watches listed")
+        for ready in ("False", "True"):
+            live = harness.live("ConfigMap", "shop", "web")
+            assert live is not None
+            status = {"conditions": [{"type": "Ready", "status": ready, "message": "checked"}]}
+            harness.target.put({**live, "status": status})
+            kind = Kind.DEGRADED if ready == "False" else Kind.RECOVERED
+            await until(lambda kind=kind: bool(run.of(kind)), f"the {kind} event")
+        [degraded], [recovered] = run.of(Kind.DEGRADED), run.of(Kind.RECOVERED)
+        assert (degraded.app, degraded.level, degraded.fields["health"]) == (
+            "web",
+            Level.WARNING,
+            "Degraded",
+        )
+        assert (recovered.app, recovered.fields["health"]) == ("web", "Healthy")
         assert attempts(harness)() == 1
 
 

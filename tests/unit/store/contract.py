@@ -15,6 +15,7 @@ import pytest
 from trueup.changeset import Action, ChangeSet, ObjectChange
 from trueup.errors import StoreError
 from trueup.failure import Reason
+from trueup.gitspec import Commit
 from trueup.objects import ObjectId
 from trueup.store import (
     AppLock,
@@ -122,6 +123,31 @@ class StoreContract:
         assert back.id == attempt_id
         assert back == dataclasses.replace(original, id=attempt_id)
         assert back.changes.changes == changes
+
+    async def test_an_attempt_keeps_its_commit_s_author_subject_and_time_in_utc(
+        self, store: Store
+    ) -> None:
+        at = datetime(2026, 11, 30, 10, 15, 42, tzinfo=timezone(timedelta(hours=1)))
+        commit = Commit("a" * 40, "Ana Lima", "ana@example.com", "Scale web to 3", at)
+        with_commit = await store.record_attempt(dataclasses.replace(attempt(), commit=commit))
+        without = await store.record_attempt(attempt(minute=1))
+        newest, oldest = await store.history("shop")
+        assert (newest.id, newest.commit) == (without, None)
+        assert (oldest.id, oldest.commit) == (with_commit, commit)
+        assert oldest.commit is not None
+        assert oldest.commit.committed_at == datetime(2026, 11, 30, 9, 15, 42, tzinfo=UTC)
+
+    async def test_a_running_attempt_gets_its_commit_once_the_source_was_read(
+        self, store: Store
+    ) -> None:
+        await store.record_attempt(started())
+        [running] = await store.history("shop")
+        assert running.commit is None
+        commit = Commit("b" * 40, "Bo Chen", "", "Add a Service", T0)
+        read = dataclasses.replace(running, revision=REVISION_B, commit=commit)
+        assert await store.update_attempt(read)
+        assert await store.running_attempts() == [read]
+        assert await store.last_attempt("shop") == read
 
     async def test_history_is_newest_first_and_honours_the_limit(self, store: Store) -> None:
         for minute in (5, 1, 9, 3):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import trueup.store
-from trueup.store import Attempt, AttemptResult, Trigger
+from trueup.store import Attempt, AttemptResult, EventKind, EventRecord, Severity, Trigger
 
 
 @pytest.mark.parametrize(
@@ -16,6 +16,8 @@ from trueup.store import Attempt, AttemptResult, Trigger
         (Trigger.cli("alice"), "cli:alice"),
         (Trigger.daemon("interval"), "daemon:interval"),
         (Trigger.webhook("github-main"), "webhook:github-main"),
+        (Trigger.daemon("drift"), "daemon:drift"),
+        (Trigger.api("ci"), "api:ci"),
         (Trigger("rollback"), "rollback"),
     ],
 )
@@ -51,10 +53,13 @@ def test_public_api_is_pinned() -> None:
         "Attempt",
         "AttemptResult",
         "Confirmation",
+        "EventKind",
+        "EventRecord",
         "InventoryEntry",
         "MemoryStore",
         "Owner",
         "Schedule",
+        "Severity",
         "SqliteStore",
         "Store",
         "Suspension",
@@ -63,3 +68,18 @@ def test_public_api_is_pinned() -> None:
         "hold_app_lock",
         "mark_interrupted",
     ]
+
+
+def test_an_event_record_is_normalised_to_utc_and_typed() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    at = datetime(2025, 3, 1, 14, 0, tzinfo=plus_two)
+    kind, level, objects = "app.drifted", "warning", ["a", "b"]  # as read back, untyped
+    record = EventRecord(at, "shop", kind, level, "drifted", objects=objects)  # type: ignore[arg-type]
+    assert record.at.hour == 12
+    assert record.at.utcoffset() == timedelta(0)
+    assert record.kind is EventKind.DRIFTED
+    assert record.level is Severity.WARNING
+    assert record.objects == ("a", "b")
+    assert record.as_data()["time"] == "2025-03-01T12:00:00.000000Z"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        EventRecord(datetime(2025, 3, 1), None, EventKind.STARTED, Severity.INFO, "naive")

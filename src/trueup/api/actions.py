@@ -1,0 +1,102 @@
+"""Handlers that go through the engine or change something: diff, sync, suspend, resume,
+refresh.
+
+Each takes the path the CLI and the daemon take: ``diff`` and ``sync`` run
+``Engine.sync`` (through :meth:`Daemon.sync_now`, as ``trueup diff`` and ``trueup sync``
+do), suspend and resume write the store (as ``trueup suspend`` and ``resume``; the daemon
+sees it within a second), refresh wakes a source's poll (as a webhook does). Actions are
+recorded as triggered by ``api:<token name>``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from trueup.api.bodies import read_body
+from trueup.api.context import Call
+from trueup.api.models import (
+    AppDiff,
+    DiffEntry,
+    FailureData,
+    Refreshing,
+    Resumed,
+    Suspended,
+    SuspendRequest,
+    SyncRequest,
+)
+from trueup.api.problems import Code, Problem
+from trueup.config.meta import API_GROUP
+from trueup.engine import SyncOptions, SyncReport
+from trueup.objects import ObjectId
+
+LOCK_WAIT = 60.0
+"""Seconds a sync waits for the App's lock while a reconcile holds it, then fails."""
+
+
+async def app_diff(call: Call) -> AppDiff:
+    """What a sync would change now: a server dry-run through the engine, masked."""
+    app = call.app()
+    options = SyncOptions(dry_run=True, trigger=call.caller.trigger, lock_wait=LOCK_WAIT)
+    report = await call.daemon.sync_now(app.metadata.name, options)
+    entries = [] if report.failure is not None else call.views.diff(report)
+    return AppDiff(
+        app=report.app,
+        revision=report.revision,
+        entries=[
+            DiffEntry(e["object"], e["action"], e["live"], e["desired"], e["diff"]) for e in entries
+        ],
+        failure=_failure(report),
+    )
+
+
+def _failure(report: SyncReport) -> FailureData | None:
+    failure = report.failure
+    if failure is None:
+        return None
+    return FailureData(failure.reason.value, failure.temporary, failure.message)
+
+
+async def sync_app(call: Call) -> dict[str, object]:
+    """Sync the App now, as ``trueup sync`` does; its report as ``sync -o json`` prints it."""
+    app = call.app()
+    asked = await read_body(call.request, SyncRequest)
+    options = SyncOptions(
+        dry_run=asked.dry_run,
+        prune=asked.prune,
+        trigger=call.caller.trigger,
+        lock_wait=LOCK_WAIT,
+    )
+    report = await call.daemon.sync_now(app.metadata.name, options)
+    return call.views.report(report)
+
+
+async def suspend_app(call: Call) -> Suspended:
+    """Suspend the App (the suspension in force is returned, first one wins)."""
+    app = call.app()
+    asked = await read_body(call.request, SuspendRequest)
+    held = await call.daemon.store.suspend(
+        app.metadata.name, by=call.caller.trigger, at=datetime.now(UTC), reason=asked.reason
+    )
+    return Suspended(held.app, True, held.by, held.at.isoformat(timespec="seconds"), held.reason)
+
+
+async def resume_app(call: Call) -> Resumed:
+    """Resume the App; ``resumed`` is false when it was not suspended."""
+    app = call.app()
+    resumed = await call.daemon.store.resume(app.metadata.name)
+    return Resumed(app.metadata.name, False, resumed)
+
+
+async def refresh_source(call: Call) -> Refreshing:
+    """Poll the GitSource now, if it serves an App the caller may see (else 404)."""
+    info = call.request.match_info
+    namespace = "" if info["namespace"] == "-" else info["namespace"]
+    source = ObjectId(API_GROUP, "GitSource", namespace, info["name"])
+    config = call.daemon.config
+    visible = any(
+        config.source_of(app).id == source and call.caller.may_see(app.metadata.name)
+        for app in config.apps
+    )
+    if not visible or not call.daemon.refresh(source, call.caller.trigger):
+        raise Problem(Code.NOT_FOUND, f"{source} not found")
+    return Refreshing(str(source), True)

@@ -1,0 +1,180 @@
+"""The notifier on the event bus: matching events reach each Provider's queue, a held-up
+Provider delays neither the bus nor the other Providers, a notification given up on becomes
+one ``notification.dropped`` event, and a new configuration is followed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import orjson
+import pytest
+
+from trueup.config import LoadedConfig, load_config
+from trueup.daemon.clock import ManualClock
+from trueup.daemon.events import Event, EventBus, Kind, Level
+from trueup.notify import DeliveryPolicy, Notifier
+from trueup.notify.payloads import Request
+from trueup.notify.sender import Outcome, Result, outcome_of
+
+pytestmark = pytest.mark.anyio
+
+CANARY = "canary-77d0e2b4f1"
+
+
+def config_text(slow_type: str = "slack") -> str:
+    return f"""\
+apiVersion: v1
+kind: Secret
+metadata: {{name: slow-url}}
+stringData: {{address: "https://slow.example.com/{CANARY}"}}
+---
+apiVersion: trueup.dev/v1alpha1
+kind: Provider
+metadata: {{name: slow}}
+spec: {{type: {slow_type}, secretRef: {{name: slow-url}}}}
+---
+apiVersion: trueup.dev/v1alpha1
+kind: Provider
+metadata: {{name: quick}}
+spec: {{type: webhook, address: "https://quick.example.com/hook"}}
+---
+apiVersion: trueup.dev/v1alpha1
+kind: Alert
+metadata: {{name: to-slow}}
+spec: {{providerRef: {{name: slow}}, reasons: [reconcile.failed]}}
+---
+apiVersion: trueup.dev/v1alpha1
+kind: Alert
+metadata: {{name: to-quick}}
+spec: {{providerRef: {{name: quick}}, reasons: [reconcile.failed]}}
+"""
+
+
+def load(tmp_path: Path, text: str) -> LoadedConfig:
+    (tmp_path / "config.yaml").write_text(text)
+    config = load_config(tmp_path)
+    assert config.errors == ()
+    return config
+
+
+class HostSender:
+    """Answers per host; requests to a held host wait until released."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes]] = []
+        self.held: dict[str, asyncio.Event] = {}
+        self.answers: dict[str, Outcome] = {}
+
+    async def send(self, url: str, request: Request, within: float) -> Outcome:
+        host = url.split("/")[2]
+        self.sent.append((host, request.body))
+        if host in self.held:
+            await self.held[host].wait()
+        return self.answers.get(host, Outcome(Result.DELIVERED))
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def settle(clock: ManualClock, seconds: float = 0.0) -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+    if seconds:
+        for _ in range(int(seconds)):
+            await clock.advance(1.0)
+
+
+def failure(n: int) -> Event:
+    return Event(Kind.RECONCILE_FAILED, f"failure {n}", app="web", level=Level.ERROR)
+
+
+async def test_a_held_up_provider_delays_neither_the_bus_nor_the_other_provider(
+    tmp_path: Path,
+) -> None:
+    bus, clock, sender = EventBus(), ManualClock(), HostSender()
+    sender.held["slow.example.com"] = asyncio.Event()
+    config = load(tmp_path, config_text())
+    notifier = Notifier(bus, lambda: config, clock=clock, rand=_Half(), sender=sender)
+    notifier.start()
+    for n in range(3):
+        bus.publish(failure(n))  # returns at once: the bus never waits for a Provider
+    await settle(clock, 5)
+    quick = [orjson.loads(body)["message"] for host, body in sender.sent if host.startswith("q")]
+    slow = [host for host, _ in sender.sent if host.startswith("slow")]
+    assert quick == ["failure 0", "failure 1", "failure 2"]
+    assert slow == ["slow.example.com"]  # one request in flight, still held
+    sender.held["slow.example.com"].set()
+    await settle(clock, 5)
+    assert len([host for host, _ in sender.sent if host.startswith("slow")]) == 3
+    await notifier.stop(grace=1.0)
+
+
+async def test_a_notification_given_up_on_is_one_dropped_event_that_is_not_sent(
+    tmp_path: Path,
+) -> None:
+    bus, clock, sender = EventBus(), ManualClock(), HostSender()
+    sender.answers["slow.example.com"] = outcome_of(500)
+    config = load(tmp_path, config_text())
+    heard: list[Event] = []
+    bus.listen(heard.append)
+    notifier = Notifier(
+        bus,
+        lambda: config,
+        clock=clock,
+        rand=_Half(),
+        sender=sender,
+        policy=DeliveryPolicy(attempts=2),
+    )
+    notifier.start()
+    bus.publish(failure(1))
+    await settle(clock, 10)
+    dropped = [e for e in heard if e.kind is Kind.NOTIFICATION_DROPPED]
+    assert len(dropped) == 1
+    assert dropped[0].message == (
+        "notification (reconcile.failed of web) to Provider/slow dropped: "
+        "the endpoint answered 500; gave up after 2 attempts"
+    )
+    assert dropped[0].fields["provider"] == "Provider/slow"
+    assert CANARY not in repr(dropped[0])
+    assert len(sender.sent) == 3  # two attempts to slow, one to quick; the drop is not sent
+    await notifier.stop(grace=1.0)
+
+
+async def test_nothing_is_sent_before_the_daemon_runs_a_configuration(tmp_path: Path) -> None:
+    bus, clock, sender = EventBus(), ManualClock(), HostSender()
+    config = load(tmp_path, config_text())
+    current: list[LoadedConfig | None] = [None]
+    notifier = Notifier(bus, lambda: current[0], clock=clock, rand=_Half(), sender=sender)
+    notifier.start()
+    bus.publish(failure(1))
+    await settle(clock)
+    assert sender.sent == []
+    current[0] = config
+    bus.publish(failure(2))
+    await settle(clock)
+    assert sorted(host for host, _ in sender.sent) == ["quick.example.com", "slow.example.com"]
+    await notifier.stop(grace=1.0)
+
+
+async def test_a_changed_provider_is_followed_and_an_unchanged_one_keeps_its_queue(
+    tmp_path: Path,
+) -> None:
+    bus, clock, sender = EventBus(), ManualClock(), HostSender()
+    current = [load(tmp_path, config_text("slack"))]
+    notifier = Notifier(bus, lambda: current[0], clock=clock, rand=_Half(), sender=sender)
+    notifier.start()
+    bus.publish(failure(1))
+    await settle(clock)
+    current[0] = load(tmp_path, config_text("discord"))
+    bus.publish(failure(2))
+    await settle(clock, 2)
+    slow = [orjson.loads(body) for host, body in sender.sent if host.startswith("slow")]
+    assert "blocks" in slow[0]
+    assert "embeds" in slow[1]
+    await notifier.stop(grace=1.0)
+
+
+class _Half:
+    def random(self) -> float:
+        return 0.5
