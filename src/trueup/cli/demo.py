@@ -157,6 +157,9 @@ def demo(*, stop: bool = False) -> None:
         f"trueup history {APP}          # the newest attempt: trigger webhook:{RECEIVER}",
         "kubectl -n demo get deployments,pods",
         f"trueup status; tail {root / 'serve.log'}",
+        f"trueup events {APP}           # what the daemon saw and did, from drift to health",
+        f"curl -s http://{address}/api/apps/{APP}   # the HTTP API (no ApiToken: loopback only)",
+        f"curl -sN http://{address}/api/events      # live events; Ctrl-C to stop",
     )
     for step in steps:
         out.print(f"  {step}")

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from trueup.cli import demo_daemon
@@ -68,6 +69,20 @@ def test_the_demo_syncs_its_app_and_its_printed_steps_apply_a_commit(tmp_path: P
         history = run([*trueup, "history", "web", "-o", "json"], env)
         assert history.returncode == 0, history.stderr
         assert json.loads(history.stdout)[0]["trigger"] == "webhook:demo-push"
+        # The printed API step answers with the App as the daemon sees it.
+        url = next(
+            word
+            for line in demo.stdout.splitlines()
+            if "curl -s " in line
+            for word in line.split()
+            if word.startswith("http://")
+        )
+        answer = httpx.get(url, timeout=30)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["app"]["app"] == "web"
+        events = run([*trueup, "events", "web", "-o", "json"], env)
+        assert events.returncode == 0, events.stderr
+        assert "reconcile.succeeded" in events.stdout
         stop = run([*trueup, "demo", "--stop"], env)
         assert stop.returncode == 0, stop.stderr
         assert "stopped trueup serve" in stop.stderr + stop.stdout
