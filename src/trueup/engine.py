@@ -51,6 +51,7 @@ from trueup.plan import (
     prepare,
 )
 from trueup.plan.hooks import Hook, HookPhase, hooks_due, hooks_of
+from trueup.plan.selection import ObjectName, partial_summary, select
 from trueup.render import Rendered, RenderLimits, render_async
 from trueup.render.helm_unstable import unstable_rules, unstable_warnings
 from trueup.source import Artifact, Source
@@ -94,6 +95,12 @@ class SyncOptions:
     """The daemon's watch cache of trueup's objects: the desired objects' live state is
     read from it where it covers their kinds (see ``apply.cached``); not for an App with
     ``adopt: false``, which must find every object it cannot take before applying any."""
+    only: frozenset[ObjectName] = frozenset()
+    """Apply only these of the objects the revision renders (``sync --object``), each in
+    its stage; empty: the whole App. Such a partial sync refuses a name the App does not
+    render (before anything is recorded), never prunes, runs no hooks, changes no other
+    inventory entry, records no comparison of the App with its target, and never counts as
+    the App's last successful sync (``Attempt.only``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +130,15 @@ class SyncReport:
     masked_values: frozenset[str] = frozenset()
     """Values taken from secret places (Secrets, decrypted files) that every output of this
     report masks: what ``diff`` prints, say, beyond what the report's messages already hide."""
+    only: frozenset[ObjectId] = frozenset()
+    """The objects a partial sync was limited to (``SyncOptions.only``, found in the
+    render); empty for a sync of the whole App."""
+
+    @property
+    def summary(self) -> str:
+        """The change set in one line; a partial sync's says first what it was limited to."""
+        summary = self.changes.summary()
+        return partial_summary(self.only, summary) if self.only else summary
 
     @property
     def ok(self) -> bool:
@@ -262,6 +278,9 @@ class Engine:
         app = self.app(name)
         if (why := await self.suspended(app)) is not None:
             return SyncReport(app=name, revision=None, failure=Failure(Reason.CONFIG, why))
+        if options.only and options.prune:
+            why = f"{app.id}: a sync of named objects never prunes; sync the whole App to prune"
+            return SyncReport(app=name, revision=None, failure=Failure(Reason.CONFIG, why))
         if app.spec.depends_on and not (options.dry_run or options.ignore_dependencies):
             progress(f"checking {counted(len(app.spec.depends_on), 'dependency', 'dependencies')}")
             refusal = dependency_refusal(str(app.id), await self._dependencies(app))
@@ -298,16 +317,21 @@ class Engine:
     async def _attempt(
         self, app: App, options: SyncOptions, progress: Progress, identity: str
     ) -> SyncReport:
-        """Fetch, render, plan, apply, prune and check health once, recording the attempt."""
+        """Fetch, render, plan, apply, prune and check health once, recording the attempt.
+
+        A partial sync (``options.only``) is recorded from the moment the render is found
+        to hold every object it names: until then, nothing of it ran.
+        """
         name = app.metadata.name
         started, began = self._clock(), time.monotonic()
         log = None
-        if not options.dry_run:
+        if not options.dry_run and not options.only:
             log = await AttemptLog.start(
                 self.store, name, target=identity, trigger=options.trigger, started=started
             )
         revision: str | None = None
         commit: Commit | None = None
+        only: frozenset[ObjectId] = frozenset()
         masker = Masker(self.config.secret_values())
         deadline = asyncio.timeout(options.deadline)
         try:
@@ -327,8 +351,22 @@ class Engine:
                         *rendered.masked_values,
                     ]
                 )
+                objects = await self.desired(app, rendered, self.target(app))
+                if options.only:
+                    only = select(map(object_id, objects), options.only, str(app.id))
+                    if not options.dry_run:
+                        log = await AttemptLog.start(
+                            self.store,
+                            name,
+                            target=identity,
+                            trigger=options.trigger,
+                            started=started,
+                            only=tuple(str(oid) for oid in sorted(only)),
+                        )
+                        shown = _masked_commit(masker, commit)
+                        await log.progress(self._clock(), revision=revision, commit=shown)
                 report = await self._reconcile(
-                    app, revision, rendered, options, progress, deadline.when()
+                    app, revision, rendered, objects, only, options, progress, deadline.when()
                 )
                 report = replace(
                     report,
@@ -361,6 +399,7 @@ class Engine:
             changes=masker.changes(report.changes),
             failure=masker.failure(report.failure),
             commit=_masked_commit(masker, commit),
+            only=only,
         )
         await self._record(app, report, log, None, began, identity)
         return report
@@ -373,7 +412,9 @@ class Engine:
         for name in app.spec.depends_on:
             dependency = apps[name]
             tried = [
-                a for a in await self.store.history(name) if a.result is not AttemptResult.SKIPPED
+                a
+                for a in await self.store.history(name)
+                if a.result is not AttemptResult.SKIPPED and not a.only
             ]
             current, problem = None, ""
             try:
@@ -397,19 +438,27 @@ class Engine:
         app: App,
         revision: str,
         rendered: Rendered,
+        objects: tuple[Object, ...],
+        only: frozenset[ObjectId],
         options: SyncOptions,
         progress: Progress,
         deadline: float | None,
     ) -> SyncReport:
+        """Plan, apply, prune and check health of the desired ``objects`` (of them, only
+        the ``only`` ones in a partial sync, which prunes nothing)."""
         target, owner = self.target(app), await self.owner(app)
-        objects = await self.desired(app, rendered, target)
+        origins = rendered.origins_of(objects)  # by the ids of every desired object
+        if only:
+            objects = tuple(obj for obj in objects if object_id(obj) in only)
         inventory = await self.store.inventory(app.metadata.name)
-        live, presumed = await self._read_live(app, target, objects, inventory, options, owner)
+        # What only the inventory names is read for prune, which a partial sync never runs.
+        listed = () if only else inventory
+        live, presumed = await self._read_live(app, target, objects, listed, options, owner)
         # From here on the objects carry the live values of ignored fields: they are what is
         # dry-run, applied, hashed as known and compared (see plan.ignore).
         rules = (*_ignore_rules(app), *unstable_rules(rendered.unstable))
         objects = ignore_differences(objects, live, rules)
-        stages = plan_stages(objects, rendered.origins_of(objects))
+        stages = plan_stages(objects, origins)
         adoption = plan_adoption(objects, live, owner, adopt=app.spec.adopt)
         if adoption.conflicts:
             raise OwnershipError(adoption.error())
@@ -444,19 +493,8 @@ class Engine:
             adopted=adoption.adopted,
             presumed=presumed,
         )
-        desired_ids = {object_id(obj) for obj in objects}
-        cascading = [e.id for e in inventory if cascades(e.id) and e.id not in desired_ids]
-        prune_plan = plan_prune(
-            (entry.id for entry in inventory),
-            desired_ids,
-            live,
-            owner,
-            prune_enabled=app.spec.prune if options.prune is None else options.prune,
-            render_empty=not objects,
-            source_ok=True,
-            allow_empty=app.spec.allow_empty,
-            holdings=await apply.read_holdings(target, cascading, live) if cascading else {},
-            allow_cascade=app.spec.allow_cascade,
+        prune_plan = await self._plan_prune(
+            app, target, owner, objects, only, inventory, live, options
         )
         pruned, kept = apply.ApplyResult(), ChangeSet()
         if not applied.error:
@@ -471,7 +509,7 @@ class Engine:
                 target, HookPhase.POST, hooks_of(hooks, HookPhase.POST), hook_options, progress
             )
         if not options.dry_run:
-            await self._save_inventory(app, objects, inventory, applied, pruned, prune_plan)
+            await self._save_inventory(app, objects, only, inventory, applied, pruned, prune_plan)
         ids = [object_id(obj) for obj in objects]
         health, unhealthy = await self._health(
             app, target, ids, applied, options, progress, deadline
@@ -488,6 +526,36 @@ class Engine:
             failure=applied.failure or pruned.failure or post.failure or unhealthy,
         )
 
+    async def _plan_prune(
+        self,
+        app: App,
+        target: Target,
+        owner: AppRef,
+        objects: tuple[Object, ...],
+        only: frozenset[ObjectId],
+        inventory: tuple[InventoryEntry, ...],
+        live: apply.Live,
+        options: SyncOptions,
+    ) -> PrunePlan:
+        """What prune deletes and keeps; for a partial sync nothing, every inventory entry
+        of a named object staying (as one that is desired again)."""
+        if only:
+            return PrunePlan((), still_desired=frozenset(e.id for e in inventory if e.id in only))
+        desired_ids = {object_id(obj) for obj in objects}
+        cascading = [e.id for e in inventory if cascades(e.id) and e.id not in desired_ids]
+        return plan_prune(
+            (entry.id for entry in inventory),
+            desired_ids,
+            live,
+            owner,
+            prune_enabled=app.spec.prune if options.prune is None else options.prune,
+            render_empty=not objects,
+            source_ok=True,
+            allow_empty=app.spec.allow_empty,
+            holdings=await apply.read_holdings(target, cascading, live) if cascading else {},
+            allow_cascade=app.spec.allow_cascade,
+        )
+
     async def _due_hooks(
         self,
         app: App,
@@ -499,8 +567,9 @@ class Engine:
         options: SyncOptions,
     ) -> tuple[Hook, ...]:
         """The chart's hooks this sync runs, prepared as its objects are (namespace, owner
-        labels); none in a dry run, or when ``plan.hooks_due`` says the sync changes nothing."""
-        if options.dry_run or not rendered.hooks:
+        labels); none in a dry run or a partial sync, or when ``plan.hooks_due`` says the
+        sync changes nothing (measured from the last successful sync of the whole App)."""
+        if options.dry_run or options.only or not rendered.hooks:
             return ()
         known = {e.id: (e.content_hash, e.resource_version) for e in inventory if e.content_hash}
         desired = {object_id(obj) for obj in objects}
@@ -508,7 +577,10 @@ class Engine:
             still_known(known, object_id(obj), obj, live.get(object_id(obj))) for obj in objects
         )
         history = await self.store.history(app.metadata.name)
-        good = next((a.revision for a in history if a.result is AttemptResult.SUCCEEDED), None)
+        good = next(
+            (a.revision for a in history if a.result is AttemptResult.SUCCEEDED and not a.only),
+            None,
+        )
         if not hooks_due(revision, good, unchanged, rendered.hooks):
             return ()
         origins = {object_id(hook.obj): hook.origin for hook in rendered.hooks}
@@ -592,11 +664,14 @@ class Engine:
         self,
         app: App,
         objects: tuple[Object, ...],
+        only: frozenset[ObjectId],
         previous: tuple[InventoryEntry, ...],
         applied: apply.ApplyResult,
         pruned: apply.ApplyResult,
         plan: PrunePlan,
     ) -> None:
+        """The inventory after the sync (see ``PrunePlan.next_inventory``); a partial sync
+        keeps every entry of an object it was not asked for exactly as it was."""
         versions = {entry.id: entry.api_version for entry in previous}
         versions.update({object_id(obj): str(obj["apiVersion"]) for obj in objects})
         kept = plan.next_inventory(applied.applied_ids, pruned.deleted_ids)
@@ -605,6 +680,8 @@ class Engine:
             for oid in kept
             if oid in versions
         )
+        if only:
+            entries += tuple(entry for entry in previous if entry.id not in only)
         await self.store.replace_inventory(
             app.metadata.name, entries, target=self.target(app).identity
         )
@@ -622,9 +699,10 @@ class Engine:
 
         The result is ``failed`` whenever the report carries a failure (a wait that timed
         out or found an object Degraded included), so record, exit code and status agree.
+        A partial sync compared only the objects it names, so it notes no comparison.
         """
         now = self._clock()
-        if report.plan is not None:
+        if report.plan is not None and not report.only:
             # The target was compared with Git (a sync or a diff): status says since when.
             # A sync that applied everything leaves the target as Git says, even if a wait then
             # failed; a diff found it so when nothing would change.
@@ -653,13 +731,14 @@ class Engine:
                 revision=report.revision,
                 trigger=log.attempt.trigger,
                 result=result,
-                plan_summary=report.changes.summary(),
+                plan_summary=report.summary,
                 changes=report.changes,
                 health=report.health.value,
                 duration_s=time.monotonic() - began,
                 error=report.error,
                 reason=report.failure.reason if report.failure else None,
                 commit=report.commit,
+                only=log.attempt.only,
             )
         )
 

@@ -27,7 +27,9 @@ from trueup.api.models import (
 from trueup.api.problems import Code, Problem
 from trueup.config.meta import API_GROUP
 from trueup.engine import SyncOptions, SyncReport
+from trueup.errors import ConfigError
 from trueup.objects import ObjectId
+from trueup.plan.selection import ObjectName, parse_object_name
 
 LOCK_WAIT = 60.0
 """Seconds a sync waits for the App's lock while a reconcile holds it, then fails."""
@@ -57,7 +59,11 @@ def _failure(report: SyncReport) -> FailureData | None:
 
 
 async def sync_app(call: Call) -> dict[str, object]:
-    """Sync the App now, as ``trueup sync`` does; its report as ``sync -o json`` prints it."""
+    """Sync the App now, as ``trueup sync`` does; its report as ``sync -o json`` prints it.
+
+    ``objects`` makes it a partial sync, as ``sync --object``; a name the App does not
+    render is refused in the report (reason ``config``), as the CLI refuses it.
+    """
     app = call.app()
     asked = await read_body(call.request, SyncRequest)
     options = SyncOptions(
@@ -65,9 +71,25 @@ async def sync_app(call: Call) -> dict[str, object]:
         prune=asked.prune,
         trigger=call.caller.trigger,
         lock_wait=LOCK_WAIT,
+        only=_named_objects(asked.objects),
     )
     report = await call.daemon.sync_now(app.metadata.name, options)
     return call.views.report(report)
+
+
+def _named_objects(objects: list[str] | None) -> frozenset[ObjectName]:
+    """The body's ``objects`` read; a 400 naming the field for one that names no object."""
+    if objects is None:
+        return frozenset()
+    if not objects:
+        raise Problem(
+            Code.BAD_REQUEST,
+            "objects: name at least one object, or leave the field out to sync the whole App",
+        )
+    try:
+        return frozenset(parse_object_name(text) for text in objects)
+    except ConfigError as e:
+        raise Problem(Code.BAD_REQUEST, f"objects: {e}") from None
 
 
 async def suspend_app(call: Call) -> Suspended:

@@ -69,9 +69,22 @@ def _fits(value: Any, annotation: Any) -> bool:
             return True
         if option in _TYPES and type(value) in _TYPES[option]:
             return True
+        if typing.get_origin(option) is list and type(value) is list:
+            [item] = typing.get_args(option)
+            return all(_fits(v, item) for v in value)
     return False
 
 
 def _named(annotation: Any) -> str:
     names = {bool: "true or false", str: "a string", int: "a number", type(None): "null"}
-    return " or ".join(names.get(option, str(option)) for option in _options(annotation))
+    return " or ".join(
+        f"a list of {_plural(typing.get_args(option)[0])}"
+        if typing.get_origin(option) is list
+        else names.get(option, str(option))
+        for option in _options(annotation)
+    )
+
+
+def _plural(annotation: Any) -> str:
+    names = {bool: "true or false", str: "strings", int: "numbers"}
+    return names.get(annotation, str(annotation))

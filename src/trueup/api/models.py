@@ -197,10 +197,13 @@ class SourceList:
 
 @dataclass(frozen=True, slots=True)
 class SyncRequest:
-    """How to sync: a dry run, and whether to prune (null: as the App's spec says)."""
+    """How to sync: a dry run, whether to prune (null: as the App's spec says), and the
+    objects to apply alone (``Kind/namespace/name``; null: the whole App). A partial sync
+    never prunes and runs no hooks."""
 
     dry_run: bool = False
     prune: bool | None = None
+    objects: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,7 +104,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/sources", "list_sources", Access.VIEWER,
           "The GitSources of the caller's Apps: revision, last fetch, error.", SourceList),
     Route("POST", "/api/apps/{name}/sync", "sync_app", Access.OPERATOR,
-          "Sync the App now, as trueup sync does; the answer is trueup sync -o json.",
+          "Sync the App now, as trueup sync does (objects: only those, as sync --object); "
+          "the answer is trueup sync -o json.",
           dict[str, Any], (APP,), body=SyncRequest),
     Route("POST", "/api/apps/{name}/suspend", "suspend_app", Access.OPERATOR,
           "Stop reconciling the App until it is resumed.", Suspended, (APP,),

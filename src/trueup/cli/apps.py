@@ -155,12 +155,23 @@ def sync(
             help="Sync even if an App in spec.dependsOn has not succeeded at its current revision.",
         ),
     ] = False,
+    objects: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--object",
+            metavar="KIND/NAMESPACE/NAME",
+            help="Apply only this object of the revision (repeatable; Kind/name when "
+            "cluster-scoped): no prune, no hooks.",
+        ),
+    ] = None,
     output: OutputOption = Format.TABLE,
 ) -> None:
     """Reconcile APP once: fetch, render, apply, prune, check health, record the attempt.
 
     One sync, then exit: spec.interval and spec.selfHeal are settings of the daemon. With a
-    trueup serve running for the configuration, the sync goes through it.
+    trueup serve running for the configuration, the sync goes through it. With --object,
+    only the objects named are applied (a partial sync: the App stays OutOfSync while
+    others differ, and its last successful sync stays the last full one).
     """
     import asyncio
 
@@ -169,7 +180,13 @@ def sync(
     from trueup.cli.output import progress
     from trueup.cli.session import open_engine, trigger
     from trueup.engine import SyncOptions
+    from trueup.errors import ConfigError
+    from trueup.plan.selection import parse_object_name
 
+    try:
+        only = frozenset(parse_object_name(text) for text in objects or ())
+    except ConfigError as e:
+        raise typer.BadParameter(str(e), param_hint="--object") from None
     given = (
         ("--wait/--no-wait", wait is not None),
         ("--timeout", timeout is not None),
@@ -177,7 +194,12 @@ def sync(
     )
     unsupported = [name for name, present in given if present]
     remote = via_daemon.sync(
-        _settings(ctx), app, dry_run=dry_run, prune=prune, unsupported=unsupported
+        _settings(ctx),
+        app,
+        dry_run=dry_run,
+        prune=prune,
+        objects=sorted(str(name) for name in only),
+        unsupported=unsupported,
     )
     if remote is not None:
         _print_sync(remote, output, dry_run=dry_run)
@@ -190,6 +212,7 @@ def sync(
         timeout=timeout.total_seconds() if timeout is not None else None,
         trigger=trigger(),
         ignore_dependencies=ignore_dependencies,
+        only=only,
     )
 
     async def run() -> tuple[SyncReport, str | None]:
@@ -382,7 +405,7 @@ def report_data(report: SyncReport) -> dict[str, Any]:
     return {
         "app": report.app,
         "revision": report.revision,
-        "summary": report.changes.summary(),
+        "summary": report.summary,
         "health": report.health.value,
         "error": report.error,
         "failure": None
@@ -399,4 +422,5 @@ def report_data(report: SyncReport) -> dict[str, Any]:
         "objects": {str(oid): r.status.value for oid, r in report.object_health.items()},
         "warnings": list(report.warnings),
         "plan": report.plan.to_dict() if report.plan is not None else None,
+        "only": [str(oid) for oid in sorted(report.only)],
     }

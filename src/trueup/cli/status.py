@@ -116,10 +116,11 @@ def status_row(
 
     Sync is ``Invalid`` (the error says why) or ``Suspended`` by configuration; otherwise
     it is what the last comparison with the target found (``Synced`` or ``OutOfSync``),
-    unless an attempt started after it: then ``Synced`` if that attempt succeeded,
-    ``OutOfSync`` if it failed after reading its revision, and ``Unknown`` if the source
-    could not be read or the attempt is still running. The revision shown is the last one
-    applied, which stays in place when an attempt fails.
+    unless an attempt started after it: then ``Synced`` if that attempt synced the whole
+    App and succeeded, ``OutOfSync`` if it failed after reading its revision or synced
+    named objects only (the others may still differ, until the next comparison), and
+    ``Unknown`` if the source could not be read or the attempt is still running. The
+    revision shown is the last one applied, which stays in place when an attempt fails.
     """
     finished = last if last is not None and last.result.finished else None
     if invalid:
@@ -128,7 +129,7 @@ def status_row(
         sync = "Suspended"
     elif confirmed is not None and (last is None or confirmed.confirmed_at >= last.started_at):
         sync = "Synced" if confirmed.in_sync else "OutOfSync"
-    elif finished is not None and finished.result is AttemptResult.SUCCEEDED:
+    elif finished is not None and finished.result is AttemptResult.SUCCEEDED and not finished.only:
         sync = "Synced"
     elif finished is not None and finished.revision:
         sync = "OutOfSync"

@@ -8,7 +8,7 @@ does not answer a read): the command then works on the store, as it does without
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -143,18 +143,27 @@ def history(settings: Settings, app: str, limit: int) -> list[dict[str, Any]] | 
 
 
 def sync(
-    settings: Settings, app: str, *, dry_run: bool, prune: bool | None, unsupported: list[str]
+    settings: Settings,
+    app: str,
+    *,
+    dry_run: bool,
+    prune: bool | None,
+    objects: Sequence[str] = (),
+    unsupported: Sequence[str] = (),
 ) -> Any:
     """The report of a sync the daemon ran (as ``trueup sync -o json`` prints it), or None
-    when no daemon runs. ``unsupported`` are options given that the API does not take: a
-    daemon refuses them (its App's spec applies), rather than leaving them out unsaid."""
-    body = {"dryRun": dry_run, "prune": prune}
+    when no daemon runs. ``objects`` limit it to those (a partial sync; empty: the whole
+    App). ``unsupported`` are options given that the API does not take: a daemon refuses
+    them (its App's spec applies), rather than leaving them out unsaid."""
+    body: dict[str, Any] = {"dryRun": dry_run, "prune": prune}
+    if objects:
+        body["objects"] = list(objects)
 
     def call(client: DaemonClient) -> Any:
         if unsupported:
             raise ConfigError(
                 f"{client.endpoint.described} runs this configuration, so the sync goes "
-                f"through it, and its API takes --dry-run and --prune only, not "
+                f"through it, and its API takes --dry-run, --prune and --object only, not "
                 f"{' or '.join(unsupported)}: leave them out (the App's spec.wait, "
                 "spec.timeout and spec.dependsOn apply)"
             )

@@ -218,6 +218,11 @@ class Daemon:
     def _note_differing(self, name: str, report: SyncReport, mode: Mode) -> None:
         if report.plan is None:
             return
+        if report.only:
+            # A partial sync says nothing of the objects it was not asked for.
+            if report.ok and mode is Mode.APPLY and name in self._differing:
+                self._differing[name] -= report.only
+            return
         if mode is Mode.COMPARE:
             settled = (Action.UNCHANGED, Action.SKIPPED)
             self._differing[name] = frozenset(
@@ -445,7 +450,8 @@ class Daemon:
             message = f"watching its objects failed: {e}; drift is found at its interval"
             self._emit(Kind.WATCH_FAILED, message, app=name, level=Level.WARNING)
             return
-        self.drift.note_health(name, report.health)
+        if not report.only:  # a partial sync's health is its named objects' only
+            self.drift.note_health(name, report.health)
         if self.drift.settled(name):
             # The watch events of this reconcile's own writes asked for a drift check.
             self.queue.withdraw(name, DRIFT)
@@ -572,7 +578,7 @@ class Daemon:
                 objects=objects,
             )
             return Result.FAILED
-        summary = report.changes.summary()
+        summary = report.summary
         if mode is Mode.COMPARE:
             if _differs(report):
                 why = "autoSync is off" if not app.spec.auto_sync else "selfHeal is off"

@@ -85,10 +85,10 @@ class MemoryStore:
         return newest[0] if newest else None
 
     async def last_successful(self, app: str) -> Attempt | None:
-        """The newest succeeded attempt of ``app``, or ``None``."""
+        """The newest succeeded sync of the whole of ``app`` (not a partial one), or ``None``."""
         self._check_open()
         for attempt in self._newest_first(app):
-            if attempt.result is AttemptResult.SUCCEEDED:
+            if attempt.result is AttemptResult.SUCCEEDED and not attempt.only:
                 return attempt
         return None
 

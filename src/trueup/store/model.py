@@ -127,6 +127,11 @@ class Attempt:
     commit: Commit | None = None
     """What the revision's commit says of itself (author, subject, time); None until the
     source was read, or when git could not tell."""
+    only: tuple[str, ...] = ()
+    """The objects a partial sync was limited to (``trueup sync --object``), as ids
+    (``ConfigMap/shop/settings``); empty for a sync of the whole App. A partial attempt
+    that succeeded is not the App's last successful sync: the rest of the App may still
+    differ from its revision."""
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -134,6 +139,7 @@ class Attempt:
         object.__setattr__(self, "started_at", _utc(self.started_at, "started_at"))
         object.__setattr__(self, "finished_at", _utc(self.finished_at, "finished_at"))
         object.__setattr__(self, "result", AttemptResult(self.result))
+        object.__setattr__(self, "only", tuple(self.only))
         if self.reason is not None:
             object.__setattr__(self, "reason", Reason(self.reason))
 
@@ -169,6 +175,7 @@ class Attempt:
                 {"object": str(c.id), "action": c.action.value, "reason": c.reason}
                 for c in self.changes.changes
             ],
+            "only": list(self.only),
         }
 
 

@@ -55,7 +55,8 @@ class Store(Protocol):
         ...
 
     async def last_successful(self, app: str) -> Attempt | None:
-        """The newest succeeded attempt of ``app``; its revision is the last applied one.
+        """The newest succeeded sync of the whole of ``app``; its revision is the last
+        applied one. A partial sync (``Attempt.only``) never is, whatever its result.
 
         The engine falls back to this revision when Git is unreachable, and rollback
         starts from it.

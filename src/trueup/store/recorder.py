@@ -50,9 +50,17 @@ class AttemptLog:
 
     @classmethod
     async def start(
-        cls, store: Store, app: str, *, target: str, trigger: str, started: datetime
+        cls,
+        store: Store,
+        app: str,
+        *,
+        target: str,
+        trigger: str,
+        started: datetime,
+        only: tuple[str, ...] = (),
     ) -> AttemptLog:
-        """Record a ``running`` attempt of ``app`` owned by this process.
+        """Record a ``running`` attempt of ``app`` owned by this process (of the objects
+        ``only`` names, for a partial sync).
 
         Attempts of processes that are provably gone are recorded as ``interrupted`` first.
         """
@@ -66,6 +74,7 @@ class AttemptLog:
             result=AttemptResult.RUNNING,
             target=target,
             owner=str(Owner.current()),
+            only=only,
         )
         attempt_id = await store.record_attempt(attempt)
         return cls(store, dataclasses.replace(attempt, id=attempt_id))

@@ -55,7 +55,19 @@ def attempt_row(attempt: Attempt) -> tuple[Any, ...]:
         attempt.target,
         attempt.owner,
         *commit_columns(attempt.commit),
+        only_column(attempt.only),
     )
+
+
+def only_column(only: tuple[str, ...]) -> str:
+    """``only_objects`` of an attempt: a JSON list of the ids a partial sync was limited
+    to, '' for a sync of the whole App (so that SQL tells the two apart by ``= ''``)."""
+    return orjson.dumps(list(only)).decode() if only else ""
+
+
+def only_from_column(text: str) -> tuple[str, ...]:
+    """The ids :func:`only_column` wrote as ``text``."""
+    return tuple(str(oid) for oid in orjson.loads(text)) if text else ()
 
 
 def commit_columns(commit: Commit | None) -> tuple[str | None, ...]:
@@ -103,7 +115,7 @@ def change_from_row(row: Sequence[Any]) -> tuple[int, ObjectChange]:
 def attempt_from_row(row: Sequence[Any], changes: Iterable[ObjectChange]) -> Attempt:
     """The attempt in an ``attempts`` row (all columns, in table order), with its changes."""
     id_, app, started, finished, revision, trigger, result, summary, health, duration, *rest = row
-    error, reason, target, owner, *commit = rest
+    error, reason, target, owner, *commit, only = rest
     return Attempt(
         app=app,
         started_at=parse_time(started),
@@ -120,6 +132,7 @@ def attempt_from_row(row: Sequence[Any], changes: Iterable[ObjectChange]) -> Att
         target=target,
         owner=owner,
         commit=commit_from_columns(commit),
+        only=only_from_column(only),
         id=int(id_),
     )
 

@@ -41,15 +41,16 @@ from trueup.store.model import (
 
 T = TypeVar("T")
 
-# ?1 app, ?2 result or NULL for any, ?3 limit. Kept literal: no SQL is built from values.
+# ?1 app, ?2 result or NULL for any, ?3 limit, ?4 1 for syncs of the whole App only (not
+# partial ones), else 0. Kept literal: no SQL is built from values.
 _ATTEMPT = (
     "SELECT id, app, started_at, finished_at, revision, trigger, result, plan_summary, health,"
     " duration_s, error, reason, target, owner, commit_sha, commit_author, commit_email,"
-    " commit_subject, committed_at FROM attempts"
+    " commit_subject, committed_at, only_objects FROM attempts"
 )
 _NEWEST_ATTEMPTS = (
     _ATTEMPT + " WHERE app = ?1 AND (?2 IS NULL OR result = ?2)"
-    " ORDER BY started_at DESC, id DESC LIMIT ?3"
+    " AND (?4 = 0 OR only_objects = '') ORDER BY started_at DESC, id DESC LIMIT ?3"
 )
 _RUNNING_ATTEMPTS = _ATTEMPT + " WHERE result = 'running' ORDER BY id"
 _CHANGES_OF_RUNNING_ATTEMPTS = (
@@ -64,7 +65,8 @@ _INSERT_CHANGES = (
 _CHANGES_OF_NEWEST_ATTEMPTS = (
     "SELECT attempt_id, api_group, kind, namespace, name, action, reason FROM attempt_changes"
     " WHERE attempt_id IN (SELECT id FROM attempts WHERE app = ?1 AND (?2 IS NULL OR result = ?2)"
-    " ORDER BY started_at DESC, id DESC LIMIT ?3) ORDER BY attempt_id, position"
+    " AND (?4 = 0 OR only_objects = '') ORDER BY started_at DESC, id DESC LIMIT ?3)"
+    " ORDER BY attempt_id, position"
 )
 
 # ?1 id after which (0: from the first), ?2 limit[, ?3 app]. One statement per case, so that
@@ -194,8 +196,8 @@ class SqliteStore:
                 cursor = conn.execute(
                     "INSERT INTO attempts (app, started_at, finished_at, revision, trigger, result,"
                     " plan_summary, health, duration_s, error, reason, target, owner, commit_sha,"
-                    " commit_author, commit_email, commit_subject, committed_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " commit_author, commit_email, commit_subject, committed_at, only_objects)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows.attempt_row(attempt),
                 )
                 attempt_id = cursor.lastrowid
@@ -214,8 +216,8 @@ class SqliteStore:
                     "UPDATE attempts SET app = ?, started_at = ?, finished_at = ?, revision = ?,"
                     " trigger = ?, result = ?, plan_summary = ?, health = ?, duration_s = ?,"
                     " error = ?, reason = ?, target = ?, owner = ?, commit_sha = ?,"
-                    " commit_author = ?, commit_email = ?, commit_subject = ?, committed_at = ?"
-                    " WHERE id = ? AND result = 'running'",
+                    " commit_author = ?, commit_email = ?, commit_subject = ?, committed_at = ?,"
+                    " only_objects = ? WHERE id = ? AND result = 'running'",
                     (*rows.attempt_row(attempt), attempt.id),
                 )
                 if cursor.rowcount != 1:
@@ -239,9 +241,15 @@ class SqliteStore:
         return await self._run(work)
 
     def _select_attempts(
-        self, conn: sqlite3.Connection, app: str, result: AttemptResult | None, limit: int
+        self,
+        conn: sqlite3.Connection,
+        app: str,
+        result: AttemptResult | None,
+        limit: int,
+        *,
+        whole: bool = False,
     ) -> list[Attempt]:
-        params = (app, result.value if result else None, limit)
+        params = (app, result.value if result else None, limit, int(whole))
         with _transaction(conn, write=False):
             found = conn.execute(_NEWEST_ATTEMPTS, params).fetchall()
             changes = conn.execute(_CHANGES_OF_NEWEST_ATTEMPTS, params).fetchall()
@@ -257,9 +265,9 @@ class SqliteStore:
         return found[0] if found else None
 
     async def last_successful(self, app: str) -> Attempt | None:
-        """The newest succeeded attempt of ``app``, or ``None``."""
+        """The newest succeeded sync of the whole of ``app`` (not a partial one), or ``None``."""
         found = await self._run(
-            lambda conn: self._select_attempts(conn, app, AttemptResult.SUCCEEDED, 1)
+            lambda conn: self._select_attempts(conn, app, AttemptResult.SUCCEEDED, 1, whole=True)
         )
         return found[0] if found else None
 
