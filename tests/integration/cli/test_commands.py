@@ -26,6 +26,7 @@ SYNC_FIELDS = {
     "objects",
     "warnings",
     "plan",
+    "only",
 }
 CHANGE_FIELDS = {"object", "action", "reason"}
 STATUS_FIELDS = {
@@ -57,6 +58,7 @@ HISTORY_FIELDS = {
     "owner",
     "commit",
     "changes",
+    "only",
 }
 COMMIT_FIELDS = {"sha", "author", "email", "subject", "committedAt"}
 
@@ -105,6 +107,7 @@ def test_sync_status_and_history_print_json_with_the_documented_fields(world: Wo
         "",
     )
     assert sync["failure"] is None
+    assert sync["only"] == [], "a whole sync names no chosen objects"
     assert sync["summary"] == "3 created"
     assert all(set(change) == CHANGE_FIELDS for change in sync["changes"])
     assert set(sync["objects"].values()) == {"Healthy"}
