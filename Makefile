@@ -6,9 +6,9 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-DEBIAN_PACKAGES := git gnupg openssh-server openssh-client docker-registry
+DEBIAN_PACKAGES := git gnupg openssh-server openssh-client docker-registry chromium chromium-driver
 
-.PHONY: demo test setup system-packages build lint typecheck layers unit integration down clean
+.PHONY: demo test setup system-packages build lint typecheck layers unit integration down clean screenshots
 
 demo: setup build
 	$(BIN)/trueup demo
@@ -64,6 +64,11 @@ integration: setup build
 
 down:
 	$(BIN)/trueup demo --stop
+
+# The dashboard's pictures in docs/images/ (a dev-cluster of its own, 60 Apps in mixed
+# states, headless Chromium); not part of `make test`, which leaves the tree as it is.
+screenshots: setup build
+	$(BIN)/python -m benchmarks.screenshots --output docs/images
 
 clean: down
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

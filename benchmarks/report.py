@@ -150,15 +150,19 @@ def section(
 
 
 def write_section(path: Path, text: str, *, begin: str = BEGIN, end: str = END) -> None:
-    """Put ``text`` between the markers of ``path`` (the whole file if it has none).
+    """Put ``text`` (which carries the markers) between the markers of ``path``.
 
     ``begin`` and ``end`` are this benchmark's markers unless another benchmark names its own.
+    A page without them gets ``text`` appended, so a hand-written page is never lost; a
+    missing page is made with a title.
     """
     current = path.read_text() if path.exists() else ""
     if begin in current and end in current:
         head, _, rest = current.partition(begin)
         _, _, tail = rest.partition(end)
         path.write_text(head + text + tail)
+    elif current:
+        path.write_text(current.rstrip("\n") + f"\n\n{text}\n")
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"# Benchmarks\n\n{text}\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
-pytest_plugins = ["tests.servers.fixtures", "tests.servers.cluster"]
+pytest_plugins = ["tests.servers.fixtures", "tests.servers.cluster", "tests.servers.forge"]
 
 
 @pytest.fixture

@@ -29,9 +29,10 @@ from trueup.errors import (
     TemporaryError,
 )
 from trueup.failure import Failure, Reason
-from trueup.gitspec import Commit
+from trueup.gitspec import Commit, GitRef
 from trueup.health import HealthResult, HealthStatus, aggregate, health_of
 from trueup.inputs import render_setup
+from trueup.inputs.pinned import chart_problem, pinned_app, pinned_ref, values_note
 from trueup.inputs.render_cache import RenderCache
 from trueup.masking import Masker, secret_values
 from trueup.objects import Object, ObjectId, Origin, object_id
@@ -62,6 +63,8 @@ from trueup.store import (
     AttemptResult,
     Confirmation,
     InventoryEntry,
+    Pin,
+    RecordedInputs,
     Store,
 )
 from trueup.store.locking import describe_holder, hold_app_lock
@@ -95,6 +98,10 @@ class SyncOptions:
     """The daemon's watch cache of trueup's objects: the desired objects' live state is
     read from it where it covers their kinds (see ``apply.cached``); not for an App with
     ``adopt: false``, which must find every object it cannot take before applying any."""
+    ref: GitRef | None = None
+    """Compare this ref of the App's source (``diff APP --ref REF --live``) instead of the
+    one it follows: only in a dry run; fetched and rendered as an untrusted ref (see
+    ``Engine.render``), and no comparison is noted, since it is not what Git says now."""
     only: frozenset[ObjectName] = frozenset()
     """Apply only these of the objects the revision renders (``sync --object``), each in
     its stage; empty: the whole App. Such a partial sync refuses a name the App does not
@@ -204,26 +211,44 @@ class Engine:
         spec = app.spec
         return self.targets.get(spec.kubeconfig, spec.context, impersonate=spec.impersonated_user)
 
-    async def fetch(self, app: App) -> Artifact:
-        """Step 1, source: the App's Git source at its current revision."""
+    async def fetch(
+        self, app: App, ref: GitRef | None = None, *, pin: Pin | None = None
+    ) -> Artifact:
+        """Step 1, source: the App's Git source at its current revision, or at ``ref``.
+
+        A ``ref`` under review is fetched without the source's signature check
+        (``spec.verify``): its commits are only rendered and compared, never applied.
+        A ``pin`` (``trueup rollback``) fetches its commit by id, checked as the source's
+        own commits are.
+        """
         source = self.config.source_of(app)
+        repository = repository_for(source, self.config)
+        if ref is not None:
+            repository = replace(repository, ref=ref, verify=None)
+        elif pin is not None:
+            repository = replace(repository, ref=pinned_ref(pin))
         try:
-            return await self.fetcher.fetch(repository_for(source, self.config))
+            return await self.fetcher.fetch(repository)
         except (SourceError, SourceUnavailableError) as e:
             # The user's configuration names sources, not URLs: say which one failed; git's
             # words may quote a credential of the configuration (build and dependsOn too).
             masked = Masker(self.config.secret_values())(f"{source.id}: {e}")
             raise type(e)(masked) from None
 
-    async def render(self, app: App, artifact: Artifact) -> Rendered:
+    async def render(self, app: App, artifact: Artifact, *, untrusted: bool = False) -> Rendered:
         """Step 2, render: the objects at the App's path in that revision.
 
         What the render reads besides the tree (values from the cluster, keys) comes from
         ``inputs.render_setup``; the values it took from secret places are in the result's
         ``masked_values``, and masked in its error. A render of the same commit with the same
         ``setup.cache_key`` is taken from ``render_cache`` instead (failures are not kept).
+        ``untrusted``: a ref under review, rendered without secrets (see ``render_setup``),
+        also where no cluster is configured.
         """
-        setup = await render_setup(app, self.config, self.target(app), self._render_limits)
+        target = self._target_if_any(app) if untrusted else self.target(app)
+        setup = await render_setup(
+            app, self.config, target, self._render_limits, untrusted=untrusted
+        )
         rendered = self.render_cache.get(str(app.id), setup.cache_key, artifact)
         if rendered is None:
             try:
@@ -231,7 +256,18 @@ class Engine:
             except RenderError as e:
                 raise RenderError(Masker(setup.masked)(str(e))) from None
             self.render_cache.put(str(app.id), setup.cache_key, artifact, rendered)
-        return replace(rendered, masked_values=rendered.masked_values | setup.masked)
+        return replace(
+            rendered,
+            masked_values=rendered.masked_values | setup.masked,
+            input_digests=setup.input_digests,
+        )
+
+    def _target_if_any(self, app: App) -> Target | None:
+        """``app``'s target, or None when no cluster is configured for it."""
+        try:
+            return self.target(app)
+        except ConfigError:
+            return None
 
     async def owner(self, app: App) -> AppRef:
         """``app`` as the owner of the objects it applies, in this installation."""
@@ -277,6 +313,9 @@ class Engine:
         """
         app = self.app(name)
         if (why := await self.suspended(app)) is not None:
+            return SyncReport(app=name, revision=None, failure=Failure(Reason.CONFIG, why))
+        if options.ref is not None and not options.dry_run:
+            why = f"{app.id}: a ref under review is only compared, never applied (a dry run)"
             return SyncReport(app=name, revision=None, failure=Failure(Reason.CONFIG, why))
         if options.only and options.prune:
             why = f"{app.id}: a sync of named objects never prunes; sync the whole App to prune"
@@ -334,16 +373,28 @@ class Engine:
         only: frozenset[ObjectId] = frozenset()
         masker = Masker(self.config.secret_values())
         deadline = asyncio.timeout(options.deadline)
+        notes: tuple[str, ...] = ()
         try:
             async with deadline:
+                # A pinned App (``trueup rollback``) reconciles its pinned revision: the pin
+                # is an input of this one pipeline, for every sync, diff and drift check.
+                pin = None if options.ref is not None else (await self.store.pins()).get(name)
                 progress(f"fetching {app.spec.source}")
-                artifact = await self.fetch(app)
+                artifact = await self.fetch(app, options.ref, pin=pin)
                 revision, commit = artifact.revision, artifact.details
+                if pin is not None:
+                    revision = pin.revision  # as recorded, not as reached by its commit id
                 if log is not None:
                     shown = _masked_commit(masker, commit)
                     await log.progress(self._clock(), revision=revision, commit=shown)
                 progress(f"rendering {app.spec.path} at {revision}")
-                rendered = await self.render(app, artifact)
+                rendered = await self.render(
+                    pinned_app(app, pin), artifact, untrusted=options.ref is not None
+                )
+                if pin is not None:
+                    if (problem := chart_problem(app, pin, rendered)) is not None:
+                        raise RenderError(problem)
+                    notes = tuple(filter(None, [values_note(app, pin, rendered.input_digests)]))
                 hook_objects = (hook.obj for hook in rendered.hooks)  # a Secret hook too
                 masker = masker.with_values(
                     [
@@ -365,13 +416,15 @@ class Engine:
                         )
                         shown = _masked_commit(masker, commit)
                         await log.progress(self._clock(), revision=revision, commit=shown)
+                if log is not None and log.attempt.id is not None:
+                    await self.store.record_inputs(log.attempt.id, _inputs_of(rendered))
                 report = await self._reconcile(
                     app, revision, rendered, objects, only, options, progress, deadline.when()
                 )
                 report = replace(
                     report,
                     reads=rendered.reads,
-                    warnings=unstable_warnings(rendered),
+                    warnings=(*unstable_warnings(rendered), *notes),
                     masked_values=rendered.masked_values,
                 )
         except (PermanentError, TemporaryError) as e:
@@ -401,7 +454,8 @@ class Engine:
             commit=_masked_commit(masker, commit),
             only=only,
         )
-        await self._record(app, report, log, None, began, identity)
+        if options.ref is None:  # a ref under review says nothing of the App's state
+            await self._record(app, report, log, None, began, identity)
         return report
 
     async def _dependencies(self, app: App) -> list[DependencyState]:
@@ -723,24 +777,32 @@ class Engine:
             return
         if result is None:
             result = AttemptResult.SUCCEEDED if report.ok else AttemptResult.FAILED
-        await log.finish(
-            Attempt(
-                app=app.metadata.name,
-                started_at=log.attempt.started_at,
-                finished_at=now,
-                revision=report.revision,
-                trigger=log.attempt.trigger,
-                result=result,
-                plan_summary=report.summary,
-                changes=report.changes,
-                health=report.health.value,
-                duration_s=time.monotonic() - began,
-                error=report.error,
-                reason=report.failure.reason if report.failure else None,
-                commit=report.commit,
-                only=log.attempt.only,
-            )
+        finished = Attempt(
+            app=app.metadata.name,
+            started_at=log.attempt.started_at,
+            finished_at=now,
+            revision=report.revision,
+            trigger=log.attempt.trigger,
+            result=result,
+            plan_summary=report.summary,
+            changes=report.changes,
+            health=report.health.value,
+            duration_s=time.monotonic() - began,
+            error=report.error,
+            reason=report.failure.reason if report.failure else None,
+            commit=report.commit,
+            only=log.attempt.only,
         )
+        attempt_id = await log.finish(finished)
+        if report.reads:  # what a revert to this revision restores (rollback --revert)
+            await self.store.record_reads(attempt_id, report.reads)
+        # A pending revert (rollback --revert) ends once an attempt applies its commit.
+        await self.store.settle_reverts(finished)
+
+
+def _inputs_of(rendered: Rendered) -> RecordedInputs:
+    """What a render read besides its tree, as history keeps it to replay the revision."""
+    return RecordedInputs(rendered.chart_version, rendered.chart_digest, rendered.input_digests)
 
 
 def _masked_commit(masker: Masker, commit: Commit | None) -> Commit | None:

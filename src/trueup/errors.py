@@ -6,12 +6,15 @@
     ├── PermanentError          retrying the same input gives the same failure
     │   ├── ConfigError         trueup's own configuration objects are invalid
     │   ├── SourceError         a Git source is refused (bad URL, ref, path, signature)
+    │   │   └── PushRejectedError   a push was refused for good (protected branch, hook, permission)
     │   ├── RenderError         the rendered manifests are unusable (syntax, limits, paths)
     │   ├── PlanError           the desired objects cannot be planned (duplicates, bad ids)
     │   ├── OwnershipError      an object belongs to another App, or may not be adopted
     │   ├── StoreError          the state database is unusable (newer schema, corrupt, closed)
     │   ├── DevClusterError     the local control plane cannot be built, started or stopped
     │   ├── ToolBuildError      a Go program trueup ships (Helm, sops, …) cannot be built
+    │   ├── RegistryError       an image registry refused a request (auth, not found, limits)
+    │   ├── ForgeError          a forge's REST API refused a request (401, 403, 404, 422, …)
     │   └── TargetError         the target refused a request (carries reason and object id)
     │       ├── ObjectNotFoundError     the object (or its kind) does not exist
     │       ├── ObjectConflictError     a conflict: field owners, uid precondition, exists
@@ -21,7 +24,10 @@
     │       └── WatchExpiredError       a watch's resourceVersion is too old: list again
     └── TemporaryError          the same call may succeed later (network, 5xx, 429, timeouts)
         ├── SourceUnavailableError   Git could not be reached
+        ├── PushConflictError        the branch kept moving under a push, or a lease is stale
         ├── TargetUnavailableError   the target (API server) could not be reached
+        ├── RegistryUnavailableError an image registry could not be reached, or failed (5xx)
+        ├── ForgeUnavailableError    a forge's REST API could not be reached (5xx, 429, timeout)
         └── NotLeaderError           this daemon no longer leads: it must not write
 
 Every message names what it is about: the file (and line where known), the object as
@@ -76,8 +82,56 @@ class ToolBuildError(PermanentError):
     """A Go program that trueup ships as a module could not be built (no Go, a failed build)."""
 
 
+class ForgeError(PermanentError):
+    """A forge (GitHub, GitLab, Gitea) refused a request for good: bad token, no permission,
+    unknown repository or commit, invalid fields, or a redirect (never followed).
+
+    ``status`` is the HTTP status code when there was one. The message never contains the
+    token.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ForgeUnavailableError(TemporaryError):
+    """A forge could not be reached, timed out, answered 5xx or asked to slow down (429).
+
+    ``retry_after`` is the delay in seconds the forge asked for, if any.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RegistryError(PermanentError):
+    """An image registry refused a request for good: credentials, a missing repository,
+    an answer that is not the OCI distribution API, or more tags than trueup reads."""
+
+
+class RegistryUnavailableError(TemporaryError):
+    """An image registry could not be reached, was too slow, or failed (429, 5xx)."""
+
+
 class SourceUnavailableError(TemporaryError):
     """Git could not be reached (network, 5xx, timeout); the last good revision stays."""
+
+
+class PushRejectedError(SourceError):
+    """The Git server refused a push for a reason retrying does not change.
+
+    A protected branch, a server-side hook declining the update, or write credentials that
+    are missing, wrong or lack permission. Never answered with a forced push.
+    """
+
+
+class PushConflictError(TemporaryError):
+    """A push lost the race: the branch moved under every attempt, or a lease is stale.
+
+    Someone else pushed in between; the write may succeed later on the new head.
+    """
 
 
 class TargetUnavailableError(TemporaryError):

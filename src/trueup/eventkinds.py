@@ -38,7 +38,8 @@ class EventKind(StrEnum):
     SUSPENDED = "app.suspended"
     RESUMED = "app.resumed"
     ROLLED_BACK = "app.rolledback"
-    """The app was put back to an earlier revision."""
+    """The app was put back to an earlier revision (``trueup rollback``); field ``mode``:
+    ``pin`` (pinned there until resumed) or ``revert`` (a revert commit pushed to Git)."""
     HOOK = "webhook.received"
     CONFIG_LOADED = "config.loaded"
     CONFIG_REFUSED = "config.refused"
@@ -48,6 +49,16 @@ class EventKind(StrEnum):
     """Recording events works again after a failure."""
     NOTIFICATION_DROPPED = "notification.dropped"
     """A notification was given up on (its Provider kept failing, or its queue was full)."""
+    IMAGE_SCANNED = "image.scanned"
+    """An ImageRepository's tags were read (the first scan, or the tags changed)."""
+    IMAGE_SCAN_FAILED = "image.scan-failed"
+    """Reading an ImageRepository's tags failed; the tags of the last good scan stay."""
+    IMAGE_UPDATED = "image.updated"
+    """An ImageUpdate pushed a commit changing images (old → new), or updated its pull request."""
+    IMAGE_UPDATE_FAILED = "image.update-failed"
+    """An ImageUpdate could not write its images to Git (or open its pull request)."""
+    IMAGE_MARKERS_SKIPPED = "image.markers-skipped"
+    """Markers left alone: naming an unknown policy, or in files a pending revert holds."""
 
 
 class Severity(StrEnum):

@@ -19,6 +19,11 @@ from tests.servers.chart_repo import helm_helper as helm_helper
 from tests.servers.git_http import Fault, GitHttpServer, TlsFiles, make_tls
 from tests.servers.gitrepo import GpgSigner, SshSigner, WorkRepo, make_bare
 from tests.servers.registry import oci_registry as oci_registry
+from tests.servers.registry_images import basic_registry as basic_registry
+from tests.servers.registry_images import image_registry as image_registry
+from tests.servers.registry_images import plain_front as plain_front
+from tests.servers.registry_images import tls_registry as tls_registry
+from tests.servers.registry_images import token_registry as token_registry
 from tests.servers.sshd import SshServer, keygen
 
 HTTP_USER = "alice"

@@ -1,5 +1,5 @@
 """Handlers that go through the engine or change something: diff, sync, suspend, resume,
-refresh.
+rollback, refresh.
 
 Each takes the path the CLI and the daemon take: ``diff`` and ``sync`` run
 ``Engine.sync`` (through :meth:`Daemon.sync_now`, as ``trueup diff`` and ``trueup sync``
@@ -20,16 +20,20 @@ from trueup.api.models import (
     FailureData,
     Refreshing,
     Resumed,
+    RollbackRequest,
     Suspended,
     SuspendRequest,
     SyncRequest,
 )
 from trueup.api.problems import Code, Problem
 from trueup.config.meta import API_GROUP
+from trueup.daemon.events import Event
 from trueup.engine import SyncOptions, SyncReport
-from trueup.errors import ConfigError
+from trueup.errors import ConfigError, SourceError
 from trueup.objects import ObjectId
 from trueup.plan.selection import ObjectName, parse_object_name
+from trueup.rollback.pin import roll_back, rollback_data
+from trueup.rollback.revert import ConfirmationError, revert_app, revert_data, revert_event
 
 LOCK_WAIT = 60.0
 """Seconds a sync waits for the App's lock while a reconcile holds it, then fails."""
@@ -103,10 +107,79 @@ async def suspend_app(call: Call) -> Suspended:
 
 
 async def resume_app(call: Call) -> Resumed:
-    """Resume the App; ``resumed`` is false when it was not suspended."""
+    """Let the App follow Git again, as ``trueup resume``: lift its suspension and its pin;
+    ``resumed`` and ``unpinned`` say which there was."""
     app = call.app()
     resumed = await call.daemon.store.resume(app.metadata.name)
-    return Resumed(app.metadata.name, False, resumed)
+    unpinned = await call.daemon.store.unpin(app.metadata.name)
+    return Resumed(app.metadata.name, False, resumed, unpinned)
+
+
+async def rollback_app(call: Call) -> dict[str, object]:
+    """Roll the App back, as ``trueup rollback``: ``revert: false`` pins it at the revision
+    and syncs it now (the answer: the pin and the sync's report); a revision the App never
+    applied, or a suspended App, is a 400 saying what to give instead."""
+    app = call.app()
+    asked = await read_body(call.request, RollbackRequest)
+    if not asked.revision.strip():
+        raise Problem(
+            Code.BAD_REQUEST,
+            "revision: give a revision the App applied, as its history lists them",
+        )
+    if asked.revert:
+        return await _revert(call, asked)
+    options = SyncOptions(lock_wait=LOCK_WAIT)
+    try:
+        done = await roll_back(
+            call.daemon.store,
+            call.daemon.sync_now,
+            app.metadata.name,
+            asked.revision,
+            trigger=call.caller.trigger,
+            at=datetime.now(UTC),
+            reason=asked.reason,
+            options=options,
+            announce=call.daemon.expect_pin,
+        )
+    except ConfigError as e:
+        raise Problem(Code.BAD_REQUEST, str(e)) from None
+    return rollback_data(done, call.views.report(done.report))
+
+
+async def _revert(call: Call, asked: RollbackRequest) -> dict[str, object]:
+    """Rollback by revert, as ``trueup rollback --revert``: a commit pushed to the source's
+    branch, which the source's next poll (started now) brings to every App reading it. A
+    409 when other Apps read the restored files and ``yes`` is not true (it lists them), or
+    when the repository refuses (no branch, a rewritten one, a protected one)."""
+    app = call.app()
+    daemon = call.daemon
+    try:
+        outcome = await revert_app(
+            daemon.config,
+            daemon.store,
+            app.metadata.name,
+            asked.revision,
+            by=call.caller.trigger,
+            yes=asked.yes,
+            reason=asked.reason,
+        )
+    except (ConfirmationError, SourceError) as e:
+        raise Problem(Code.CONFLICT, str(e)) from None
+    if outcome.pushed:
+        record = revert_event(outcome)
+        daemon.bus.publish(
+            Event(
+                record.kind,
+                record.message,
+                app=record.app,
+                level=record.level,
+                fields=record.fields,
+                at=record.at,
+                revision=record.revision,
+            )
+        )
+        daemon.refresh(daemon.config.source_of(app).id, call.caller.trigger)
+    return revert_data(outcome)
 
 
 async def refresh_source(call: Call) -> Refreshing:

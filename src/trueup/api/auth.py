@@ -55,7 +55,8 @@ ANONYMOUS = Caller("anonymous", ApiRole.OPERATOR)
 """The caller of an API without tokens (on loopback, or on a network when allowed)."""
 
 
-def _digest(token: str) -> bytes:
+def digest(token: str) -> bytes:
+    """The SHA-256 digest a token is known by (a browser session keeps only this)."""
     return hashlib.sha256(token.encode()).digest()
 
 
@@ -65,7 +66,7 @@ class Tokens:
     def __init__(self, config: LoadedConfig) -> None:
         self._known = tuple(
             (
-                _digest(config.api_token_secret(t)),
+                digest(config.api_token_secret(t)),
                 Caller(t.metadata.name, t.spec.role, t.spec.apps),
             )
             for t in config.api_tokens
@@ -90,11 +91,16 @@ class Tokens:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != SCHEME.lower() or not token.strip():
             raise Problem(Code.UNAUTHORIZED, "send a token: Authorization: Bearer <token>")
-        presented = _digest(token.strip())
-        found: Caller | None = None
-        for digest, caller in self._known:
-            if hmac.compare_digest(digest, presented):
-                found = caller
+        found = self.by_digest(digest(token.strip()))
         if found is None:
             raise Problem(Code.UNAUTHORIZED, "the token is not valid")
+        return found
+
+    def by_digest(self, presented: bytes) -> Caller | None:
+        """The caller of the token with this :func:`digest`, None for no such token (every
+        known digest is compared, in constant time)."""
+        found: Caller | None = None
+        for known, caller in self._known:
+            if hmac.compare_digest(known, presented):
+                found = caller
         return found

@@ -64,6 +64,10 @@ class AppSummary:
     error: str
     suspended: bool
     drifted: int
+    commit_subject: str = ""
+    """The subject of the commit of ``revision`` ('' when not known)."""
+    commit_author: str = ""
+    """Its author ('' when not known)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +176,32 @@ class EventList:
 
 
 @dataclass(frozen=True, slots=True)
+class KubeEvent:
+    """A Kubernetes Event about one of the App's objects (or what they own)."""
+
+    object: str
+    """The object it is about, ``Kind/namespace/name``."""
+    type: str
+    """Normal or Warning."""
+    reason: str
+    message: str
+    count: int
+    first_time: str
+    last_time: str
+    source: str
+    """The component that reported it (a controller, the kubelet…)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KubeEventList:
+    """The Kubernetes Events of the App's objects, newest first; ``truncated`` when a
+    bound cut the list."""
+
+    items: list[KubeEvent]
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class SourceState:
     """A GitSource as the daemon polls it."""
 
@@ -226,11 +256,26 @@ class Suspended:
 
 @dataclass(frozen=True, slots=True)
 class Resumed:
-    """The App may be reconciled again; ``resumed`` is false when it was not suspended."""
+    """The App follows Git again; ``resumed`` is false when it was not suspended,
+    ``unpinned`` false when it was not pinned (``trueup rollback``)."""
 
     app: str
     suspended: bool
     resumed: bool
+    unpinned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackRequest:
+    """Which revision to roll the App back to (as history shows it, or 7 or more hex digits
+    of its commit), how, and why. ``revert: false`` pins the App there (until it is
+    resumed); ``revert: true`` commits the revert to Git, ``yes`` confirming that other
+    Apps reading the same files change too."""
+
+    revision: str = ""
+    revert: bool = False
+    yes: bool = False
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from trueup.api.models import (
 )
 from trueup.api.problems import Code, Problem
 from trueup.config import App
+from trueup.gitspec import Commit
 from trueup.health import HealthResult, HealthStatus, health_of
 from trueup.source.redact import redact_url
 from trueup.store import Schedule
@@ -70,14 +71,26 @@ async def _summaries(
     apps: Mapping[str, App],
     schedules: Mapping[str, Schedule],
 ) -> list[AppSummary]:
-    suspended = [name for name, app in apps.items() if app.spec.suspend]
+    # Only the Apps of this page: the rest of the configuration costs nothing here.
+    listed = [apps[name] for name in names if name in apps]
+    suspended = [app.metadata.name for app in listed if app.spec.suspend]
+    config, poller = call.daemon.config, call.daemon.poller
+    heads = {app.metadata.name: poller.revision(config.source_of(app).id) for app in listed}
     rows = await call.views.status(
-        call.daemon.store, names, invalid=configured, suspended=suspended
+        call.daemon.store, names, invalid=configured, suspended=suspended, heads=heads
     )
-    return [_summary(row, apps.get(row["app"]), schedules.get(row["app"])) for row in rows]
+    applied_of = await call.daemon.store.last_successful_attempts(names)
+    summaries = []
+    for row in rows:
+        applied = applied_of.get(row["app"])
+        commit = applied.commit if applied and applied.revision == row["revision"] else None
+        summaries.append(_summary(row, apps.get(row["app"]), schedules.get(row["app"]), commit))
+    return summaries
 
 
-def _summary(row: Mapping[str, str], app: App | None, schedule: Schedule | None) -> AppSummary:
+def _summary(
+    row: Mapping[str, str], app: App | None, schedule: Schedule | None, commit: Commit | None
+) -> AppSummary:
     sync = row["sync"]
     return AppSummary(
         app=row["app"],
@@ -95,6 +108,8 @@ def _summary(row: Mapping[str, str], app: App | None, schedule: Schedule | None)
         error=row["error"],
         suspended=sync == "Suspended",
         drifted=schedule.drifted if schedule is not None and sync.startswith("Drifted") else 0,
+        commit_subject=commit.subject if commit is not None else "",
+        commit_author=commit.author if commit is not None else "",
     )
 
 

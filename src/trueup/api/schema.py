@@ -9,6 +9,7 @@ and unions of these (``X | None``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -30,8 +31,10 @@ def json_name(field: dataclasses.Field[Any]) -> str:
 
 def to_data(value: Any) -> Any:
     """``value`` as JSON-ready data: dataclasses as objects with camelCase keys."""
+    if value is None or type(value) in _PLAIN:
+        return value  # most values are: a list of 1,000 Apps is some 20,000 of them
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {json_name(f): to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {key: to_data(getattr(value, name)) for name, key in _json_names(type(value))}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Mapping):
@@ -39,6 +42,16 @@ def to_data(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [to_data(item) for item in value]
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool})
+"""Types written as they are (exactly these: a StrEnum is a str but is written by value)."""
+
+
+@functools.cache
+def _json_names(cls: type[Any]) -> tuple[tuple[str, str], ...]:
+    """Each field of the dataclass ``cls`` with its JSON name, worked out once per class."""
+    return tuple((f.name, json_name(f)) for f in dataclasses.fields(cls))
 
 
 def json_schema(annotation: Any, components: dict[str, Schema]) -> Schema:

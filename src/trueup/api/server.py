@@ -2,7 +2,9 @@
 
 Every request is answered in the same steps: the OpenAPI document to anyone; otherwise
 503 until the daemon has loaded its configuration, then the caller from the bearer token
-(:mod:`trueup.api.auth`; 401), an action refused to a viewer (403), the handler, and its
+(:mod:`trueup.api.auth`; 401) or the dashboard's session (:class:`Sessions`), without
+tokens an action posted by another site's page refused (403: a page on the web must not
+drive a loopback daemon), an action refused to a viewer (403), the handler, and its
 typed answer as JSON (orjson). A :class:`~trueup.api.problems.Problem` becomes
 ``{"error": {"code", "message"}}``; a temporary failure of the store or a target a 503,
 any other failure of trueup a 500 with its (masked) message.
@@ -11,13 +13,14 @@ any other failure of trueup a 500 with its (masked) message.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import orjson
 from aiohttp import web
 
-from trueup.api import actions, reads, stream, tree
-from trueup.api.auth import Tokens
+from trueup.api import actions, images, kube_events, reads, stream, tree
+from trueup.api.auth import Caller, Tokens
 from trueup.api.context import Call
 from trueup.api.models import ErrorBody, ErrorDetail
 from trueup.api.openapi import document
@@ -40,11 +43,14 @@ HANDLERS: dict[str, Handler] = {
     "app_diff": actions.app_diff,
     "app_history": reads.app_history,
     "app_events": reads.app_events,
+    "app_kube_events": kube_events.app_kube_events,
     "event_stream": stream.event_stream,
     "list_sources": reads.list_sources,
+    "list_images": images.list_images,
     "sync_app": actions.sync_app,
     "suspend_app": actions.suspend_app,
     "resume_app": actions.resume_app,
+    "rollback_app": actions.rollback_app,
     "refresh_source": actions.refresh_source,
 }
 """The handler of each operation of :data:`~trueup.api.table.ROUTES` but the document."""
@@ -60,13 +66,55 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
 
 
+class Sessions(Protocol):
+    """Callers known by something else than a bearer token (the dashboard's browser
+    sessions): consulted for a request without an ``Authorization`` header."""
+
+    def caller(self, request: web.Request, tokens: Tokens) -> Caller | None:
+        """The caller the request's session stands for, None for no session; a 403
+        Problem for an action without the session's CSRF token."""
+        ...
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that change nothing."""
+
+
+def cross_site(request: web.Request) -> bool:
+    """Whether a browser sent ``request`` from a page of another site (its ``Origin``, sent
+    with every POST from a page, is not this listener). A request without ``Origin`` comes
+    from a program, not from a page."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return request.headers.get("Sec-Fetch-Site") == "cross-site"
+    return origin == "null" or urlsplit(origin).netloc != request.host
+
+
+def open_on(request: web.Request, *, insecure: bool) -> bool:
+    """Whether a request may be answered without tokens configured: on loopback, or
+    anywhere with ``--insecure-no-auth-on-network`` (``insecure``)."""
+    if insecure:
+        return True
+    transport = request.transport
+    sockname = transport.get_extra_info("sockname") if transport is not None else None
+    return isinstance(sockname, tuple) and is_loopback(str(sockname[0]))
+
+
 class Api:
     """The API of one daemon; :meth:`routes` are added to its listener's application."""
 
-    def __init__(self, daemon: Daemon, views: Views, *, insecure: bool = False) -> None:
+    def __init__(
+        self,
+        daemon: Daemon,
+        views: Views,
+        *,
+        insecure: bool = False,
+        sessions: Sessions | None = None,
+    ) -> None:
         self._daemon, self._views = daemon, views
         self._insecure = insecure
         """Without ApiTokens, serve beyond loopback too (``--insecure-no-auth-on-network``)."""
+        self._sessions = sessions
         self._tokens: tuple[LoadedConfig, Tokens] | None = None
         self._document = orjson.dumps(document())
 
@@ -115,9 +163,19 @@ class Api:
             raise Problem(
                 Code.UNAVAILABLE, "the daemon is starting or waits to lead; try again shortly"
             )
-        caller = self._tokens_of(daemon.config).caller(
-            request.headers.get("Authorization"), open_here=self._open_here(request)
-        )
+        tokens = self._tokens_of(daemon.config)
+        authorization = request.headers.get("Authorization")
+        caller = None
+        if authorization is None and self._sessions is not None:
+            caller = self._sessions.caller(request, tokens)
+        if caller is None:
+            caller = tokens.caller(authorization, open_here=self._open_here(request))
+            if not tokens and request.method not in SAFE_METHODS and cross_site(request):
+                raise Problem(
+                    Code.FORBIDDEN,
+                    "an action from another site's page is refused: call the API directly, "
+                    "or use the dashboard on this listener",
+                )
         if route.access is Access.OPERATOR and not caller.may_act:
             raise Problem(
                 Code.FORBIDDEN, f"ApiToken {caller.name} is a viewer: this needs an operator"
@@ -131,8 +189,4 @@ class Api:
 
     def _open_here(self, request: web.Request) -> bool:
         """Whether a request without tokens configured may be answered: on loopback."""
-        if self._insecure:
-            return True
-        transport = request.transport
-        sockname = transport.get_extra_info("sockname") if transport is not None else None
-        return isinstance(sockname, tuple) and is_loopback(str(sockname[0]))
+        return open_on(request, insecure=self._insecure)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from trueup.api.images import ImageList
 from trueup.api.models import (
     AppDetail,
     AppDiff,
@@ -18,8 +19,10 @@ from trueup.api.models import (
     AppTree,
     EventList,
     HistoryList,
+    KubeEventList,
     Refreshing,
     Resumed,
+    RollbackRequest,
     SourceList,
     Suspended,
     SuspendRequest,
@@ -97,10 +100,17 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/apps/{name}/events", "app_events", Access.VIEWER,
           "The App's stored events, newest first.", EventList,
           (APP, LIMIT, Param("after", "query", "integer", "Only events after this id."))),
+    Route("GET", "/api/apps/{name}/kube-events", "app_kube_events", Access.VIEWER,
+          "The Kubernetes Events (core/v1) of the App's objects and what they own, "
+          "newest first.", KubeEventList,
+          (APP, LIMIT, Param("object", "query", "string",
+                             "Only this object's events, written Kind/namespace/name."))),
     Route("GET", "/api/events", "event_stream", Access.VIEWER,
           "Server-sent events, live; Last-Event-ID resumes after that event.", None,
           (Param("app", "query", "string", "Only this App's events."),),
           media_type="text/event-stream"),
+    Route("GET", "/api/images", "list_images", Access.VIEWER,
+          "The ImageRepositories: tag count, newest tags, last scan, error.", ImageList),
     Route("GET", "/api/sources", "list_sources", Access.VIEWER,
           "The GitSources of the caller's Apps: revision, last fetch, error.", SourceList),
     Route("POST", "/api/apps/{name}/sync", "sync_app", Access.OPERATOR,
@@ -111,7 +121,12 @@ ROUTES: tuple[Route, ...] = (
           "Stop reconciling the App until it is resumed.", Suspended, (APP,),
           body=SuspendRequest),
     Route("POST", "/api/apps/{name}/resume", "resume_app", Access.OPERATOR,
-          "Let the App be reconciled again.", Resumed, (APP,)),
+          "Let the App follow Git again: lifts a suspension and a rollback's pin.", Resumed,
+          (APP,)),
+    Route("POST", "/api/apps/{name}/rollback", "rollback_app", Access.OPERATOR,
+          "Roll the App back to a revision it applied (revert false: pin it there until "
+          "resumed; the answer has the sync's report as trueup sync -o json).",
+          dict[str, Any], (APP,), body=RollbackRequest),
     Route("POST", "/api/sources/{namespace}/{name}/refresh", "refresh_source",
           Access.OPERATOR, "Poll the GitSource now (namespace '-' for none).", Refreshing,
           (Param("namespace", "path", "string", "The GitSource's namespace, '-' for none."),

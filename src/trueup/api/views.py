@@ -28,6 +28,7 @@ class StatusData(Protocol):
         invalid: Mapping[str, str] | None = None,
         suspended: Collection[str] = (),
         removed: Collection[str] = (),
+        heads: Mapping[str, str | None] | None = None,
     ) -> list[dict[str, str]]:
         """One row per App named (keys as ``trueup status -o json``)."""
         ...

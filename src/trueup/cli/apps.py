@@ -80,12 +80,29 @@ def diff(
             "--output", "-o", metavar="FORMAT", help="json or yaml instead of the diff text."
         ),
     ] = None,
+    ref: Annotated[
+        str | None,
+        typer.Option(
+            "--ref",
+            metavar="REF",
+            help="Render APP at this branch, tag or commit of its source (a pull request's) and "
+            "diff it with the render of its current revision: no cluster needed.",
+        ),
+    ] = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live", help="With --ref: diff REF's render with the cluster (a server dry-run)."
+        ),
+    ] = False,
 ) -> None:
     """Show what a sync of APP would change, from a server dry-run; change nothing.
 
     Prints a unified diff per object (Secret values masked), or with -o json|yaml a list
     with each object's action, live and desired state and diff. Exits 0 when nothing would
-    change, 1 when something would, 2 when it cannot tell.
+    change, 1 when something would, 2 when it cannot tell. With --ref, APP at REF is
+    rendered as untrusted (no Secret read, no SOPS file decrypted: their values show as
+    placeholders) and compared with its render now; --live compares it with the cluster.
     """
     import asyncio
 
@@ -95,14 +112,25 @@ def diff(
     from trueup.cli.session import open_engine, trigger
     from trueup.engine import SyncOptions
 
-    async def run() -> SyncReport:
-        async with open_engine(_settings(ctx), app) as engine:
-            return await engine.sync(app, SyncOptions(dry_run=True, trigger=trigger()), progress)
-
     if output is Format.TABLE:
         raise typer.BadParameter(
             "diff prints a diff, not a table; use -o json or -o yaml", param_hint="--output"
         )
+    if ref is not None and not live:
+        from trueup.cli.preview import diff_at_ref
+
+        diff_at_ref(_settings(ctx), app, ref, None if output is None else output.value)
+
+    async def run() -> SyncReport:
+        async with open_engine(_settings(ctx), app) as engine:
+            at = None
+            if ref is not None:  # the ref's branch, tag or commit, as it exists
+                from trueup.preview.refs import fetch_ref
+
+                at, _ = await fetch_ref(engine, engine.app(app), ref)
+            options = SyncOptions(dry_run=True, trigger=trigger(), ref=at)
+            return await engine.sync(app, options, progress)
+
     report = asyncio.run(run())
     if report.error:
         error(report.error)
@@ -286,6 +314,7 @@ def status(
     from trueup.cli import via_daemon
     from trueup.cli.formats import dump
     from trueup.cli.recorded import open_store
+    from trueup.cli.rollback import git_heads
     from trueup.cli.status import configured_apps, print_table, status_data, unknown_app
     from trueup.config import load_config
     from trueup.errors import ConfigError
@@ -313,6 +342,8 @@ def status(
                 raise ConfigError(unknown_app(app, apps))
             names = [app] if app is not None else [*apps, *removed]
             held = set(await store.suspensions())
+            pinned = [name for name in await store.pins() if name in names and name in apps]
+        heads = await git_heads(settings, pinned) if pinned else {}
         comparable = [
             name
             for name in names
@@ -321,7 +352,7 @@ def status(
         failed = await _compare_now(settings, comparable) if live else {}
         async with open_store(settings) as store:
             data = await status_data(
-                store, names, invalid=apps, suspended=suspended, removed=removed
+                store, names, invalid=apps, suspended=suspended, removed=removed, heads=heads
             )
         for row in data:
             if row["app"] in failed:

@@ -174,9 +174,11 @@ def suspend(
 
 
 def resume(ctx: typer.Context, app: AppArgument) -> None:
-    """Let APP be reconciled again after `trueup suspend APP`.
+    """Let APP follow Git again: after `trueup suspend APP`, or `trueup rollback APP`.
 
-    With a trueup serve running for the configuration, it goes through that daemon.
+    Lifts both a suspension and a rollback's pin; the next sync (the daemon's at once)
+    applies what Git says now. With a trueup serve running for the configuration, it goes
+    through that daemon.
     """
     import asyncio
 
@@ -184,16 +186,22 @@ def resume(ctx: typer.Context, app: AppArgument) -> None:
     from trueup.cli.output import out
     from trueup.cli.recorded import open_store
 
-    async def run() -> bool:
+    async def run() -> tuple[bool, bool]:
         async with open_store(_settings(ctx)) as store:
-            return await store.resume(app)
+            return await store.resume(app), await store.unpin(app)
 
     remote = via_daemon.resume(_settings(ctx), app)
-    resumed = asyncio.run(run()) if remote is None else bool(remote["resumed"])
+    if remote is None:
+        resumed, unpinned = asyncio.run(run())
+    else:
+        resumed, unpinned = bool(remote["resumed"]), bool(remote.get("unpinned"))
     if resumed:
         out.print(f"App/{app} resumed")
-    else:
-        out.print(f"App/{app} was not suspended")
+    if unpinned:
+        follows = "; the daemon applies it now" if remote is not None else ""
+        out.print(f"App/{app} unpinned: it follows Git again (`trueup sync {app}`){follows}")
+    if not resumed and not unpinned:
+        out.print(f"App/{app} was neither suspended nor pinned")
 
 
 def delete(

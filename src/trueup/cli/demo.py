@@ -6,6 +6,13 @@ Healthy, shows the status, leaves ``trueup serve`` running with a Git hook that 
 of every push, and tells the user how to change the app with a commit and watch it
 arrive. ``trueup demo --stop`` stops the daemon and the cluster. Everything lives under
 ``$XDG_STATE_HOME/trueup/demo`` (``~/.local/state/trueup/demo``).
+
+Each run makes a new operator ApiToken (``demo``) for the dashboard and the HTTP API: its
+token is in the demo's configuration (a Secret) and in ``api-token`` beside it, both
+readable by the user alone, and is printed with the dashboard's URL. It is made at the
+demo's start and lives only in the demo's state folder, never in a repository. The App
+detects drift without correcting it (``selfHeal: false``), so that a ``kubectl edit`` stays
+in the dashboard's diff until someone syncs.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ from trueup.devcluster import DevCluster
 from trueup.engine import SyncOptions
 
 APP = "web"
+API_TOKEN = "demo"  # noqa: S105 - the ApiToken's name, not a token
+"""The demo's operator ApiToken; the history shows what it does as ``api:demo``."""
+TOKEN_FILE = "api-token"  # noqa: S105 - a file name
 
 
 def demo_dir() -> Path:
@@ -70,9 +80,19 @@ def make_repository(root: Path) -> tuple[Path, Path]:
     return bare, work
 
 
-def write_config(path: Path, bare: Path, token: str) -> None:
-    """The demo's trueup configuration: a GitSource, its Receiver and one App."""
-    path.write_text(
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, readable and writable by the user alone (0600)."""
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+def write_config(path: Path, bare: Path, token: str, api_token: str) -> None:
+    """The demo's trueup configuration: a GitSource, its Receiver, one App, and the
+    operator ApiToken of the dashboard and the API (with ``api_token`` in its Secret)."""
+    write_private(
+        path,
         f"""apiVersion: trueup.dev/v1alpha1
 kind: GitSource
 metadata: {{name: demo}}
@@ -102,9 +122,22 @@ spec:
   path: apps/{APP}
   namespace: demo
   prune: true
+  selfHeal: false
   wait: true
   timeout: 2m
-"""
+---
+apiVersion: trueup.dev/v1alpha1
+kind: ApiToken
+metadata: {{name: {API_TOKEN}}}
+spec:
+  role: operator
+  secretRef: {{name: demo-api-token}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: demo-api-token}}
+stringData: {{token: {api_token}}}
+""",
     )
 
 
@@ -125,8 +158,10 @@ def demo(*, stop: bool = False) -> None:
     progress(f"making a demo Git repository in {root}")
     bare, work = make_repository(root)
     config = root / "trueup.yaml"
-    token = secrets.token_hex(16)
-    write_config(config, bare, token)
+    token, api_token = secrets.token_hex(16), secrets.token_urlsafe(24)
+    write_config(config, bare, token, api_token)
+    token_file = root / TOKEN_FILE
+    write_private(token_file, api_token + "\n")
     store = root / "trueup.db"
     store.unlink(missing_ok=True)
     settings = Settings(config, store, str(cluster.kubeconfig), None)
@@ -145,11 +180,16 @@ def demo(*, stop: bool = False) -> None:
     demo_daemon.install_hook(bare, address, token)
     out.print()
     out.print(f"trueup serve is running (http://{address}/metrics; log: {root / 'serve.log'}).")
+    out.print(f"Open the dashboard: http://{address}/")
+    out.print(f"  and log in with the operator token: {api_token}")
+    out.print(f"  (also in {token_file}; the CLI and curl below send it from $TRUEUP_TOKEN)")
     out.print(
         "Change the app with a commit: the push sends a webhook and trueup applies it at once."
     )
+    auth = '-H "Authorization: Bearer $TRUEUP_TOKEN"'
     steps = (
         f"export TRUEUP_CONFIG={config} TRUEUP_STORE={store}",
+        f"export TRUEUP_TOKEN=$(cat {token_file})",
         f"export KUBECONFIG={cluster.kubeconfig} PATH=$PWD/.venv/bin:$PATH",
         f"cd {work}",
         "sed -i 's/replicas: 2/replicas: 4/' apps/web/deployment.yaml",
@@ -158,8 +198,10 @@ def demo(*, stop: bool = False) -> None:
         "kubectl -n demo get deployments,pods",
         f"trueup status; tail {root / 'serve.log'}",
         f"trueup events {APP}           # what the daemon saw and did, from drift to health",
-        f"curl -s http://{address}/api/apps/{APP}   # the HTTP API (no ApiToken: loopback only)",
-        f"curl -sN http://{address}/api/events      # live events; Ctrl-C to stop",
+        f"kubectl -n demo edit deployment {APP}   # change replicas: the dashboard's diff shows it",
+        f"trueup sync {APP}             # put Git's value back (or Sync… in the dashboard)",
+        f"curl -s {auth} http://{address}/api/apps/{APP}   # the HTTP API",
+        f"curl -sN {auth} http://{address}/api/events      # live events; Ctrl-C to stop",
     )
     for step in steps:
         out.print(f"  {step}")

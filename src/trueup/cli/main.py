@@ -15,7 +15,17 @@ from typing import Annotated
 import typer
 
 from trueup import __version__
-from trueup.cli import apps, daemon_commands, dev_cluster, events
+from trueup.cli import (
+    apps,
+    daemon_commands,
+    dev_cluster,
+    dev_forge,
+    events,
+    images,
+    images_update,
+    preview,
+    rollback,
+)
 from trueup.cli.help import use_plain_help
 from trueup.cli.settings import Settings, default_config, default_store
 from trueup.errors import TrueupError
@@ -30,16 +40,20 @@ typer_app = typer.Typer(
     add_completion=False,
 )
 typer_app.add_typer(dev_cluster.app, name="dev-cluster")
+typer_app.command(name="dev-forge")(dev_forge.dev_forge)
 for command in (apps.build, apps.diff, apps.sync, apps.status, apps.history):
     typer_app.command()(command)
 for operator_command in (
     daemon_commands.serve,
     daemon_commands.suspend,
     daemon_commands.resume,
+    rollback.rollback,
     daemon_commands.delete,
 ):
     typer_app.command()(operator_command)
 typer_app.command()(events.events)
+typer_app.command(cls=images_update.ImagesCommand)(images.images)  # and `images update`
+typer_app.command()(preview.preview)
 
 
 @typer_app.command(

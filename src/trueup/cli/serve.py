@@ -42,6 +42,7 @@ from trueup.daemon.logs import LogWriter
 from trueup.daemon.metrics import Metrics
 from trueup.daemon.recording import EventRecorder, Retention
 from trueup.daemon.routes import hook_routes, probe_routes
+from trueup.dashboard import Dashboard
 from trueup.devcluster.paths import cache_dir
 from trueup.errors import ConfigError, NotLeaderError, TrueupError
 from trueup.notify import Notifier
@@ -210,6 +211,7 @@ async def run(settings: Settings, options: ServeOptions) -> None:
         lambda: daemon.config if daemon.started else None,
         clock=SystemClock(),
         rand=default_random(),
+        installation=installation,
     )
 
     def stop() -> None:
@@ -276,9 +278,14 @@ async def _listen(
 ) -> None:
     """Open the listeners (the probes answer while the daemon waits to lead)."""
     main = web.Application()
-    api = Api(daemon, api_views(), insecure=options.insecure_no_auth)
-    main.add_routes([*probe_routes(daemon), *hook_routes(daemon), *api.routes()])
-    addresses = [(main, options.listen, "/healthz, /readyz, /metrics, /hooks and /api")]
+    dashboard = Dashboard(daemon, insecure=options.insecure_no_auth)
+    api = Api(daemon, api_views(), insecure=options.insecure_no_auth, sessions=dashboard)
+    main.add_routes(
+        [*probe_routes(daemon), *hook_routes(daemon), *api.routes(), *dashboard.routes()]
+    )
+    addresses = [
+        (main, options.listen, "the dashboard, /healthz, /readyz, /metrics, /hooks and /api")
+    ]
     if options.webhook_listen is not None:
         hooks = web.Application()
         hooks.add_routes(hook_routes(daemon))

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 
 from trueup.cli.output import warn
 from trueup.cli.settings import Settings
-from trueup.config import load_config
+from trueup.config import LoadedConfig, load_config
 from trueup.devcluster.paths import cache_dir
 from trueup.engine import Engine
 from trueup.errors import ConfigError
@@ -47,15 +47,7 @@ async def open_engine(
     printed as warnings (unless ``quiet``) and those objects are left out, so one broken
     App never stops the others.
     """
-    config = load_config(settings.config)
-    own = [issue for issue in config.errors if _names_app(issue.object, app)]
-    others = [issue for issue in config.errors if issue not in own]
-    if own:
-        # The others are listed too: an App is often refused for a source it names.
-        listed = "\n".join(f"  {issue}" for issue in own + others)
-        raise ConfigError(f"App/{app} cannot be used; the configuration says:\n{listed}")
-    for issue in others if not quiet else ():
-        warn(f"{issue} (left out)")
+    config = load_config_for(settings, app, quiet=quiet)
     store = await SqliteStore.open(settings.store)
     targets = KubernetesTargets(
         settings.kubeconfig, settings.context, allow_exec=settings.allow_exec
@@ -73,6 +65,25 @@ async def open_engine(
     finally:
         await targets.aclose()
         await store.close()
+
+
+def load_config_for(settings: Settings, app: str | None, *, quiet: bool = False) -> LoadedConfig:
+    """The configuration, to work on App ``app`` (None: on any of its Apps).
+
+    A problem with ``app`` itself (or with a source or Secret it needs, which the loader
+    reports against the App too) refuses the command; problems with other objects are
+    printed as warnings (unless ``quiet``) and those objects are left out.
+    """
+    config = load_config(settings.config)
+    own = [issue for issue in config.errors if app and _names_app(issue.object, app)]
+    others = [issue for issue in config.errors if issue not in own]
+    if own:
+        # The others are listed too: an App is often refused for a source it names.
+        listed = "\n".join(f"  {issue}" for issue in own + others)
+        raise ConfigError(f"App/{app} cannot be used; the configuration says:\n{listed}")
+    for issue in others if not quiet else ():
+        warn(f"{issue} (left out)")
+    return config
 
 
 def installation_id() -> str | None:

@@ -13,7 +13,8 @@ from datetime import datetime
 
 from trueup.cli.formats import table
 from trueup.config import LoadedConfig
-from trueup.store import Attempt, AttemptResult, Confirmation, Owner, Schedule, Store
+from trueup.rollback.shown import commit_of, describe_pin
+from trueup.store import Attempt, AttemptResult, Confirmation, Owner, Pin, Schedule, Store
 from trueup.words import counted
 
 STATUS_COLUMNS = ("APP", "REVISION", "SYNC", "HEALTH", "CONFIRMED (UTC)", "NEXT (UTC)", "ERROR")
@@ -50,16 +51,25 @@ async def status_data(
     invalid: Mapping[str, str] | None = None,
     suspended: Collection[str] = (),
     removed: Collection[str] = (),
+    heads: Mapping[str, str | None] | None = None,
 ) -> list[dict[str, str]]:
     """The status of each App named, from the store (see :func:`status_row`).
 
     ``suspended`` are the Apps suspended by configuration; those suspended with
     ``trueup suspend`` are read from the store. ``removed`` are Apps the store knows and
-    the configuration no longer has.
+    the configuration no longer has. ``heads``: the revision each App's source ref is at
+    now, as far as known, to compare a pinned App with (see :func:`_pinned`).
     """
     invalid = dict(invalid or {})
+    # Each kind of record is read once for every App named (not once per App): a list of
+    # 1,000 Apps is a handful of reads.
     by_hand = await store.suspensions()
+    pins = await store.pins()
     planned = await store.schedules()
+    lasts = await store.last_attempts(names)
+    goods = await store.last_successful_attempts(names)
+    confirmed = await store.confirmations(names)
+    alive = _Alive()
     for name in removed:
         invalid[name] = (
             "not in the configuration any more; its objects stay where they are until "
@@ -69,14 +79,17 @@ async def status_data(
     for name in names:
         row = status_row(
             name,
-            await store.last_attempt(name),
-            await store.last_successful(name),
-            await store.confirmation(name),
+            lasts.get(name),
+            goods.get(name),
+            confirmed.get(name),
             invalid=invalid.get(name, ""),
             suspended=name in suspended or name in by_hand,
         )
-        row["nextReconcile"] = _next(planned.get(name))
-        drifted = _drifted(planned.get(name))
+        schedule = planned.get(name)
+        if schedule is not None and not alive(schedule.owner):
+            schedule = None  # its daemon has stopped: nothing is planned, no drift known
+        row["nextReconcile"] = _next(schedule)
+        drifted = schedule.drifted if schedule is not None else 0
         if drifted and row["sync"] in ("Synced", "OutOfSync"):
             row["sync"] = f"Drifted ({counted(drifted, 'object')})"
         if name in removed:
@@ -84,8 +97,44 @@ async def status_data(
         elif (hand := by_hand.get(name)) is not None and not row["error"]:
             why = f": {hand.reason}" if hand.reason else ""
             row["error"] = f"suspended by {hand.by} at {_time(hand.at)} UTC{why}"
+        elif (pin := pins.get(name)) is not None and row["sync"] != "Invalid":
+            await _pinned(store, row, pin, (heads or {}).get(name), lasts.get(name))
         rows.append(row)
     return rows
+
+
+class _Alive:
+    """Whether the daemon process written in a schedule still runs, asked once per process
+    (every App a daemon plans names the same one)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, owner: str) -> bool:
+        if owner not in self._known:
+            parsed = Owner.parse(owner)
+            self._known[owner] = parsed is not None and not parsed.gone()
+        return self._known[owner]
+
+
+async def _pinned(
+    store: Store, row: dict[str, str], pin: Pin, head: str | None, last: Attempt | None
+) -> None:
+    """A pinned App's row: ``OutOfSync`` unless Git's ref is at the pinned commit now (an
+    unknown head counts as elsewhere), and the pin said in the error column, with a note
+    when the values read from the cluster differ from those recorded for the pin."""
+    at_head = head is not None and commit_of(head) == pin.commit
+    if not at_head:
+        row["sync"] = "OutOfSync"
+    notes = [describe_pin(pin)]
+    if head is not None and not at_head:
+        notes.append(f"Git is at {head}")
+    if last is not None and last.id is not None and last.revision == pin.revision:
+        now = await store.recorded_inputs(last.id)
+        recorded = pin.inputs.values_digests
+        if now is not None and recorded and now.values_digests != recorded:
+            notes.append("values read from the cluster differ from those recorded for the pin")
+    row["error"] = "; ".join(filter(None, [row["error"], *notes]))
 
 
 async def status_rows(store: Store, names: list[str]) -> list[tuple[str, ...]]:
@@ -165,24 +214,11 @@ def _time(value: datetime) -> str:
 
 
 def _next(schedule: Schedule | None) -> str:
-    """When the daemon reconciles the App next ('' when no running daemon plans it)."""
+    """When the daemon reconciles the App next ('' when no running daemon plans it: the
+    caller passes only the schedules of running daemons)."""
     if schedule is None or schedule.next_at is None:
         return ""
-    if not _ours_alive(schedule):
-        return ""  # its daemon has stopped: nothing is planned
     return schedule.next_at.isoformat(timespec="seconds")
-
-
-def _drifted(schedule: Schedule | None) -> int:
-    """Objects a running daemon last found drifted and did not revert (selfHeal off)."""
-    if schedule is None or not _ours_alive(schedule):
-        return 0
-    return schedule.drifted
-
-
-def _ours_alive(schedule: Schedule) -> bool:
-    owner = Owner.parse(schedule.owner)
-    return owner is not None and not owner.gone()
 
 
 def _cell(key: str, value: str) -> str:

@@ -179,5 +179,22 @@ def suspend(settings: Settings, app: str, reason: str) -> Any:
 
 
 def resume(settings: Settings, app: str) -> Any:
-    """``{"resumed": bool, ...}`` from the daemon, or None when no daemon runs."""
+    """``{"resumed": bool, "unpinned": bool, ...}`` from the daemon, or None when no daemon
+    runs."""
     return ask(settings, lambda c: c.post(_app_path(app, "resume")), action=True)
+
+
+def rollback(settings: Settings, app: str, revision: str, *, reason: str = "") -> Any:
+    """The rollback in pin mode the daemon ran (as ``trueup rollback -o json`` prints it),
+    or None when no daemon runs."""
+    body = {"revision": revision, "revert": False, "yes": False, "reason": reason}
+    return ask(settings, lambda c: c.post(_app_path(app, "rollback"), body), action=True)
+
+
+def rollback_revert(
+    settings: Settings, app: str, revision: str, *, yes: bool, reason: str = ""
+) -> Any:
+    """The rollback by revert the daemon pushed (as ``trueup rollback --revert -o json``
+    prints it), or None when no daemon runs."""
+    body = {"revision": revision, "revert": True, "yes": yes, "reason": reason}
+    return ask(settings, lambda c: c.post(_app_path(app, "rollback"), body), action=True)

@@ -12,6 +12,9 @@ from trueup.config.api_token import TOKEN as API_TOKEN_KEY
 from trueup.config.api_token import ApiToken
 from trueup.config.app import App
 from trueup.config.gitsource import GitSource
+from trueup.config.image_policy import ImagePolicy
+from trueup.config.image_repository import ImageRepository
+from trueup.config.image_update import ImageUpdate
 from trueup.config.provider import Provider
 from trueup.config.receiver import TOKEN, Receiver
 from trueup.config.secret import Secret
@@ -71,8 +74,9 @@ class LoadedConfig:
     Invariants: names are unique per kind and namespace, and Receiver names across
     namespaces; every App's source and ``dependsOn`` entries, every GitSource's secrets,
     and every Receiver's sources and Secret (with a usable ``token``), every Provider's
-    Secret (with its URL) and every Alert's Provider are among the valid objects; the
-    apps' dependencies have no cycle.
+    Secret (with its URL), every Alert's Provider and every ImageUpdate's GitSource (with
+    ``spec.write``, following a branch) and pull-request Secret are among the valid
+    objects; the apps' dependencies have no cycle.
     """
 
     sources: tuple[GitSource, ...] = ()
@@ -84,6 +88,9 @@ class LoadedConfig:
     api_tokens: tuple[ApiToken, ...] = ()
     providers: tuple[Provider, ...] = ()
     alerts: tuple[Alert, ...] = ()
+    image_repositories: tuple[ImageRepository, ...] = ()
+    image_policies: tuple[ImagePolicy, ...] = ()
+    image_updates: tuple[ImageUpdate, ...] = ()
 
     @property
     def ok(self) -> bool:

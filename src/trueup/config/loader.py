@@ -15,13 +15,24 @@ from trueup.config.api_token import ApiToken
 from trueup.config.api_token_refs import check_api_tokens
 from trueup.config.app import App
 from trueup.config.gitsource import GitSource
+from trueup.config.image_policy import ImagePolicy
+from trueup.config.image_repository import ImageRepository
+from trueup.config.image_repository_refs import check_image_repositories
+from trueup.config.image_update import ImageUpdate
 from trueup.config.issues import ConfigIssue, LoadedConfig, Origin
 from trueup.config.meta import ConfigObject
 from trueup.config.notify_refs import check_notifications
 from trueup.config.provider import Provider
 from trueup.config.receiver import Receiver
 from trueup.config.receiver_refs import check_receivers
-from trueup.config.references import Declared, Key, check_apps, check_secrets_of_sources
+from trueup.config.references import (
+    Declared,
+    Key,
+    check_apps,
+    check_image_policies,
+    check_image_updates,
+    check_secrets_of_sources,
+)
 from trueup.config.secret import Secret
 from trueup.config.validate import validate_document
 from trueup.config.yamldocs import read_documents
@@ -82,9 +93,12 @@ def load_config(path: Path) -> LoadedConfig:
                 declared.invalid.add(key)
     check_secrets_of_sources(declared)
     check_apps(declared)
+    check_image_repositories(declared)  # before the Receivers that name them
     check_receivers(declared)
     check_api_tokens(declared)
     check_notifications(declared)
+    check_image_policies(declared)
+    check_image_updates(declared)
     return _result(declared)
 
 
@@ -123,6 +137,9 @@ def _result(declared: Declared) -> LoadedConfig:
         api_tokens=tuple(o for o in objects if isinstance(o, ApiToken)),
         providers=tuple(o for o in objects if isinstance(o, Provider)),
         alerts=tuple(o for o in objects if isinstance(o, Alert)),
+        image_repositories=tuple(o for o in objects if isinstance(o, ImageRepository)),
+        image_policies=tuple(o for o in objects if isinstance(o, ImagePolicy)),
+        image_updates=tuple(o for o in objects if isinstance(o, ImageUpdate)),
         errors=tuple(issues),
         origins=MappingProxyType(
             {obj.id: Origin(doc.file, doc.line) for obj, doc in declared.valid.values()}

@@ -55,8 +55,14 @@ def _secret_problem(provider: Provider, secret: Secret) -> tuple[str, str] | Non
         problem = url_problem(_value(secret, ADDRESS))
         if problem is not None:
             return f"the {ADDRESS} of Secret '{name}' {problem}", "write the endpoint's http(s) URL"
+    if TOKEN not in keys and provider.spec.type.forge is not None:
+        return (
+            f"Secret '{name}' has no key {TOKEN}: a {provider.spec.type.value} Provider needs "
+            "an API token to post commit statuses",
+            f"add the forge's API token to the Secret as {TOKEN}",
+        )
     if TOKEN in keys:
-        if provider.spec.type is not ProviderType.WEBHOOK:
+        if provider.spec.type is not ProviderType.WEBHOOK and provider.spec.type.forge is None:
             return (
                 f"Secret '{name}' has a key {TOKEN}, which only a webhook Provider uses "
                 f"(to sign the body); a {provider.spec.type.value} Provider would ignore it",
@@ -66,7 +72,7 @@ def _secret_problem(provider: Provider, secret: Secret) -> tuple[str, str] | Non
         if not token or token != token.strip():
             return (
                 f"the {TOKEN} of Secret '{name}' is empty or begins or ends with whitespace",
-                "write the signing key without surrounding whitespace (often a trailing newline)",
+                f"write the {TOKEN} without surrounding whitespace (often a trailing newline)",
             )
     return None
 

@@ -6,6 +6,12 @@ namespace that may hold the URL instead (key ``address``: a Slack, Teams or Disc
 webhook URL is itself a credential) and, for ``webhook``, the key that signs the body
 (key ``token``). The loader checks the Secret and its keys
 (:mod:`trueup.config.notify_refs`).
+
+The forge types (``github``, ``gitlab``, ``gitea``) post commit statuses instead: their
+``address`` is the repository's web page (``https://github.com/org/deploy``), ``apiURL``
+the forge's API root when it is not the usual one for that host, the Secret's key
+``token`` the API token, and ``cluster`` the name the status context carries
+(``trueup/<cluster>/<app>``; the installation id when left out).
 """
 
 from __future__ import annotations
@@ -19,12 +25,15 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from trueup.config.duration import PositiveDuration
-from trueup.config.meta import API_VERSION, ConfigModel, ConfigObject, SecretRef
+from trueup.config.meta import API_VERSION, ConfigModel, ConfigObject, Name, SecretRef
+from trueup.forge.address import AddressError, repository_of
+from trueup.forge.model import ForgeKind
 
 ADDRESS: Final = "address"
 """Key of the URL in the Secret a Provider's ``secretRef`` names."""
 TOKEN: Final = "token"  # noqa: S105 - a key name, not a secret
-"""Key of the HMAC-SHA256 signing key of a ``webhook`` Provider, in the same Secret."""
+"""Key of the HMAC-SHA256 signing key of a ``webhook`` Provider, or of the API token of a
+forge Provider, in the same Secret."""
 
 MAX_URL_LENGTH: Final = 2048
 
@@ -40,6 +49,17 @@ class ProviderType(StrEnum):
     """A Microsoft Teams Workflows webhook (an Adaptive Card)."""
     DISCORD = "discord"
     """A Discord channel webhook (``embeds``)."""
+    GITHUB = "github"
+    """Commit statuses on a GitHub (or GitHub Enterprise) repository."""
+    GITLAB = "gitlab"
+    """Commit statuses on a GitLab project."""
+    GITEA = "gitea"
+    """Commit statuses on a Gitea (or Forgejo) repository."""
+
+    @property
+    def forge(self) -> ForgeKind | None:
+        """The forge whose commit statuses this type posts, or None for a chat/webhook type."""
+        return ForgeKind(self.value) if self.value in set(ForgeKind) else None
 
 
 def url_problem(url: str) -> str | None:
@@ -108,6 +128,51 @@ class ProviderSpec(ConfigModel):
     """trueup's dashboard: each notification links to ``<dashboardURL>/apps/<app>``."""
     timeout: PositiveDuration = timedelta(seconds=10)
     """How long one delivery attempt may take, connecting included."""
+    api_url: HttpUrl | None = Field(default=None, alias="apiURL")
+    """Forge types only: the forge's API root, when not the usual one for the address's host
+    (``https://api.github.com``, ``<host>/api/v3``, ``<host>/api/v4``, ``<host>/api/v1``)."""
+    cluster: Name | None = None
+    """Forge types only: the cluster name in the status context ``trueup/<cluster>/<app>``;
+    the installation id when left out."""
+
+    @model_validator(mode="after")
+    def _a_forge(self) -> Self:
+        forge = self.type.forge
+        if forge is None:
+            for given, field in ((self.api_url, "apiURL"), (self.cluster, "cluster")):
+                if given is not None:
+                    raise PydanticCustomError(
+                        "provider_forge_field",
+                        "{field} is for the forge types only",
+                        {
+                            "field": field,
+                            "hint": f"remove {field}, or use type github, gitlab or gitea",
+                        },
+                    )
+            return self
+        if self.address is None or self.secret_ref is None:
+            raise PydanticCustomError(
+                "provider_forge",
+                "a {type} Provider needs spec.address and spec.secretRef",
+                {
+                    "type": self.type.value,
+                    "hint": "write the repository's web URL in spec.address "
+                    "(https://host/owner/name) and name a Secret holding the API token under "
+                    f"the key {TOKEN} in spec.secretRef",
+                },
+            )
+        try:
+            repository_of(forge, self.address, self.api_url)
+        except AddressError as e:
+            raise PydanticCustomError(
+                "provider_forge_address",
+                "{problem}",
+                {
+                    "problem": str(e),
+                    "hint": "write the repository's web URL, https://host/owner/name",
+                },
+            ) from e
+        return self
 
     @model_validator(mode="after")
     def _an_address(self) -> Self:

@@ -10,9 +10,9 @@ exist (:mod:`trueup.config.receiver_refs`).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Final, Literal, TypeVar
+from typing import Annotated, Final, Literal, Self, TypeVar
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from trueup.config.meta import API_VERSION, ConfigModel, ConfigObject, Name, SecretRef
@@ -30,6 +30,10 @@ class ReceiverType(StrEnum):
     """Gitea and Forgejo."""
     GENERIC = "generic"
     """Anything that can sign its body with HMAC-SHA256 (a CI job, a script)."""
+    REGISTRY = "registry"
+    """A container registry's push notifications (the distribution registry's
+    ``notifications`` endpoints), with ``Authorization: Bearer <token>``; they make
+    ``imageRepositories`` scan at once instead of ``sources`` refresh."""
 
 
 class HookEvent(StrEnum):
@@ -66,12 +70,10 @@ def _choice(kind: type[StrEnum], what: str) -> BeforeValidator:
 T = TypeVar("T")
 
 
-def _some_distinct(what: str) -> AfterValidator:
+def _some_distinct(what: str, *, empty_ok: bool = False) -> AfterValidator:
     def check(values: tuple[T, ...]) -> tuple[T, ...]:
-        if not values:
-            raise PydanticCustomError(
-                "receiver_empty", "the list is empty", {"hint": f"list at least one {what}"}
-            )
+        if not values and not empty_ok:
+            raise _empty(what)
         seen: set[T] = set()
         for value in values:
             if value in seen:
@@ -86,6 +88,47 @@ def _some_distinct(what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _empty(what: str) -> PydanticCustomError:
+    return PydanticCustomError(
+        "receiver_empty", "the list is empty", {"hint": f"list at least one {what}"}
+    )
+
+
+def _sources_omitted(value: object, info: ValidationInfo) -> object:
+    # ``sources`` is required but for a registry Receiver: omitted, it arrives as None.
+    if value is not None:
+        return value
+    if info.data.get("type") is ReceiverType.REGISTRY:
+        return ()
+    raise PydanticCustomError("missing", "required field is missing")
+
+
+def _sources_fit_the_type(values: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    kind = info.data.get("type")
+    if kind is ReceiverType.REGISTRY and values:
+        raise PydanticCustomError(
+            "receiver_registry_sources",
+            "a registry Receiver makes ImageRepositories scan, not GitSources refresh",
+            {"hint": "list them under imageRepositories instead"},
+        )
+    if kind is not None and kind is not ReceiverType.REGISTRY and not values:
+        raise _empty("GitSource name")
+    return values
+
+
+def _images_fit_the_type(values: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    kind = info.data.get("type")
+    if kind is ReceiverType.REGISTRY and not values:
+        raise _empty("ImageRepository name")
+    if kind is not None and kind is not ReceiverType.REGISTRY and values:
+        raise PydanticCustomError(
+            "receiver_images",
+            "only a registry Receiver makes ImageRepositories scan",
+            {"hint": "use type: registry, or remove imageRepositories"},
+        )
+    return values
+
+
 class ReceiverSpec(ConfigModel):
     """``spec`` of a ``Receiver``; ``events`` defaults to ``[push]``."""
 
@@ -93,13 +136,36 @@ class ReceiverSpec(ConfigModel):
     """The forge that sends the hooks: how requests are signed and read."""
     secret_ref: SecretRef
     """A Secret in the Receiver's namespace whose key ``token`` is the shared secret."""
-    sources: Annotated[tuple[Name, ...], _some_distinct("GitSource name")]
-    """GitSources in the Receiver's namespace that a push may refresh."""
+    sources: Annotated[
+        tuple[Name, ...],
+        BeforeValidator(_sources_omitted),
+        _some_distinct("GitSource name", empty_ok=True),
+        AfterValidator(_sources_fit_the_type),
+    ] = Field(default=None, validate_default=True)
+    """GitSources in the Receiver's namespace that a push may refresh (not for registry)."""
+    image_repositories: Annotated[
+        tuple[Name, ...],
+        _some_distinct("ImageRepository name", empty_ok=True),
+        AfterValidator(_images_fit_the_type),
+    ] = ()
+    """ImageRepositories in the Receiver's namespace that a registry's push notification
+    makes scan at once (``type: registry`` only)."""
     events: Annotated[
         tuple[Annotated[HookEvent, _choice(HookEvent, "hook event")], ...],
         _some_distinct("event: push or tag_push"),
     ] = (HookEvent.PUSH,)
     """The events that refresh; any other event is answered 200 and does nothing."""
+
+    @model_validator(mode="after")
+    def _registry_names_images(self) -> Self:
+        # Checked here when imageRepositories is left out (a written list is checked above).
+        if self.type is ReceiverType.REGISTRY and not self.image_repositories:
+            raise PydanticCustomError(
+                "receiver_registry_images",
+                "a registry Receiver needs imageRepositories",
+                {"hint": "list at least one ImageRepository name under imageRepositories"},
+            )
+        return self
 
 
 class Receiver(ConfigObject):

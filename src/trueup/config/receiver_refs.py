@@ -33,10 +33,14 @@ def check_receivers(declared: Declared) -> None:
         if problem is not None:
             declared.issue(key, _SECRET, *problem)
             continue
-        for index, name in enumerate(receiver.spec.sources):
-            problem = _missing("GitSource", receiver.namespace, name, declared)
-            if problem is not None:
-                declared.issue(key, ("spec", "sources", index), *problem)
+        for field_name, kind, names in (
+            ("sources", "GitSource", receiver.spec.sources),
+            ("imageRepositories", "ImageRepository", receiver.spec.image_repositories),
+        ):
+            missing = _first_missing(declared, kind, receiver.namespace, names)
+            if missing is not None:
+                index, message, hint = missing
+                declared.issue(key, ("spec", field_name, index), message, hint)
                 break
 
 
@@ -61,6 +65,16 @@ def _check_names(declared: Declared) -> None:
             first[name] = key
 
 
+def _first_missing(
+    declared: Declared, kind: str, namespace: str, names: tuple[str, ...]
+) -> tuple[int, str, str] | None:
+    for index, name in enumerate(names):
+        problem = _missing(kind, namespace, name, declared)
+        if problem is not None:
+            return index, *problem
+    return None
+
+
 def _token_problem(receiver: Receiver, secret: Secret) -> tuple[str, str] | None:
     name, keys = secret.metadata.name, secret.keys()
     if TOKEN not in keys:
@@ -74,10 +88,12 @@ def _token_problem(receiver: Receiver, secret: Secret) -> tuple[str, str] | None
             f"the {TOKEN} of Secret '{name}' begins or ends with whitespace",
             "remove it (often a trailing newline): the forge uses the secret as typed",
         )
-    if receiver.spec.type is ReceiverType.GITLAB and not (token.isascii() and token.isprintable()):
+    in_header = (ReceiverType.GITLAB, ReceiverType.REGISTRY)
+    if receiver.spec.type in in_header and not (token.isascii() and token.isprintable()):
+        sender = "GitLab" if receiver.spec.type is ReceiverType.GITLAB else "registry"
         return (
-            f"the {TOKEN} of Secret '{name}' is not printable ASCII, as a GitLab token sent "
-            "in a header must be",
+            f"the {TOKEN} of Secret '{name}' is not printable ASCII, as a {sender} token "
+            "sent in a header must be",
             "generate one with: openssl rand -hex 32",
         )
     return None

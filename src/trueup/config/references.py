@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from trueup.config.app import App
 from trueup.config.decryption import decryption_problem
 from trueup.config.gitsource import GitSource, url_scheme
+from trueup.config.image_policy import ImagePolicy
+from trueup.config.image_update import PR_TOKEN, ImageUpdate
 from trueup.config.issues import ConfigIssue, field_path
 from trueup.config.meta import ConfigObject
 from trueup.config.secret import (
     ALLOWED_SIGNERS,
     BEARER_TOKEN,
     GPG_KEY_SUFFIX,
+    GPG_SIGNING_KEY,
     IDENTITY,
     KNOWN_HOSTS,
     PASSWORD,
@@ -69,7 +72,14 @@ def check_secrets_of_sources(declared: Declared) -> None:
         assert isinstance(source, GitSource)
         ns, spec = source.namespace, source.spec
         verify_ref = spec.verify.secret_ref if spec.verify else None
-        refs = [(_AUTH, spec.secret_ref), (_VERIFY, verify_ref)]
+        write_ref = spec.write.secret_ref if spec.write else None
+        signing = spec.write.signing_key if spec.write else None
+        refs = [
+            (_AUTH, spec.secret_ref),
+            (_VERIFY, verify_ref),
+            (_WRITE, write_ref),
+            (_SIGNING, signing.secret_ref if signing else None),
+        ]
         for path, ref in refs:
             if ref is None:
                 continue
@@ -85,6 +95,8 @@ def check_secrets_of_sources(declared: Declared) -> None:
 
 _AUTH = ("spec", "secretRef")
 _VERIFY = ("spec", "verify", "secretRef")
+_WRITE = ("spec", "write", "secretRef")
+_SIGNING = ("spec", "write", "signingKey", "secretRef")
 
 
 def _lacking_keys(
@@ -102,6 +114,16 @@ def _lacking_keys(
         if source.spec.verify.mode == "ssh" and ALLOWED_SIGNERS not in keys:
             return f"Secret '{name}' has no key {ALLOWED_SIGNERS}", "add the allowed signers file"
         return None
+    if path == _SIGNING:
+        assert source.spec.write is not None
+        assert source.spec.write.signing_key is not None
+        needed = GPG_SIGNING_KEY if source.spec.write.signing_key.mode == "gpg" else IDENTITY
+        if needed not in keys:
+            gpg = needed == GPG_SIGNING_KEY
+            what = "the armored GPG secret key" if gpg else "the OpenSSH private key"
+            return f"Secret '{name}' has no key {needed}", f"add {what} as {needed}"
+        return None
+    # Read and write credentials follow the same rules.
     if url_scheme(source.spec.url) == "ssh":
         absent = [k for k in (IDENTITY, KNOWN_HOSTS) if k not in keys]
         if absent:
@@ -240,3 +262,81 @@ def _cycles(declared: Declared) -> list[list[Key]]:
                 if len(group) > 1 or node in edges[node]:
                     found.append(sorted(group, key=lambda k: k[2]))
     return found
+
+
+def check_image_policies(declared: Declared) -> None:
+    """Drop ImagePolicies whose ImageRepository is missing or invalid, or whose marker name
+    (``<namespace>:<name>``) another policy already has: ``default`` is also where a policy
+    without a namespace lives, so ``metadata.namespace: default`` can clash with none.
+
+    Run after the ImageRepositories' own checks, so that a dropped repository drops its
+    policies too.
+    """
+    first: dict[str, Document] = {}
+    for key in declared.of_kind("ImagePolicy"):
+        policy, doc = declared.valid[key]
+        assert isinstance(policy, ImagePolicy)
+        marker = str(policy.marker_name)
+        if marker in first:
+            other = first[marker]
+            declared.issue(
+                key,
+                ("metadata", "name"),
+                f"markers name this policy '{marker}', as they do the ImagePolicy declared "
+                f"at {other.file}:{other.line}",
+                "rename one of them, or give both the same metadata.namespace",
+            )
+            continue
+        first[marker] = doc
+        repository = policy.spec.image_repository
+        problem = _missing("ImageRepository", policy.namespace, repository, declared)
+        if problem is not None:
+            declared.issue(key, ("spec", "imageRepository"), *problem)
+
+
+def check_image_updates(declared: Declared) -> None:
+    """Drop ImageUpdates whose GitSource is missing, may not be written to (no
+    ``spec.write``) or follows no branch, whose push branch or pull request cannot work,
+    or whose pull request's Secret lacks the ``token``."""
+    for key in declared.of_kind("ImageUpdate"):
+        update = declared.valid[key][0]
+        assert isinstance(update, ImageUpdate)
+        spec, ns = update.spec, update.namespace
+        problem = _missing("GitSource", ns, spec.source, declared)
+        if problem is not None:
+            declared.issue(key, ("spec", "source"), *problem)
+            continue
+        source = declared.valid[("GitSource", ns, spec.source)][0]
+        assert isinstance(source, GitSource)
+        followed = source.spec.ref.branch
+        if source.spec.write is None or followed is None:
+            why = "has no spec.write" if followed else "follows no branch (a tag, range or commit)"
+            declared.issue(
+                key,
+                ("spec", "source"),
+                f"GitSource '{spec.source}' {why}, so images cannot be written to it",
+                "add spec.write to the GitSource and have it follow a branch (spec.ref.branch)",
+            )
+            continue
+        pull = spec.push.pull_request
+        base = (pull.base if pull is not None else None) or followed
+        if pull is not None and spec.push.branch in (followed, base):
+            declared.issue(
+                key,
+                ("spec", "push", "branch"),
+                f"a pull request from branch '{spec.push.branch}' into '{base}' merges a "
+                "branch into itself",
+                "name an update branch of its own, such as trueup/images",
+            )
+            continue
+        if pull is not None:
+            ref = pull.secret_ref.name
+            path = ("spec", "push", "pullRequest", "secretRef", "name")
+            problem = _missing("Secret", ns, ref, declared)
+            if problem is None:
+                secret = declared.valid[("Secret", ns, ref)][0]
+                assert isinstance(secret, Secret)
+                if secret.get(PR_TOKEN) is None:
+                    problem = (f"Secret '{ref}' has no key {PR_TOKEN}", "add the forge API token")
+            if problem is not None:
+                declared.issue(key, path, *problem)

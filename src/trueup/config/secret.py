@@ -30,6 +30,8 @@ ALLOWED_SIGNERS: Final = "allowed_signers"
 """Key of the SSH ``allowed_signers`` file for ``verify.mode: ssh``."""
 GPG_KEY_SUFFIX: Final = ".asc"
 """Keys ending in this hold armoured GPG public keys for ``verify.mode: gpg``."""
+GPG_SIGNING_KEY: Final = "git.asc"
+"""Key of the armoured GPG secret key for ``write.signingKey.mode: gpg`` (``identity`` for ssh)."""
 
 _KEY = re.compile(r"[-._a-zA-Z0-9]+")
 

@@ -20,6 +20,9 @@ from trueup.config.alert import Alert
 from trueup.config.api_token import ApiToken
 from trueup.config.app import App
 from trueup.config.gitsource import GitSource
+from trueup.config.image_policy import ImagePolicy
+from trueup.config.image_repository import ImageRepository
+from trueup.config.image_update import ImageUpdate
 from trueup.config.issues import ConfigIssue, field_path
 from trueup.config.meta import API_GROUP, API_VERSION, ConfigObject
 from trueup.config.provider import Provider
@@ -34,6 +37,9 @@ KINDS: Final[dict[tuple[str, str], type[ConfigObject]]] = {
     (API_VERSION, "ApiToken"): ApiToken,
     (API_VERSION, "Provider"): Provider,
     (API_VERSION, "Alert"): Alert,
+    (API_VERSION, "ImageRepository"): ImageRepository,
+    (API_VERSION, "ImagePolicy"): ImagePolicy,
+    (API_VERSION, "ImageUpdate"): ImageUpdate,
     ("v1", "Secret"): Secret,
 }
 """The kinds a configuration may hold, by ``(apiVersion, kind)``."""

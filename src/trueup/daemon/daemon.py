@@ -29,10 +29,12 @@ from trueup.daemon.clock import Clock, sleep_or_until
 from trueup.daemon.drift import DRIFT, FIGHT_WINDOW, DriftTracker
 from trueup.daemon.events import Event, EventBus, Kind, Level
 from trueup.daemon.feed import EventFeed
+from trueup.daemon.image_updates import ImageUpdater
+from trueup.daemon.images import ImageScanner, Scanned
 from trueup.daemon.metrics import Metrics
 from trueup.daemon.queue import QueueClosedError, WorkQueue
 from trueup.daemon.readsets import affected
-from trueup.daemon.schedule import Mode, Result, mode_for, next_run
+from trueup.daemon.schedule import Mode, Result, SameRender, mode_for, next_run, same_render_after
 from trueup.daemon.sources import Polled, SharedSource, SourcePoller
 from trueup.daemon.watches import WatchFailure
 from trueup.engine import Engine, SyncOptions, SyncReport, Targets
@@ -42,8 +44,9 @@ from trueup.health import HealthStatus
 from trueup.objects import ObjectId
 from trueup.plan.drift import changed_fields, describe, drift_authors
 from trueup.render import RenderLimits
+from trueup.rollback.shown import pinned_message
 from trueup.source import Artifact, Source
-from trueup.store import Owner, Schedule, Store, Trigger
+from trueup.store import Owner, Pin, Schedule, Store, Trigger
 from trueup.words import counted
 
 Loader = Callable[[], LoadedConfig]
@@ -127,6 +130,16 @@ class Daemon:
         self.poller = SourcePoller(
             self._shared, self._on_poll, clock=clock, rand=rand, backoff=self._backoff
         )
+        self.images = ImageScanner(
+            store, self._on_image_scan, clock=clock, rand=rand, backoff=self._backoff
+        )
+        """Scans every ImageRepository on its interval and records the tags in the store."""
+        self.image_updates = ImageUpdater(
+            store, bus.publish, self.refresh, clock=clock, rand=rand, backoff=self._backoff
+        )
+        """Writes the images policies select to Git: on each ImageUpdate's interval, and
+        after a scan that changed an image's tags."""
+        self._images_failing: set[str] = set()
         self.drift = DriftTracker(
             self._drift_check,
             self._health_changed,
@@ -139,6 +152,10 @@ class Daemon:
         self._states: dict[str, _AppState] = {}
         self._polled: set[ObjectId] = set()
         self._suspended: set[str] = set()
+        self._pins: dict[str, Pin] = {}
+        """The pinned apps (``trueup rollback``) as the store said at the last look."""
+        self._expected_pins: dict[str, Pin] = {}
+        """Pins this daemon's API syncs itself: reported when found, not reconciled again."""
         self._stopping = asyncio.Event()
         self._reload = asyncio.Event()
         self._engine: Engine | None = None
@@ -151,6 +168,9 @@ class Daemon:
         self._last_polls: dict[ObjectId, tuple[datetime, Polled]] = {}
         self._differing: dict[str, frozenset[ObjectId]] = {}
         """What each App's last comparison found differing from Git (empty after an apply)."""
+        self._same_render: dict[str, SameRender] = {}
+        """Per App, the source's revisions since its last apply by this daemon that changed
+        nothing it reads: with selfHeal off, none of them is a revision to apply."""
 
     # -- what others read -------------------------------------------------------------
 
@@ -230,6 +250,7 @@ class Daemon:
             )
         elif report.ok:
             self._differing[name] = frozenset()
+            self._same_render.pop(name, None)  # applied: moves are counted from here
 
     def reload(self) -> None:
         """Re-read the configuration soon (SIGHUP)."""
@@ -253,6 +274,7 @@ class Daemon:
             self._emit(Kind.CONFIG_REFUSED, f"{issue} (left out)", level=Level.WARNING)
         self._start(config)
         self._suspended = set(await self._store_suspensions())
+        self._pins = await self._store.pins()
         self._emit(
             Kind.STARTED, f"reconciling {counted(len(config.apps), 'app')}", apps=len(config.apps)
         )
@@ -268,6 +290,8 @@ class Daemon:
         for task in self._fanning:
             task.cancel()
         await self.poller.stop()
+        await self.images.stop()
+        await self.image_updates.stop()
         await self.drift.stop()
         grace = self._options.grace_period if self._grace is None else self._grace
         _, late = await asyncio.wait(workers, timeout=grace)
@@ -288,6 +312,8 @@ class Daemon:
             installation=self._options.installation,
         )
         self.poller.watch(config, config.sources)
+        self.images.watch(config, config.image_repositories)
+        self.image_updates.watch(config, config.image_updates)
 
     def _on_poll(self, polled: Polled) -> None:
         sid = str(polled.source)
@@ -347,7 +373,12 @@ class Daemon:
             affected=len(hit),
         )
         for name in hit:
-            self.queue.add(name, trigger)
+            self._same_render.pop(name, None)
+            if name not in self._pins:  # a pinned app stays at its pin: new revisions wait
+                self.queue.add(name, trigger)
+        for name in set(apps) - set(hit):
+            run = self._same_render.get(name)
+            self._same_render[name] = same_render_after(run, previous.revision, artifact.revision)
         self.metrics.queue_depth.set(self.queue.depth)
 
     def _apps_of(self, source: ObjectId) -> list[str]:
@@ -389,12 +420,18 @@ class Daemon:
                 await self._finish(app, state, Result.SKIPPED, None, 0.0)
                 return
             applied = await self._store.last_successful(name)
+            pin = (await self._store.pins()).get(name)
+            same_render = self._same_render.get(name) if pin is None else None
             mode = mode_for(
                 auto_sync=app.spec.auto_sync,
                 self_heal=app.spec.self_heal,
-                current_revision=self.poller.revision(engine.config.source_of(app).id),
+                # A pinned app's revision to apply is its pin, whatever Git says now.
+                current_revision=pin.revision
+                if pin is not None
+                else self.poller.revision(engine.config.source_of(app).id),
                 applied_revision=applied.revision if applied else None,
                 spec_changed=CONFIG_CHANGED in reasons,
+                same_render=same_render,
             )
             options = SyncOptions(
                 dry_run=mode is Mode.COMPARE,
@@ -537,6 +574,44 @@ class Daemon:
             objects=(str(oid),),
         )
 
+    def _on_image_scan(self, scanned: Scanned) -> None:
+        """Report a failed scan each time, a good one when the tags changed or it recovered."""
+        repo, scan = scanned.repository, scanned.scan
+        key, oid = repo.key, (str(repo.id),)
+        fields: dict[str, str | int | float | bool | None] = {
+            "repository": key,
+            "image": scan.image,
+            "tags": len(scan.tags),
+            "duration_s": round(scanned.duration, 3),
+        }
+        if scan.error:
+            self._images_failing.add(key)
+            self._emit(
+                Kind.IMAGE_SCAN_FAILED,
+                f"{scan.error}; next try in {scanned.next_in:.0f}s",
+                level=Level.WARNING if scanned.temporary else Level.ERROR,
+                objects=oid,
+                details=fields,
+                failures=scanned.failures,
+                temporary=scanned.temporary,
+            )
+            return
+        recovered = key in self._images_failing
+        self._images_failing.discard(key)
+        if scanned.changed:
+            self.image_updates.nudge()
+        if scanned.changed or recovered:
+            latest = ", ".join(scan.tags[-3:]) or "none"
+            self._emit(
+                Kind.IMAGE_SCANNED,
+                f"{repo.id}: {len(scan.tags)} tags of {scan.image} (last by name: {latest}; "
+                f"{scan.malformed} malformed and {scan.excluded} excluded left out)",
+                objects=oid,
+                details=fields,
+                malformed=scan.malformed,
+                excluded=scan.excluded,
+            )
+
     def _watch_failed(self, failure: WatchFailure) -> None:
         self._emit(
             Kind.WATCH_FAILED,
@@ -643,6 +718,7 @@ class Daemon:
             await sleep_or_until(self._clock, self._options.watch_period, self._reload)
             try:
                 await self._look_at_suspensions()
+                await self._look_at_pins()
             except TrueupError as e:
                 self._emit(
                     Kind.CONFIG_REFUSED, f"reading suspensions failed: {e}", level=Level.ERROR
@@ -664,6 +740,32 @@ class Daemon:
             self._emit(Kind.RESUMED, "resumed (trueup resume)", app=name)
             self.queue.add(name, str(Trigger.daemon("resume")))
         self._suspended = now
+
+    def expect_pin(self, pin: Pin) -> None:
+        """``pin`` is about to be stored and synced through :meth:`sync_now` (the API's
+        rollback): when the store's watch finds it, it is reported, not reconciled again."""
+        self._expected_pins[pin.app] = pin
+
+    async def _look_at_pins(self) -> None:
+        """Report pins set and lifted since the last look (by the API, or by a CLI writing
+        the store), and reconcile their apps: to the pinned revision, or back to Git's."""
+        now = await self._store.pins()
+        for name, pin in now.items():
+            if self._pins.get(name) != pin:
+                self._emit(
+                    Kind.ROLLED_BACK,
+                    pinned_message(pin),
+                    app=name,
+                    revision=pin.revision,
+                    mode="pin",
+                    by=pin.by,
+                )
+                if self._expected_pins.pop(name, None) != pin:
+                    self.queue.add(name, str(Trigger.daemon("pin")))
+        for name in sorted(self._pins.keys() - now.keys()):
+            self._emit(Kind.RESUMED, "unpinned (trueup resume): follows Git again", app=name)
+            self.queue.add(name, str(Trigger.daemon("resume")))
+        self._pins = now
 
     def _apply_new_configuration(self) -> None:
         try:
@@ -692,6 +794,7 @@ class Daemon:
             self._states.pop(name, None)
             self._reads.pop(name, None)
             self._differing.pop(name, None)
+            self._same_render.pop(name, None)
             self.drift.forget(name)
         changed = [name for name, app in new.items() if old.get(name) != app]
         for name in changed:

@@ -13,6 +13,7 @@ from trueup.webhooks import (
     Outcome,
     Verdict,
     content_length_verdict,
+    image_repositories_to_refresh,
     sources_to_refresh,
     verify,
 )
@@ -84,6 +85,9 @@ def hook_routes(daemon: Daemon) -> list[web.RouteDef]:
             for source in sources_to_refresh(config, receiver, verdict):
                 if daemon.refresh(source.id, str(Trigger.webhook(name))):
                     refreshed.append(str(source.id))
+            for repo in image_repositories_to_refresh(config, receiver, verdict):
+                if daemon.images.refresh(repo.key):
+                    refreshed.append(str(repo.id))
         result = verdict.outcome.value if verdict.status == 200 else str(verdict.status)
         daemon.metrics.webhook_requests.labels(name, result).inc()
         daemon.bus.publish(

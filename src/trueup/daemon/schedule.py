@@ -64,6 +64,31 @@ class Mode(StrEnum):
     """A server dry-run only: the App turns OutOfSync when the target differs."""
 
 
+@dataclass(frozen=True, slots=True)
+class SameRender:
+    """Revisions of an App's source that render the App alike: the source moved from
+    ``since`` to ``until`` only by commits that changed nothing the App reads (its read-set).
+
+    Known only to the daemon that saw the moves (kept in memory): after a restart, an App
+    whose applied revision is not its source's head counts as not applied yet once more.
+    """
+
+    since: str
+    until: str
+
+    def __contains__(self, revision: object) -> bool:
+        return revision in (self.since, self.until)
+
+
+def same_render_after(run: SameRender | None, previous: str, new: str) -> SameRender:
+    """The run of revisions alike for an App after its source moved from ``previous`` to
+    ``new`` without changing what the App reads: ``run`` extended when it ends at
+    ``previous``, else a new run (a move the daemon did not see breaks the chain)."""
+    if run is not None and run.until == previous:
+        return SameRender(run.since, new)
+    return SameRender(previous, new)
+
+
 def mode_for(
     *,
     auto_sync: bool,
@@ -71,15 +96,25 @@ def mode_for(
     current_revision: str | None,
     applied_revision: str | None,
     spec_changed: bool,
+    same_render: SameRender | None = None,
 ) -> Mode:
     """Whether the daemon applies or only compares now.
 
     ``autoSync: false`` only ever compares (``trueup sync`` applies). ``selfHeal: false``
     applies a revision not applied yet (and a changed App spec), and otherwise only compares,
-    so drift is reported, not reverted; applying a new revision still overwrites it.
+    so drift is reported, not reverted; applying a new revision still overwrites it. A
+    revision that renders the App as the applied one does (``same_render``: the source moved
+    for other Apps only) is not one not applied yet: the App's drift stays reported.
     """
     if not auto_sync:
         return Mode.COMPARE
     if self_heal or spec_changed or current_revision is None:
         return Mode.APPLY
-    return Mode.APPLY if current_revision != applied_revision else Mode.COMPARE
+    if current_revision == applied_revision:
+        return Mode.COMPARE
+    alike = (
+        same_render is not None
+        and current_revision in same_render
+        and applied_revision in same_render
+    )
+    return Mode.COMPARE if alike else Mode.APPLY

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from trueup.daemon.backoff import Backoff, Random
@@ -22,7 +22,7 @@ from trueup.notify.message import Notification
 from trueup.notify.payloads import request_for
 from trueup.notify.ratelimit import RateLimit
 from trueup.notify.routing import Destination
-from trueup.notify.sender import Result, Sender
+from trueup.notify.sender import Outcome, Result, Sender
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,9 @@ class DeliveryPolicy:
 
 Dropped = Callable[[Notification, Destination, str], None]
 """Called with a notification given up on, its Destination, and why (no secret in it)."""
+Attempt = Callable[[Notification, float], Awaitable[Outcome]]
+"""Sends a notification once within the given seconds and says how it went; the default
+posts the Provider type's payload to its URL (a forge Provider posts a commit status)."""
 
 
 class ProviderQueue:
@@ -57,8 +60,10 @@ class ProviderQueue:
         clock: Clock,
         rand: Random,
         on_drop: Dropped,
+        attempt: Attempt | None = None,
     ) -> None:
         self.destination = destination
+        self._attempt = attempt or self._post
         self._sender, self._policy = sender, policy
         self._clock, self._rand, self._on_drop = clock, rand, on_drop
         self._pending: asyncio.Queue[Notification] = asyncio.Queue(policy.queue_size)
@@ -111,20 +116,24 @@ class ProviderQueue:
             finally:
                 self._pending.task_done()
 
-    async def _deliver(self, notification: Notification) -> None:
-        destination, policy = self.destination, self._policy
+    async def _post(self, notification: Notification, within: float) -> Outcome:
+        destination = self.destination
         key = destination.signing_key
         request = request_for(
             destination.type,
             notification,
             key.get_secret_value().encode() if key is not None else None,
         )
-        url, timeout = destination.url.get_secret_value(), destination.timeout.total_seconds()
+        return await self._sender.send(destination.url.get_secret_value(), request, within)
+
+    async def _deliver(self, notification: Notification) -> None:
+        destination, policy = self.destination, self._policy
+        timeout = destination.timeout.total_seconds()
         for attempt in range(1, policy.attempts + 1):
             while (wait := self._limit.delay(self._clock.now())) > 0:
                 await self._clock.sleep(wait)
             self._limit.take(self._clock.now())
-            outcome = await self._sender.send(url, request, timeout)
+            outcome = await self._attempt(notification, timeout)
             if outcome.result is Result.DELIVERED:
                 return
             if outcome.result is Result.PERMANENT:

@@ -6,7 +6,9 @@ never waits for it, and it hands each matching event to the queue of each Provid
 delays nothing but its own notifications. It follows the configuration the daemon runs
 (re-read when the daemon re-reads it); while the daemon has not started (a follower
 waiting to lead) nothing is sent. A notification given up on is published as a
-``notification.dropped`` event, which the log shows and no Alert sends.
+``notification.dropped`` event, which the log shows and no Alert sends. Forge Providers
+(``github``, ``gitlab``, ``gitea``) post commit statuses through the same queues
+(:mod:`trueup.notify.commit_status`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from trueup.daemon.backoff import Random
 from trueup.daemon.clock import Clock
 from trueup.daemon.events import Event, EventBus, Kind, Level, Subscription
 from trueup.masking import Masker
+from trueup.notify.commit_status import CommitStatuses
 from trueup.notify.delivery import DeliveryPolicy, ProviderQueue
 from trueup.notify.message import Notification, notification_of
 from trueup.notify.routing import Destination, Routes
@@ -39,8 +42,12 @@ class Notifier:
         rand: Random,
         sender: Sender | None = None,
         policy: DeliveryPolicy | None = None,
+        installation: str | None = None,
     ) -> None:
+        """``installation`` names the cluster in commit-status contexts when a forge
+        Provider has no ``cluster`` of its own."""
         self._bus, self._config = bus, config
+        self._statuses = CommitStatuses(installation)
         self._clock, self._rand = clock, rand
         self._sender = sender
         self._policy = policy or DeliveryPolicy()
@@ -80,6 +87,7 @@ class Notifier:
             await asyncio.gather(*self._retiring, return_exceptions=True)
         if self._sender is not None:
             await self._sender.aclose()
+        await self._statuses.aclose()
 
     async def _run(self) -> None:
         assert self._subscription is not None
@@ -93,11 +101,15 @@ class Notifier:
             return
         if config is not self._seen:
             self._follow(config)
+        self._statuses.remember(event)
         if not self._routes:
             return
         for destination in self._routes.destinations_for(event):
             notification = notification_of(event, self._masker, destination.dashboard_url)
-            self._queues[destination.id].offer(notification)
+            if destination.type.forge is None:
+                self._queues[destination.id].offer(notification)
+            elif (status_change := self._statuses.prepare(notification)) is not None:
+                self._queues[destination.id].offer(status_change)
 
     def _follow(self, config: LoadedConfig) -> None:
         """Take the Alerts and Providers of ``config``: queues of unchanged Providers carry
@@ -121,6 +133,9 @@ class Notifier:
                 clock=self._clock,
                 rand=self._rand,
                 on_drop=self._dropped,
+                attempt=self._statuses.attempt_for(destination)
+                if destination.type.forge is not None
+                else None,
             )
             queue.start()
             if old is not None:
@@ -133,10 +148,17 @@ class Notifier:
                 self._dropped(notification, old.destination, "its Provider left the configuration")
             self._retire(old)
         self._queues = kept
+        self._retire_forges(set(self._routes.destinations.values()))
 
     def _retire(self, queue: ProviderQueue) -> None:
         """Stop ``queue`` in the background (its attempt in flight is cancelled)."""
         task = asyncio.ensure_future(queue.stop())
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    def _retire_forges(self, destinations: set[Destination]) -> None:
+        """Close the forge clients of Providers no longer configured, in the background."""
+        task = asyncio.ensure_future(self._statuses.retain(destinations))
         self._retiring.add(task)
         task.add_done_callback(self._retiring.discard)
 

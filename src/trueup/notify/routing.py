@@ -31,6 +31,10 @@ class Destination:
     signing_key: SecretStr | None
     dashboard_url: str | None
     timeout: timedelta
+    api_url: str | None = None
+    """Forge types: the API root, when not the usual one for the address's host."""
+    cluster: str | None = None
+    """Forge types: the cluster named in the status context (None: the installation id)."""
 
     @property
     def label(self) -> str:
@@ -59,6 +63,8 @@ def destination_of(provider: Provider, config: LoadedConfig) -> Destination:
         signing_key=secret.get(TOKEN) if secret is not None else None,
         dashboard_url=spec.dashboard_url,
         timeout=spec.timeout,
+        api_url=spec.api_url,
+        cluster=spec.cluster,
     )
 
 

@@ -13,6 +13,11 @@ Every leaf value that was encrypted (``ENC[…]`` in the file) is kept as text i
 wherever they land, a ConfigMap included. Booleans and nulls are not kept (masking
 ``true`` would garble every message); nor are values left in plain text by sops's
 ``encrypted_regex`` or ``unencrypted_suffix`` (``kind: Secret`` is no secret).
+
+A *sealed* decryptor (the render of an untrusted ref, such as a pull request's: see
+``RenderOptions.untrusted``) never runs sops and needs no key: each encrypted value
+becomes :data:`SEALED` (its base64 in a Secret's ``data``), so the file's shape can be
+reviewed and no secret can be copied out of it.
 """
 
 from __future__ import annotations
@@ -24,14 +29,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import yaml
+
 from trueup.errors import RenderError
-from trueup.masking import Masker
+from trueup.masking import MASK, Masker
 from trueup.render.gnupg import gnupg_home
 from trueup.render.options import RenderLimits
 from trueup.render.sops_keys import SopsKeys
 from trueup.render.sops_meta import SopsFile, SopsFormat, is_encrypted_value, sops_file
 from trueup.render.sops_run import run_sops
 from trueup.render.yamlload import load_documents
+
+SEALED = MASK
+"""What an encrypted value becomes in a sealed render: the mask every output uses."""
 
 
 class Decryptor:
@@ -41,8 +51,11 @@ class Decryptor:
     lives until then.
     """
 
-    def __init__(self, keys: SopsKeys | None, limits: RenderLimits) -> None:
+    def __init__(
+        self, keys: SopsKeys | None, limits: RenderLimits, *, sealed: bool = False
+    ) -> None:
         self._keys = keys
+        self._sealed = sealed
         self._limits = limits
         self._values: set[str] = set()
         self._resources = contextlib.ExitStack()
@@ -75,7 +88,12 @@ class Decryptor:
         return data if found is None else self.decrypt(data, shown, found)
 
     def decrypt(self, data: bytes, shown: str, found: SopsFile) -> bytes:
-        """The plaintext of the SOPS file ``shown``; ``RenderError`` naming it if it fails."""
+        """The plaintext of the SOPS file ``shown``; ``RenderError`` naming it if it fails.
+
+        Sealed: the file with every encrypted value replaced by :data:`SEALED` instead.
+        """
+        if self._sealed:
+            return sealed(data, found.format, shown, self._limits)
         keys = self._keys
         if keys is None:
             raise RenderError(
@@ -120,6 +138,42 @@ class Decryptor:
         elif keys.pgp_keys:
             held.append(f"{len(keys.pgp_keys)} PGP key(s)")
         return ", ".join(held) or "none"
+
+
+def sealed(data: bytes, form: SopsFormat, shown: str, limits: RenderLimits) -> bytes:
+    """The SOPS file ``data`` without its metadata, each encrypted value :data:`SEALED`."""
+    if form is SopsFormat.BINARY:
+        return SEALED.encode()
+    if form is SopsFormat.DOTENV:
+        lines = []
+        for line in data.decode("utf-8", "replace").splitlines():
+            key, separator, value = line.partition("=")
+            if key.strip().startswith("sops_"):
+                continue
+            lines.append(f"{key}={SEALED}" if separator and is_encrypted_value(value) else line)
+        return ("\n".join(lines) + "\n").encode()
+    documents = []
+    for document in load_documents(data, shown, limits, limits.max_objects):
+        content: Any = document.data
+        if isinstance(content, dict):
+            secret = content.get("kind") == "Secret"
+            content = {
+                key: _sealed(item, base64.b64encode(SEALED.encode()).decode())
+                if secret and key == "data"
+                else _sealed(item, SEALED)
+                for key, item in content.items()
+                if key != "sops"
+            }
+        documents.append(_sealed(content, SEALED))
+    return yaml.safe_dump_all(documents, sort_keys=False).encode()
+
+
+def _sealed(value: Any, placeholder: str) -> Any:
+    if isinstance(value, dict):
+        return {key: _sealed(item, placeholder) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_sealed(item, placeholder) for item in value]
+    return placeholder if is_encrypted_value(value) else value
 
 
 def _explained(shown: str, message: str) -> str:

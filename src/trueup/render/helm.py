@@ -181,7 +181,13 @@ def render_chart(root: Path, helm: HelmRender, limits: RenderLimits) -> Rendered
                 "hook-succeeded or hook-failed"
             )
     fields = tuple((field.object, field.pointer) for field in chart.unstable if field.pointer)
-    return replace(chart.rendered, unstable=fields, hooks=chart.hooks)
+    return replace(
+        chart.rendered,
+        unstable=fields,
+        hooks=chart.hooks,
+        chart_version=str(chart.chart.get("version") or ""),
+        chart_digest=str(chart.chart.get("digest") or ""),
+    )
 
 
 def render_chart_full(root: Path, helm: HelmRender, limits: RenderLimits) -> ChartRender:

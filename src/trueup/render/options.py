@@ -91,6 +91,10 @@ class RenderOptions:
     SOPS-encrypted file fails the render, naming it (see :mod:`trueup.render.decrypt`)."""
     helm: HelmRender | None = None
     """The App's Helm chart, rendered instead of the path (see :mod:`trueup.render.helm`)."""
+    untrusted: bool = False
+    """The render of a ref under review (a pull request's): SOPS files are never
+    decrypted, each encrypted value is rendered as a placeholder (see
+    :mod:`trueup.render.decrypt`); ``inputs.render_setup`` sets it with the rest of that mode."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +122,15 @@ class Rendered:
     hooks: tuple[Hook, ...] = ()
     """A chart's install and upgrade hooks (see :mod:`trueup.plan.hooks`): not among
     ``objects``; the engine runs them before and after the main stages."""
+    chart_version: str = ""
+    """The version of the Helm chart rendered ('' when no chart was): the one a version
+    range resolved to, for a chart from a repository."""
+    chart_digest: str = ""
+    """``sha256:<hex>`` of the chart archive pulled from a repository ('' for a chart in the
+    App's source): what a pinned revision checks its recorded chart against."""
+    input_digests: tuple[str, ...] = ()
+    """The sha256 of each ConfigMap and Secret the render read from the cluster (set by
+    the engine from its render setup): recorded with each attempt, never the values."""
 
     def origins_of(self, derived: Sequence[Object]) -> Mapping[ObjectId, Origin]:
         """Origins keyed by the ids of ``derived``: objects made one-to-one from ``objects``.

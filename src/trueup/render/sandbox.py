@@ -95,7 +95,12 @@ def _result(data: bytes, status: int, limits: RenderLimits) -> Rendered:
         unstable = tuple((ObjectId(*field[:4]), field[4]) for field in decoded["unstable"])
         hooks = tuple(_hook(hook) for hook in decoded["hooks"])
         return replace(
-            rendered, masked_values=frozenset(decoded["masked"]), unstable=unstable, hooks=hooks
+            rendered,
+            masked_values=frozenset(decoded["masked"]),
+            unstable=unstable,
+            hooks=hooks,
+            chart_version=decoded["chart"][0],
+            chart_digest=decoded["chart"][1],
         )
     if tag == _ERROR:
         raise RenderError(payload.decode("utf-8", "replace"))
@@ -305,6 +310,7 @@ def _encoded(rendered: Rendered) -> bytes:
             "reads": reads,
             "masked": masked,
             "unstable": unstable,
+            "chart": [rendered.chart_version, rendered.chart_digest],
             "hooks": [
                 {
                     "object": hook.obj,

@@ -57,6 +57,10 @@ class Substitution:
 
     variables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     strict: bool = False
+    unset: str | None = None
+    """What a variable without a value becomes, default or not; None: as the module's
+    docstring says. An untrusted render whose variables a Secret may hold sets a
+    placeholder here (see ``inputs.render_setup``), since the Secret is not read."""
 
 
 class UnsetVariableError(Exception):
@@ -131,6 +135,8 @@ def _expanded(whole: str, inner: str, substitution: Substitution) -> str:
         return whole  # not ours: ${1}, ${DS-PROMETHEUS}, nested braces
     name, operator, default = match.groups()
     value = substitution.variables.get(name)
+    if value is None and substitution.unset is not None:
+        return substitution.unset
     if operator is not None:
         return value if value else default
     if value is not None:
@@ -178,6 +184,8 @@ def substitute_rendered(
         rendered.reads,
         rendered.masked_values,
         tuple((renamed.get(oid, oid), pointer) for oid, pointer in rendered.unstable),
+        chart_version=rendered.chart_version,
+        chart_digest=rendered.chart_digest,
     )
 
 

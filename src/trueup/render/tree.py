@@ -49,7 +49,7 @@ def render(root: Path, path: str, options: RenderOptions) -> Rendered:
     collector.depends_on(shown)
     ignore = _ignore_rules(target, shown, options) if target.is_dir() else IgnoreRules()
 
-    with Decryptor(options.decryption, limits) as decryptor:
+    with Decryptor(options.decryption, limits, sealed=options.untrusted) as decryptor:
 
         def build(directory: Path, directory_shown: str) -> None:
             build_kustomization(

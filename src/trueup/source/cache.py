@@ -111,6 +111,41 @@ class RepositoryCache:
             raise SourceError(f"{local_ref} fetched from {shown} does not point to a commit")
         return commit
 
+    async def fetch_reachable(
+        self, git: GitRunner, url: str, commit: str, local_ref: str, shown: str
+    ) -> str:
+        """Fetch every branch and tag of ``url`` with their whole history, and point
+        ``local_ref`` at ``commit`` if one of them reaches it; return ``commit``.
+
+        For a server that refuses to send a commit asked for by id (git's protocol v0, as a
+        plain SSH server speaks it, answers only for the commits its refs point to).
+        """
+        base = ["--git-dir", str(self.bare)]
+        shallow = await git.git(
+            [*base, "rev-parse", "--is-shallow-repository"], what="reading the cache", cwd=self.root
+        )
+        deepen = ["--unshallow"] if shallow.stdout.decode().strip() == "true" else []
+        refspecs = [
+            "+refs/heads/*:refs/trueup/reach/heads/*",
+            "+refs/tags/*:refs/trueup/reach/tags/*",
+        ]
+        await git.git(
+            [*base, "fetch", "--quiet", "--no-tags", *deepen, "--end-of-options", url, *refspecs],
+            what=f"fetching the history of {shown}",
+            cwd=self.root,
+        )
+        if not await self.has_commit(git, commit):
+            raise SourceError(
+                f"commit {commit} is in no branch or tag of {shown} (it may have been "
+                "removed by a force push); pick a commit the repository still has"
+            )
+        await git.git(
+            [*base, "update-ref", "--end-of-options", local_ref, commit],
+            what=f"remembering commit {commit}",
+            cwd=self.root,
+        )
+        return commit
+
     async def checkout(self, git: GitRunner, commit: str) -> Path:
         """Write the files of ``commit`` into their tree directory, atomically."""
         final = self.tree(commit)

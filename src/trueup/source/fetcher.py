@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from trueup.errors import SourceUnavailableError
+from trueup.errors import SourceError, SourceUnavailableError
+from trueup.gitspec import RefKind
 from trueup.source.cache import RepositoryCache, file_lock
 from trueup.source.commits import CommitReader
 from trueup.source.gitcmd import GitRunner
@@ -80,7 +81,17 @@ class GitFetcher:
             assert commit is not None
             reusable = await cache.has_commit(git, commit)
         if not reusable or commit is None:
-            commit = await cache.fetch(git, remote.git_url, target.refspec, target.local_ref, shown)
+            try:
+                commit = await cache.fetch(
+                    git, remote.git_url, target.refspec, target.local_ref, shown
+                )
+            except SourceError as e:
+                if repo.ref.kind is not RefKind.COMMIT or not _unadvertised(e):
+                    raise
+                assert target.commit is not None
+                commit = await cache.fetch_reachable(
+                    git, remote.git_url, target.commit, target.local_ref, shown
+                )
         if repo.verify is not None:
             await verify_commit(git, cache.bare, commit, repo.verify, shown=shown)
         root = cache.tree(commit)
@@ -93,3 +104,10 @@ class GitFetcher:
             root=root,
             details=await self.commits.read(git, cache.bare, commit),
         )
+
+
+def _unadvertised(error: SourceError) -> bool:
+    """Whether the server refused a commit asked for by id (protocol v0 without
+    ``uploadpack.allowReachableSHA1InWant``), rather than not having it."""
+    text = str(error)
+    return "unadvertised object" in text or "not our ref" in text

@@ -14,6 +14,7 @@ holds one for a block, so that two reconciles of one app never interleave).
 from __future__ import annotations
 
 from trueup.eventkinds import EventKind, Severity
+from trueup.store.image_scans import ImageScan
 from trueup.store.interrupted import mark_interrupted
 from trueup.store.locking import AppLease, describe_holder, hold_app_lock
 from trueup.store.memory import MemoryStore
@@ -24,6 +25,9 @@ from trueup.store.model import (
     Confirmation,
     EventRecord,
     InventoryEntry,
+    Pin,
+    RecordedInputs,
+    Revert,
     Schedule,
     Suspension,
     Trigger,
@@ -40,9 +44,13 @@ __all__ = [
     "Confirmation",
     "EventKind",
     "EventRecord",
+    "ImageScan",
     "InventoryEntry",
     "MemoryStore",
     "Owner",
+    "Pin",
+    "RecordedInputs",
+    "Revert",
     "Schedule",
     "Severity",
     "SqliteStore",

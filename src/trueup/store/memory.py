@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from trueup.errors import StoreError
+from trueup.store.image_scans import ImageScan
 from trueup.store.model import (
     AppLock,
     Attempt,
@@ -16,10 +17,14 @@ from trueup.store.model import (
     Confirmation,
     EventRecord,
     InventoryEntry,
+    Pin,
+    RecordedInputs,
+    Revert,
     Schedule,
     Suspension,
     lease_end,
     next_lock,
+    normalised_path,
 )
 
 
@@ -41,6 +46,11 @@ class MemoryStore:
         """Oldest first, so ids increase along the list."""
         self._last_event_id = 0
         self._suspensions: dict[str, Suspension] = {}
+        self._inputs: dict[int, RecordedInputs] = {}
+        self._pins: dict[str, Pin] = {}
+        self._reads: dict[int, frozenset[str]] = {}
+        self._reverts: list[Revert] = []
+        self._image_scans: dict[str, ImageScan] = {}
         self._closed = False
         self._installation = secrets.token_hex(6)
 
@@ -92,6 +102,32 @@ class MemoryStore:
                 return attempt
         return None
 
+    async def last_attempts(self, apps: Collection[str]) -> dict[str, Attempt]:
+        """The newest attempt of each of ``apps`` that has one."""
+        self._check_open()
+        return self._newest_of(set(apps), lambda attempt: True)
+
+    async def last_successful_attempts(self, apps: Collection[str]) -> dict[str, Attempt]:
+        """The newest succeeded sync of the whole App, of each of ``apps`` that has one."""
+        self._check_open()
+        return self._newest_of(
+            set(apps), lambda a: a.result is AttemptResult.SUCCEEDED and not a.only
+        )
+
+    def _newest_of(
+        self, apps: Collection[str], wanted: Callable[[Attempt], bool]
+    ) -> dict[str, Attempt]:
+        """The newest wanted attempt of each of ``apps``, in one pass over the attempts."""
+        newest: dict[str, Attempt] = {}
+        for attempt in self._attempts:
+            if attempt.app not in apps or not wanted(attempt):
+                continue
+            held = newest.get(attempt.app)
+            key = (attempt.started_at, attempt.id or 0)
+            if held is None or key > (held.started_at, held.id or 0):
+                newest[attempt.app] = attempt
+        return newest
+
     async def apps(self) -> list[str]:
         """Every app with an attempt, an inventory or a suspension, sorted."""
         self._check_open()
@@ -137,6 +173,11 @@ class MemoryStore:
         """The last comparison of ``app``, or ``None``."""
         self._check_open()
         return self._confirmations.get(app)
+
+    async def confirmations(self, apps: Collection[str]) -> dict[str, Confirmation]:
+        """The last comparison of each of ``apps`` that was compared."""
+        self._check_open()
+        return {app: self._confirmations[app] for app in set(apps) if app in self._confirmations}
 
     async def installation_id(self) -> str:
         """This store's installation id (random, made with the store)."""
@@ -193,8 +234,9 @@ class MemoryStore:
         return self._suspensions.pop(app, None) is not None
 
     async def forget(self, app: str) -> None:
-        """Delete ``app``'s inventory, comparison, suspension and lock; keep its history."""
+        """Delete ``app``'s inventory, comparison, suspension, pin and lock; keep its history."""
         self._check_open()
+        self._pins.pop(app, None)
         self._inventories.pop(app, None)
         self._inventory_targets.pop(app, None)
         self._confirmations.pop(app, None)
@@ -216,6 +258,84 @@ class MemoryStore:
         """Every suspension, by app name."""
         self._check_open()
         return {app: self._suspensions[app] for app in sorted(self._suspensions)}
+
+    async def record_inputs(self, attempt_id: int, inputs: RecordedInputs) -> None:
+        """Remember what attempt ``attempt_id``'s render read; StoreError for no such attempt."""
+        self._check_open()
+        if not 0 < attempt_id <= len(self._attempts):
+            raise StoreError(f"no attempt {attempt_id} to record the inputs of")
+        self._inputs[attempt_id] = inputs
+
+    async def recorded_inputs(self, attempt_id: int) -> RecordedInputs | None:
+        """What was remembered for attempt ``attempt_id``, or None."""
+        self._check_open()
+        return self._inputs.get(attempt_id)
+
+    async def pin(self, pin: Pin) -> Pin:
+        """Pin ``pin.app``, replacing an earlier pin of it."""
+        self._check_open()
+        self._pins[pin.app] = pin
+        return pin
+
+    async def unpin(self, app: str) -> bool:
+        """Lift the pin of ``app``; False when it was not pinned."""
+        self._check_open()
+        return self._pins.pop(app, None) is not None
+
+    async def pins(self) -> dict[str, Pin]:
+        """Every pin, by app name."""
+        self._check_open()
+        return {app: self._pins[app] for app in sorted(self._pins)}
+
+    async def record_reads(self, attempt_id: int, reads: Iterable[str]) -> None:
+        """Remember what attempt ``attempt_id``'s render read; StoreError for no such attempt."""
+        self._check_open()
+        if not 0 < attempt_id <= len(self._attempts):
+            raise StoreError(f"no attempt {attempt_id} to record the read-set of")
+        self._reads[attempt_id] = frozenset(normalised_path(p) for p in reads)
+
+    async def reads(self, attempt_id: int) -> frozenset[str] | None:
+        """What was remembered for attempt ``attempt_id``, or None."""
+        self._check_open()
+        return self._reads.get(attempt_id)
+
+    async def current_reads(self) -> dict[str, frozenset[str]]:
+        """Each app's read-set of its newest attempt with one."""
+        self._check_open()
+        found: dict[str, frozenset[str]] = {}
+        for attempt_id in sorted(self._reads):
+            found[self._attempts[attempt_id - 1].app] = self._reads[attempt_id]
+        return {app: found[app] for app in sorted(found)}
+
+    async def record_revert(self, revert: Revert) -> int:
+        """Record ``revert`` and return its new id (ids count up from 1)."""
+        self._check_open()
+        new_id = len(self._reverts) + 1
+        self._reverts.append(dataclasses.replace(revert, id=new_id))
+        return new_id
+
+    async def pending_reverts(self) -> list[Revert]:
+        """Every revert not yet applied, oldest first."""
+        self._check_open()
+        return [r for r in self._reverts if r.pending]
+
+    async def settle_reverts(self, attempt: Attempt) -> list[Revert]:
+        """Mark the pending reverts ``attempt`` applied as applied; return them."""
+        self._check_open()
+        settled = []
+        for index, revert in enumerate(self._reverts):
+            if revert.pending and revert.applied_by(attempt):
+                revert = dataclasses.replace(
+                    revert, applied_at=attempt.finished_at, applied_revision=attempt.revision
+                )
+                self._reverts[index] = revert
+                settled.append(revert)
+        return settled
+
+    async def reverts(self, app: str, limit: int = 100) -> list[Revert]:
+        """Up to ``limit`` reverts of ``app``, newest first."""
+        self._check_open()
+        return [r for r in reversed(self._reverts) if r.app == app][: max(limit, 0)]
 
     async def record_events(self, events: Sequence[EventRecord]) -> list[int]:
         """Record ``events`` and return their new ids (counting up from 1, never reused)."""
@@ -262,6 +382,22 @@ class MemoryStore:
         deleted = len(self._events) - len(kept)
         self._events = kept[::-1]
         return deleted
+
+    async def record_image_scan(self, scan: ImageScan) -> None:
+        """Make ``scan`` the last scan of its repository (tags sorted, each once)."""
+        self._check_open()
+        tags = tuple(sorted(set(scan.tags)))
+        self._image_scans[scan.repository] = dataclasses.replace(scan, tags=tags)
+
+    async def image_scans(self) -> dict[str, ImageScan]:
+        """The last scan of every repository, by repository name."""
+        self._check_open()
+        return {name: self._image_scans[name] for name in sorted(self._image_scans)}
+
+    async def image_scan(self, repository: str) -> ImageScan | None:
+        """The last scan of ``repository``, or None."""
+        self._check_open()
+        return self._image_scans.get(repository)
 
     async def close(self) -> None:
         """Forget everything; later calls raise ``StoreError``."""

@@ -287,6 +287,46 @@ class Suspension:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordedInputs:
+    """What an attempt's render read besides its revision's tree, to replay it with.
+
+    ``chart_version`` and ``chart_digest``: the chart a Helm App's ``spec.helm.version`` (a
+    range, perhaps) resolved to, and the sha256 digest of its archive ('' for a chart in the
+    App's source, or none). ``values_digests``: a sha256 of each ConfigMap or Secret read
+    from the cluster (``valuesFrom``, ``substituteFrom``), in order; never the values.
+    """
+
+    chart_version: str = ""
+    chart_digest: str = ""
+    values_digests: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values_digests", tuple(self.values_digests))
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    """An app pinned at an earlier revision by ``trueup rollback`` (pin mode).
+
+    Every reconcile of the app applies ``commit`` (its revision shown as ``revision``) with
+    ``inputs`` (what that revision was applied with) instead of what its source's ref says
+    now, and drift is corrected towards it, until ``trueup resume``. ``by`` says who pinned it
+    (``cli:alice``, ``api:ci``), ``at`` since when, ``reason`` why ('' when not given).
+    """
+
+    app: str
+    revision: str
+    commit: str
+    by: str
+    at: datetime
+    reason: str = ""
+    inputs: RecordedInputs = field(default_factory=RecordedInputs)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", _utc(self.at, "at"))
+
+
+@dataclass(frozen=True, slots=True)
 class Schedule:
     """What a daemon plans for an app: its next reconcile (None: none planned, such as
     while it is suspended) and how many of its objects it last found drifted."""
@@ -351,4 +391,92 @@ class EventRecord:
             "message": self.message,
             "objects": list(self.objects),
             "fields": dict(self.fields),
+        }
+
+
+def normalised_path(path: str) -> str:
+    """A repository-relative ``path`` without ``./``, empty parts or a trailing ``/``; ``.``
+    for the repository root. Read-sets and reverts compare paths in this form."""
+    parts = [part for part in path.strip().split("/") if part not in ("", ".")]
+    return "/".join(parts) or "."
+
+
+def path_under(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or inside it (both normalised; ``.`` holds all)."""
+    return folder == "." or path == folder or path.startswith(folder + "/")
+
+
+@dataclass(frozen=True, slots=True)
+class Revert:
+    """A revert trueup pushed (``trueup rollback --revert``), and whether it was applied.
+
+    ``app`` asked for it, on ``branch`` of ``source`` (a GitSource id); ``paths`` were made
+    as they were at ``revision`` by the commit ``commit``, made on ``parent`` (the head
+    before it), ``by`` whom (``cli:alice``) and ``at`` when it was pushed. It is pending
+    until an attempt of the App applies it (:meth:`applied_by`); then ``applied_at`` and
+    ``applied_revision`` say when and at which revision. ``id`` is None until recorded.
+    """
+
+    app: str
+    source: str
+    branch: str
+    paths: tuple[str, ...]
+    revision: str
+    commit: str
+    parent: str
+    by: str
+    at: datetime
+    applied_at: datetime | None = None
+    applied_revision: str | None = None
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", _utc(self.at, "at"))
+        object.__setattr__(self, "paths", tuple(normalised_path(p) for p in self.paths))
+        if self.applied_at is not None:
+            object.__setattr__(self, "applied_at", _utc(self.applied_at, "applied_at"))
+
+    @property
+    def pending(self) -> bool:
+        """Pushed and not yet applied by an attempt of the App."""
+        return self.applied_at is None
+
+    def covers(self, path: str) -> bool:
+        """Whether ``path`` (repository-relative) is one of the restored paths or inside one."""
+        path = normalised_path(path)
+        return any(path_under(path, restored) for restored in self.paths)
+
+    def applied_by(self, attempt: Attempt) -> bool:
+        """Whether ``attempt`` applied this revert: a succeeded sync of the whole App at the
+        revert commit, or at a revision of the same branch fetched after the push (trueup
+        never forces a push, so a later head holds the revert), other than the head the
+        revert was made on (which a Git outage can fall back to)."""
+        if (
+            attempt.app != self.app
+            or attempt.result is not AttemptResult.SUCCEEDED
+            or attempt.only
+            or attempt.revision is None
+        ):
+            return False
+        sha = attempt.revision.rpartition("sha1:")[2]
+        if sha == self.commit:
+            return True
+        later = attempt.started_at >= self.at and sha != self.parent
+        return later and attempt.revision.startswith(f"{self.branch}@sha1:")
+
+    def as_data(self) -> dict[str, object]:
+        """The revert as plain data, for JSON outputs."""
+        return {
+            "id": self.id,
+            "app": self.app,
+            "source": self.source,
+            "branch": self.branch,
+            "paths": list(self.paths),
+            "revision": self.revision,
+            "commit": self.commit,
+            "parent": self.parent,
+            "by": self.by,
+            "at": self.at.isoformat(),
+            "appliedAt": self.applied_at.isoformat() if self.applied_at else None,
+            "appliedRevision": self.applied_revision,
         }

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from trueup.store.image_scans import ImageScan
 from trueup.store.model import (
     AppLock,
     Attempt,
     Confirmation,
     EventRecord,
     InventoryEntry,
+    Pin,
+    RecordedInputs,
+    Revert,
     Schedule,
     Suspension,
 )
@@ -63,6 +67,16 @@ class Store(Protocol):
         """
         ...
 
+    async def last_attempts(self, apps: Collection[str]) -> dict[str, Attempt]:
+        """:meth:`last_attempt` of each of ``apps`` at once (one read, for lists of many
+        Apps); an App without attempts is not in the answer."""
+        ...
+
+    async def last_successful_attempts(self, apps: Collection[str]) -> dict[str, Attempt]:
+        """:meth:`last_successful` of each of ``apps`` at once; an App without one is not
+        in the answer."""
+        ...
+
     async def apps(self) -> list[str]:
         """Every app with an attempt, an inventory or a suspension, sorted by name.
 
@@ -94,6 +108,11 @@ class Store(Protocol):
 
     async def confirmation(self, app: str) -> Confirmation | None:
         """The last comparison of ``app`` with its target, or ``None`` if there was none."""
+        ...
+
+    async def confirmations(self, apps: Collection[str]) -> dict[str, Confirmation]:
+        """:meth:`confirmation` of each of ``apps`` at once; an App never compared is not
+        in the answer."""
         ...
 
     async def installation_id(self) -> str:
@@ -156,7 +175,7 @@ class Store(Protocol):
         ...
 
     async def forget(self, app: str) -> None:
-        """Forget ``app`` but its history: its inventory, last comparison, suspension and
+        """Forget ``app`` but its history: its inventory, last comparison, suspension, pin and
         lock, in one transaction (``trueup delete``). Its attempts stay: they are the audit
         trail."""
         ...
@@ -165,12 +184,69 @@ class Store(Protocol):
         """Every suspended app's suspension, by app name (in name order)."""
         ...
 
+    async def record_inputs(self, attempt_id: int, inputs: RecordedInputs) -> None:
+        """Remember what attempt ``attempt_id``'s render read besides its tree (the chart
+        version and digest, hashes of the values read from the cluster), replacing what was
+        remembered for it. ``StoreError`` when there is no such attempt."""
+        ...
+
+    async def recorded_inputs(self, attempt_id: int) -> RecordedInputs | None:
+        """What :meth:`record_inputs` remembered for attempt ``attempt_id``; None if nothing."""
+        ...
+
+    async def pin(self, pin: Pin) -> Pin:
+        """Pin ``pin.app`` at ``pin.revision`` (``trueup rollback``), replacing an earlier pin
+        of it: the newest rollback is the one asked for. Returns ``pin``."""
+        ...
+
+    async def unpin(self, app: str) -> bool:
+        """Lift the pin of ``app``; False when it was not pinned."""
+        ...
+
+    async def pins(self) -> dict[str, Pin]:
+        """Every pinned app's pin, by app name (in name order)."""
+        ...
+
     async def record_schedule(self, schedule: Schedule) -> None:
         """Remember ``schedule`` as the daemon's plan for its app, replacing the previous."""
         ...
 
     async def schedules(self) -> dict[str, Schedule]:
         """The daemon's plan for every app it planned for, by app name (in name order)."""
+        ...
+
+    async def record_reads(self, attempt_id: int, reads: Iterable[str]) -> None:
+        """Remember what attempt ``attempt_id``'s render read (``Rendered.reads``:
+        repository-relative paths), replacing what was remembered for it. ``StoreError``
+        when there is no such attempt."""
+        ...
+
+    async def reads(self, attempt_id: int) -> frozenset[str] | None:
+        """What :meth:`record_reads` remembered for attempt ``attempt_id``; None if nothing."""
+        ...
+
+    async def current_reads(self) -> dict[str, frozenset[str]]:
+        """Every app's current read-set (that of its newest attempt with one), by app name."""
+        ...
+
+    async def record_revert(self, revert: Revert) -> int:
+        """Record ``revert`` (pushed by ``trueup rollback --revert``) and return its new id;
+        its ``id`` is ignored."""
+        ...
+
+    async def pending_reverts(self) -> list[Revert]:
+        """Every revert not yet applied, of every app, oldest first: image automation leaves
+        the paths they cover alone (``Revert.covers``)."""
+        ...
+
+    async def settle_reverts(self, attempt: Attempt) -> list[Revert]:
+        """Mark every pending revert of ``attempt.app`` that ``attempt`` applied
+        (``Revert.applied_by``) as applied at ``attempt.finished_at``, in one transaction;
+        return them as now recorded."""
+        ...
+
+    async def reverts(self, app: str, limit: int = 100) -> list[Revert]:
+        """Up to ``limit`` reverts of ``app``, applied or not, newest first."""
         ...
 
     async def record_events(self, events: Sequence[EventRecord]) -> list[int]:
@@ -204,6 +280,18 @@ class Store(Protocol):
         transaction; return how many were deleted. A negative ``keep_per_app`` raises
         ``ValueError``.
         """
+        ...
+
+    async def record_image_scan(self, scan: ImageScan) -> None:
+        """Make ``scan`` the last scan of ``scan.repository``, with its tags, all or nothing."""
+        ...
+
+    async def image_scans(self) -> dict[str, ImageScan]:
+        """The last scan of every image repository scanned, by repository (in name order)."""
+        ...
+
+    async def image_scan(self, repository: str) -> ImageScan | None:
+        """The last scan of ``repository``, or ``None`` when it was never scanned."""
         ...
 
     async def close(self) -> None:

@@ -11,10 +11,12 @@ writer wait for the lock instead of failing at once.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import secrets
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -25,6 +27,7 @@ from typing import Any, Self, TypeVar
 from trueup.changeset import ObjectChange
 from trueup.errors import StoreError, TemporaryError, TrueupError
 from trueup.store import rows
+from trueup.store.image_scans import ImageScan, read_image_scans, write_image_scan
 from trueup.store.migrate import migrate
 from trueup.store.model import (
     AppLock,
@@ -33,10 +36,14 @@ from trueup.store.model import (
     Confirmation,
     EventRecord,
     InventoryEntry,
+    Pin,
+    RecordedInputs,
+    Revert,
     Schedule,
     Suspension,
     lease_end,
     next_lock,
+    normalised_path,
 )
 
 T = TypeVar("T")
@@ -53,6 +60,25 @@ _NEWEST_ATTEMPTS = (
     " AND (?4 = 0 OR only_objects = '') ORDER BY started_at DESC, id DESC LIMIT ?3"
 )
 _RUNNING_ATTEMPTS = _ATTEMPT + " WHERE result = 'running' ORDER BY id"
+# The id of the newest (whole, succeeded) attempt of each App of ?1, a JSON list of names:
+# one index lookup per App (attempts_by_app_newest, attempts_by_app_result), not a scan.
+_LAST_IDS = (
+    "SELECT (SELECT id FROM attempts WHERE app = names.value"
+    " ORDER BY started_at DESC, id DESC LIMIT 1) FROM json_each(?1) AS names"
+)
+_LAST_SUCCESSFUL_IDS = (
+    "SELECT (SELECT id FROM attempts WHERE app = names.value AND result = 'succeeded'"
+    " AND only_objects = '' ORDER BY started_at DESC, id DESC LIMIT 1)"
+    " FROM json_each(?1) AS names"
+)
+_CHANGES_OF = (
+    "SELECT attempt_id, api_group, kind, namespace, name, action, reason FROM attempt_changes"
+    " WHERE attempt_id IN ({ids}) ORDER BY attempt_id, position"
+)
+_CONFIRMATIONS_OF = (
+    "SELECT app, target, confirmed_at, revision, in_sync, health FROM confirmations"
+    " WHERE app IN (SELECT value FROM json_each(?1))"
+)
 _CHANGES_OF_RUNNING_ATTEMPTS = (
     "SELECT attempt_id, api_group, kind, namespace, name, action, reason FROM attempt_changes"
     " WHERE attempt_id IN (SELECT id FROM attempts WHERE result = 'running')"
@@ -87,6 +113,18 @@ _FIRST_EVENT_TO_DROP = "SELECT id FROM events WHERE app IS ?1 ORDER BY id DESC L
 
 _LOCKS = "SELECT app, owner, token, purpose, acquired_at, expires_at FROM app_locks"
 _SUSPENSIONS = "SELECT app, by, at, reason FROM suspensions"
+_REVERTS = (
+    "SELECT id, app, source, branch, paths, revision, commit_sha, parent_sha, by, at,"
+    " applied_at, applied_revision FROM reverts"
+)
+_INSERT_REVERT = (
+    "INSERT INTO reverts (app, source, branch, paths, revision, commit_sha, parent_sha, by,"
+    " at, applied_at, applied_revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_PINS = (
+    "SELECT app, revision, commit_sha, by, at, reason, chart_version, chart_digest,"
+    " values_digests FROM pins"
+)
 
 DEFAULT_BUSY_TIMEOUT_S = 30.0
 """How long a write waits for another process's write lock before giving up."""
@@ -271,6 +309,22 @@ class SqliteStore:
         )
         return found[0] if found else None
 
+    async def last_attempts(self, apps: Collection[str]) -> dict[str, Attempt]:
+        """The newest attempt of each of ``apps`` that has one, in one read."""
+        return await self._run(lambda conn: self._newest_of(conn, apps, _LAST_IDS))
+
+    async def last_successful_attempts(self, apps: Collection[str]) -> dict[str, Attempt]:
+        """The newest succeeded sync of the whole App, of each of ``apps`` that has one."""
+        return await self._run(lambda conn: self._newest_of(conn, apps, _LAST_SUCCESSFUL_IDS))
+
+    @staticmethod
+    def _newest_of(conn: sqlite3.Connection, apps: Collection[str], ids: str) -> dict[str, Attempt]:
+        names = json.dumps(sorted(set(apps)))
+        with _transaction(conn, write=False):
+            found = conn.execute(_ATTEMPT + f" WHERE id IN ({ids})", (names,)).fetchall()
+            changes = conn.execute(_CHANGES_OF.format(ids=ids), (names,)).fetchall()
+        return {attempt.app: attempt for attempt in _with_changes(found, changes)}
+
     async def apps(self) -> list[str]:
         """Every app with an attempt, an inventory or a suspension, sorted."""
         sql = (
@@ -352,6 +406,16 @@ class SqliteStore:
 
         return await self._run(work)
 
+    async def confirmations(self, apps: Collection[str]) -> dict[str, Confirmation]:
+        """The last comparison of each of ``apps`` that was compared, in one read."""
+        names = json.dumps(sorted(set(apps)))
+        return await self._run(
+            lambda conn: {
+                r[0]: rows.confirmation_from_row(r)
+                for r in conn.execute(_CONFIRMATIONS_OF, (names,))
+            }
+        )
+
     async def installation_id(self) -> str:
         """This installation's id, made on first use and kept in the database."""
 
@@ -429,7 +493,7 @@ class SqliteStore:
         return await self._write_count("DELETE FROM suspensions WHERE app = ?", (app,)) == 1
 
     async def forget(self, app: str) -> None:
-        """Delete ``app``'s inventory, comparison, suspension and lock; keep its history."""
+        """Delete ``app``'s inventory, comparison, suspension, pin and lock; keep its history."""
 
         def work(conn: sqlite3.Connection) -> None:
             with _transaction(conn, write=True):
@@ -437,6 +501,7 @@ class SqliteStore:
                     "inventory",
                     "confirmations",
                     "suspensions",
+                    "pins",
                     "app_locks",
                     "schedules",
                 ):
@@ -469,6 +534,147 @@ class SqliteStore:
         sql = _SUSPENSIONS + " ORDER BY app"
         return await self._run(
             lambda conn: {r[0]: rows.suspension_from_row(r) for r in conn.execute(sql)}
+        )
+
+    async def record_inputs(self, attempt_id: int, inputs: RecordedInputs) -> None:
+        """Remember what attempt ``attempt_id``'s render read; StoreError for no such attempt."""
+        sql = (
+            "INSERT OR REPLACE INTO attempt_inputs (attempt_id, chart_version, chart_digest,"
+            " values_digests) VALUES (?, ?, ?, ?)"
+        )
+
+        def work(conn: sqlite3.Connection) -> None:
+            with _transaction(conn, write=True):
+                if conn.execute("SELECT 1 FROM attempts WHERE id = ?", (attempt_id,)).fetchone():
+                    conn.execute(sql, (attempt_id, *rows.inputs_columns(inputs)))
+                    return
+            raise StoreError(f"no attempt {attempt_id} to record the inputs of")
+
+        await self._run(work)
+
+    async def recorded_inputs(self, attempt_id: int) -> RecordedInputs | None:
+        """What was remembered for attempt ``attempt_id``, or None."""
+        sql = (
+            "SELECT chart_version, chart_digest, values_digests FROM attempt_inputs"
+            " WHERE attempt_id = ?"
+        )
+
+        def work(conn: sqlite3.Connection) -> RecordedInputs | None:
+            row = conn.execute(sql, (attempt_id,)).fetchone()
+            return None if row is None else rows.inputs_from_columns(row)
+
+        return await self._run(work)
+
+    async def pin(self, pin: Pin) -> Pin:
+        """Pin ``pin.app``, replacing an earlier pin of it."""
+        sql = (
+            "INSERT OR REPLACE INTO pins (app, revision, commit_sha, by, at, reason,"
+            " chart_version, chart_digest, values_digests) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+
+        def work(conn: sqlite3.Connection) -> None:
+            with _transaction(conn, write=True):
+                conn.execute(sql, rows.pin_row(pin))
+
+        await self._run(work)
+        return pin
+
+    async def unpin(self, app: str) -> bool:
+        """Lift the pin of ``app``; False when it was not pinned."""
+        return await self._write_count("DELETE FROM pins WHERE app = ?", (app,)) == 1
+
+    async def pins(self) -> dict[str, Pin]:
+        """Every pin, by app name."""
+        sql = _PINS + " ORDER BY app"
+        return await self._run(lambda conn: {r[0]: rows.pin_from_row(r) for r in conn.execute(sql)})
+
+    async def record_reads(self, attempt_id: int, reads: Iterable[str]) -> None:
+        """Remember what attempt ``attempt_id``'s render read; StoreError for no such attempt."""
+        paths = rows.paths_column({normalised_path(p) for p in reads})
+
+        def work(conn: sqlite3.Connection) -> None:
+            with _transaction(conn, write=True):
+                sql = "SELECT app FROM attempts WHERE id = ?"
+                found = conn.execute(sql, (attempt_id,)).fetchone()
+                if found is not None:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO attempt_reads (attempt_id, app, paths)"
+                        " VALUES (?, ?, ?)",
+                        (attempt_id, found[0], paths),
+                    )
+                    return
+            raise StoreError(f"no attempt {attempt_id} to record the read-set of")
+
+        await self._run(work)
+
+    async def reads(self, attempt_id: int) -> frozenset[str] | None:
+        """What was remembered for attempt ``attempt_id``, or None."""
+        sql = "SELECT paths FROM attempt_reads WHERE attempt_id = ?"
+
+        def work(conn: sqlite3.Connection) -> frozenset[str] | None:
+            row = conn.execute(sql, (attempt_id,)).fetchone()
+            return None if row is None else frozenset(rows.paths_from_column(row[0]))
+
+        return await self._run(work)
+
+    async def current_reads(self) -> dict[str, frozenset[str]]:
+        """Each app's read-set of its newest attempt with one."""
+        sql = (
+            "SELECT app, paths FROM attempt_reads WHERE attempt_id IN"
+            " (SELECT MAX(attempt_id) FROM attempt_reads GROUP BY app) ORDER BY app"
+        )
+        return await self._run(
+            lambda conn: {r[0]: frozenset(rows.paths_from_column(r[1])) for r in conn.execute(sql)}
+        )
+
+    async def record_revert(self, revert: Revert) -> int:
+        """Record ``revert`` and return its new id."""
+        row = rows.revert_row(revert)
+
+        def work(conn: sqlite3.Connection) -> int:
+            with _transaction(conn, write=True):
+                revert_id = conn.execute(_INSERT_REVERT, row).lastrowid
+            assert revert_id is not None  # an INSERT into a rowid table always sets it
+            return revert_id
+
+        return await self._run(work)
+
+    async def pending_reverts(self) -> list[Revert]:
+        """Every revert not yet applied, oldest first."""
+        sql = _REVERTS + " WHERE applied_at IS NULL ORDER BY id"
+        return await self._run(lambda conn: [rows.revert_from_row(r) for r in conn.execute(sql)])
+
+    async def settle_reverts(self, attempt: Attempt) -> list[Revert]:
+        """Mark the pending reverts ``attempt`` applied as applied; return them."""
+        sql = _REVERTS + " WHERE applied_at IS NULL AND app = ? ORDER BY id"
+        applied_at = rows.format_time(attempt.finished_at)
+
+        def work(conn: sqlite3.Connection) -> list[Revert]:
+            settled = []
+            with _transaction(conn, write=True):
+                for row in conn.execute(sql, (attempt.app,)).fetchall():
+                    revert = rows.revert_from_row(row)
+                    if revert.applied_by(attempt):
+                        conn.execute(
+                            "UPDATE reverts SET applied_at = ?, applied_revision = ? WHERE id = ?",
+                            (applied_at, attempt.revision, revert.id),
+                        )
+                        settled.append(
+                            dataclasses.replace(
+                                revert,
+                                applied_at=attempt.finished_at,
+                                applied_revision=attempt.revision,
+                            )
+                        )
+            return settled
+
+        return await self._run(work)
+
+    async def reverts(self, app: str, limit: int = 100) -> list[Revert]:
+        """Up to ``limit`` reverts of ``app``, newest first."""
+        sql = _REVERTS + " WHERE app = ? ORDER BY id DESC LIMIT ?"
+        return await self._run(
+            lambda conn: [rows.revert_from_row(r) for r in conn.execute(sql, (app, max(limit, 0)))]
         )
 
     async def record_events(self, events: Sequence[EventRecord]) -> list[int]:
@@ -523,6 +729,34 @@ class SqliteStore:
                             "DELETE FROM events WHERE app IS ? AND id <= ?", (app, row[0])
                         ).rowcount
             return deleted
+
+        return await self._run(work)
+
+    async def record_image_scan(self, scan: ImageScan) -> None:
+        """Replace the last scan of ``scan.repository`` and its tags in one transaction."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            with _transaction(conn, write=True):
+                write_image_scan(conn, scan)
+
+        await self._run(work)
+
+    async def image_scans(self) -> dict[str, ImageScan]:
+        """The last scan of every repository, by repository name."""
+
+        def work(conn: sqlite3.Connection) -> dict[str, ImageScan]:
+            with _transaction(conn, write=False):
+                return {scan.repository: scan for scan in read_image_scans(conn)}
+
+        return await self._run(work)
+
+    async def image_scan(self, repository: str) -> ImageScan | None:
+        """The last scan of ``repository``, or None."""
+
+        def work(conn: sqlite3.Connection) -> ImageScan | None:
+            with _transaction(conn, write=False):
+                found = read_image_scans(conn, repository)
+            return found[0] if found else None
 
         return await self._run(work)
 

@@ -6,8 +6,10 @@ which of the Receiver's sources it concerns. Pure: the daemon serves HTTP and re
 - :mod:`~trueup.webhooks.signatures`: each forge's signature or token;
 - :mod:`~trueup.webhooks.events`: each forge's event header, in trueup's words;
 - :mod:`~trueup.webhooks.payloads`: the ``ref`` of a push body, and nothing else;
+- :mod:`~trueup.webhooks.registry_events`: a registry's push notifications (``registry``);
 - :mod:`~trueup.webhooks.verify`: :func:`verify`, the steps in order;
-- :mod:`~trueup.webhooks.refs`: :func:`ref_concerns`, :func:`sources_to_refresh`.
+- :mod:`~trueup.webhooks.refs`: :func:`ref_concerns`, :func:`sources_to_refresh`,
+  :func:`image_repositories_to_refresh`.
 
 The payload only selects sources: revisions always come from Git itself.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from trueup.webhooks.headers import content_length_verdict
 from trueup.webhooks.model import MAX_BODY_BYTES, Outcome, Verdict
-from trueup.webhooks.refs import ref_concerns, sources_to_refresh
+from trueup.webhooks.refs import image_repositories_to_refresh, ref_concerns, sources_to_refresh
 from trueup.webhooks.verify import verify
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "Outcome",
     "Verdict",
     "content_length_verdict",
+    "image_repositories_to_refresh",
     "ref_concerns",
     "sources_to_refresh",
     "verify",

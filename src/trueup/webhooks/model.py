@@ -48,13 +48,16 @@ class Verdict:
     ``message`` is safe to send back and to log: it never holds the secret, a signature,
     or payload text beyond a checked ref. ``event`` and ``ref`` are set when the request
     is ACCEPTED: ``ref`` is the full ref pushed (``refs/heads/main``), or ``None`` when a
-    generic hook names none, which concerns every source.
+    generic hook names none, which concerns every source. A registry's notification has no
+    ``ref`` but ``images``.
     """
 
     outcome: Outcome
     message: str
     event: HookEvent | None = None
     ref: str | None = None
+    images: tuple[str, ...] = ()
+    """The repositories (``org/app``) a registry's notification reports pushes to."""
 
     @property
     def status(self) -> int:

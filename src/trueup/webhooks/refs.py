@@ -1,9 +1,10 @@
 """Which sources a push concerns: a push that cannot change what a source follows is no
-reason to fetch it."""
+reason to fetch it; and which ImageRepositories a registry's notification concerns."""
 
 from __future__ import annotations
 
 from trueup.config import GitSource, LoadedConfig, Receiver
+from trueup.config.image_repository import ImageRepository
 from trueup.gitspec import GitRef, RefKind
 from trueup.webhooks.model import Outcome, Verdict
 from trueup.webhooks.payloads import BRANCHES, TAGS
@@ -37,4 +38,23 @@ def sources_to_refresh(
         source
         for source in config.sources_of(receiver)
         if ref_concerns(source.spec.ref, verdict.ref)
+    )
+
+
+def image_repositories_to_refresh(
+    config: LoadedConfig, receiver: Receiver, verdict: Verdict
+) -> tuple[ImageRepository, ...]:
+    """The ImageRepositories of a registry ``receiver`` whose repository an ACCEPTED
+    ``verdict`` reports a push to (by repository path: the host a registry sees itself
+    under need not be the one trueup reaches it by)."""
+    if verdict.outcome is not Outcome.ACCEPTED or not verdict.images:
+        return ()
+    wanted = set(receiver.spec.image_repositories)
+    pushed = set(verdict.images)
+    return tuple(
+        repo
+        for repo in config.image_repositories
+        if repo.namespace == receiver.namespace
+        and repo.metadata.name in wanted
+        and repo.spec.image_name.repository in pushed
     )

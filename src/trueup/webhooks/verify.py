@@ -15,6 +15,7 @@ from trueup.webhooks.events import ForgeEvent, event_of
 from trueup.webhooks.headers import Headers, content_length_verdict, too_large
 from trueup.webhooks.model import MAX_BODY_BYTES, Outcome, Verdict
 from trueup.webhooks.payloads import TAGS, PayloadError, pushed_ref
+from trueup.webhooks.registry_events import registry_verdict
 from trueup.webhooks.signatures import authentication_problem
 
 
@@ -36,6 +37,8 @@ def verify(
     if len(body) > MAX_BODY_BYTES:
         return too_large()
     given = Headers.of(headers)
+    if receiver_type is ReceiverType.REGISTRY:
+        return registry_verdict(secret, given, body, events)
     problem = authentication_problem(receiver_type, secret, given, body)
     if problem is not None:
         return Verdict(Outcome.UNAUTHORIZED, problem)

@@ -240,7 +240,7 @@ async def test_suspend_and_resume_through_the_api(served: Served) -> None:
     assert listed[0]["suspended"] is True
     assert listed[0]["sync"] == "Suspended"
     resumed = (await served.call("POST", "/api/apps/web/resume", OPERATOR)).json()
-    assert resumed == {"app": "web", "suspended": False, "resumed": True}
+    assert resumed == {"app": "web", "suspended": False, "resumed": True, "unpinned": False}
     again = (await served.call("POST", "/api/apps/web/resume", OPERATOR)).json()
     assert again["resumed"] is False
 

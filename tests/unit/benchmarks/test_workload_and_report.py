@@ -87,6 +87,13 @@ def test_writing_the_results_to_a_new_page_makes_the_whole_page(tmp_path: Path) 
     assert page.read_text() == f"# Benchmarks\n\n{BEGIN}\ntable\n{END}\n"
 
 
+def test_a_page_without_the_markers_keeps_its_text_and_gains_the_section(tmp_path: Path) -> None:
+    page = tmp_path / "benchmarks.md"
+    page.write_text("# Title\n\nmethod\n")
+    write_section(page, f"{BEGIN}\ntable\n{END}")
+    assert page.read_text() == f"# Title\n\nmethod\n\n{BEGIN}\ntable\n{END}\n"
+
+
 def test_the_cluster_gets_fake_nodes_enough_for_every_deployment_of_the_run() -> None:
     tools = ("trueup", "go", "go-apply", "kubectl", "kubectl-novalidate")
     # 1 + 10 + 50 Deployments per tool and repeat: 915 pods, 200 a node.

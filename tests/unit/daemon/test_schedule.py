@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from trueup.daemon.backoff import Backoff
-from trueup.daemon.schedule import Mode, Next, Result, mode_for, next_run
+from trueup.daemon.schedule import (
+    Mode,
+    Next,
+    Result,
+    SameRender,
+    mode_for,
+    next_run,
+    same_render_after,
+)
 from trueup.failure import Failure, Reason
 
 
@@ -74,3 +82,28 @@ def test_without_self_heal_only_a_new_revision_or_spec_is_applied() -> None:
     assert mode(self_heal=False, applied_revision="main@sha1:b") is Mode.COMPARE
     assert mode(self_heal=False, applied_revision="main@sha1:b", spec_changed=True) is Mode.APPLY
     assert mode(self_heal=False, applied_revision=None) is Mode.APPLY
+
+
+def test_without_self_heal_a_revision_that_renders_the_app_alike_is_not_applied() -> None:
+    a, b, c = "main@sha1:a", "main@sha1:b", "main@sha1:c"
+    run = same_render_after(same_render_after(None, a, b), b, c)
+    assert run == SameRender(a, c)
+    assert mode(self_heal=False, current_revision=c, same_render=run) is Mode.COMPARE
+    assert mode(self_heal=False, current_revision=c, same_render=run, spec_changed=True) is (
+        Mode.APPLY
+    )
+    # Applied elsewhere than where the run starts (a failed apply, a move not seen): applied.
+    assert (
+        mode(self_heal=False, current_revision=c, applied_revision="main@sha1:z", same_render=run)
+        is Mode.APPLY
+    )
+    # The source moved again since, and the run does not reach its head yet: applied.
+    assert mode(self_heal=False, current_revision="main@sha1:d", same_render=run) is Mode.APPLY
+    assert mode(same_render=run, current_revision=c) is Mode.APPLY  # selfHeal on
+
+
+def test_a_move_from_elsewhere_than_the_end_of_a_run_starts_a_new_one() -> None:
+    run = SameRender("main@sha1:a", "main@sha1:b")
+    assert same_render_after(run, "main@sha1:x", "main@sha1:y") == SameRender(
+        "main@sha1:x", "main@sha1:y"
+    )

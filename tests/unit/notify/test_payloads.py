@@ -176,7 +176,8 @@ def test_discord_embeds_stay_within_the_documented_limits() -> None:
     assert total <= 6000
 
 
-@pytest.mark.parametrize("provider_type", list(ProviderType))
+# Forge types post commit statuses, not payloads: tests/unit/notify/test_commit_status.py.
+@pytest.mark.parametrize("provider_type", [t for t in ProviderType if t.forge is None])
 def test_a_secret_value_in_an_event_reaches_no_payload(provider_type: ProviderType) -> None:
     event = Event(
         Kind.RECONCILE_FAILED,

@@ -110,6 +110,7 @@ def test_public_api_is_pinned() -> None:
         "Outcome",
         "Verdict",
         "content_length_verdict",
+        "image_repositories_to_refresh",
         "ref_concerns",
         "sources_to_refresh",
         "verify",

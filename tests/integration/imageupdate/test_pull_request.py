@@ -1,0 +1,126 @@
+"""Update branches and pull requests: against the real served repository and the local
+forge stub's GitHub, GitLab and Gitea endpoints. One pull request per branch, updated in
+place; the update branch rebuilt on its base and replaced with a lease, only while trueup
+owns it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.gitwrite.helpers import bare_git, show
+from tests.integration.imageupdate.conftest import Setup, write_config
+from tests.servers.forge import TOKEN, ForgeStub
+from tests.servers.gitrepo import git
+from trueup.devforge import Pull
+from trueup.errors import PushRejectedError
+from trueup.imageupdate import run_update
+
+pytestmark = pytest.mark.anyio
+
+TOKEN_SECRET = {
+    "apiVersion": "v1",
+    "kind": "Secret",
+    "metadata": {"name": "forge-token"},
+    "stringData": {"token": TOKEN},
+}
+
+
+def configure(setup: Setup, stub: ForgeStub, forge: str, branch: str, **pull: Any) -> None:
+    source_url = setup.config_path.read_text().split("url: ", 1)[1].split("\n", 1)[0]
+    update = {
+        "push": {
+            "branch": branch,
+            "pullRequest": {
+                "provider": forge,
+                "address": f"{stub.url}/org/deploy",
+                "secretRef": {"name": "forge-token"},
+                **pull,
+            },
+        }
+    }
+    write_config(setup.config_path, source_url, setup.image, update=update, extra=(TOKEN_SECRET,))
+
+
+def pulls(stub: ForgeStub, forge: str) -> list[Pull]:
+    return stub._call(lambda: stub.forge.state.pulls(forge, "org/deploy", open_only=False))
+
+
+@pytest.mark.parametrize("forge", ["github", "gitlab", "gitea"])
+async def test_one_pull_request_is_opened_then_updated_in_place(
+    setup: Setup, forge_stub: ForgeStub, forge: str
+) -> None:
+    configure(setup, forge_stub, forge, "trueup/images", title="Images: {images}")
+    setup.push_tags("1.1.0")
+    config = await setup.scan()
+    main = setup.head()
+
+    first = await run_update(setup.update, config, setup.store)
+
+    [branch] = first.branches
+    assert (branch.branch, branch.pushed, branch.pull_action) == ("trueup/images", True, "created")
+    assert setup.head() == main, "the source's branch is not written in pull-request mode"
+    assert setup.head("trueup/images") == branch.commit
+    [pull] = pulls(forge_stub, forge)
+    assert (pull.head, pull.base, pull.open) == ("trueup/images", "main", True)
+    old, new = f"{setup.image}:1.0.0", f"{setup.image}:1.1.0"
+    assert pull.title == f"Images: - default:app: {old} → {new} - default:app: 1.0.0 → 1.1.0"
+    assert branch.commit in pull.body
+
+    # Nothing new: nothing pushed, the pull request left as it is.
+    same = await run_update(setup.update, config, setup.store)
+    assert [(b.pushed, b.pull_action) for b in same.branches] == [(False, "unchanged")]
+    assert setup.head("trueup/images") == branch.commit
+
+    # main moves on and a newer tag appears: the branch is rebuilt on the new main, the
+    # same pull request gets the new title and body.
+    main = setup.repo.commit_and_push("more on main", {"apps/web/extra.yaml": "x: 1\n"})
+    setup.push_tags("1.2.0")
+    config = await setup.scan()
+    second = await run_update(setup.update, config, setup.store)
+
+    [again] = second.branches
+    assert (again.pushed, again.pull_action, again.parent) == (True, "updated", main)
+    [pull] = pulls(forge_stub, forge)
+    assert pull.number == branch.pull_number
+    assert "1.2.0" in pull.title
+    subjects = bare_git(setup.repo.bare, "log", "--format=%s", "refs/heads/trueup/images")
+    assert subjects.splitlines()[:2] == ["Update images in apps", "more on main"]
+    assert '"1.2.0"' in show(setup.repo.bare, "apps/web/values.yaml", "trueup/images")
+
+
+async def test_one_branch_per_policy(setup: Setup, forge_stub: ForgeStub) -> None:
+    configure(setup, forge_stub, "gitea", "trueup/{policy}")
+    setup.push_tags("1.1.0")
+    config = await setup.scan()
+
+    result = await run_update(setup.update, config, setup.store)
+
+    assert [(b.branch, b.pushed) for b in result.branches] == [("trueup/app", True)]
+    [pull] = pulls(forge_stub, "gitea")
+    assert pull.head == "trueup/app"
+
+
+async def test_an_update_branch_someone_else_pushed_to_is_never_replaced(
+    setup: Setup, forge_stub: ForgeStub
+) -> None:
+    configure(setup, forge_stub, "gitea", "trueup/images")
+    setup.push_tags("1.1.0")
+    config = await setup.scan()
+    await run_update(setup.update, config, setup.store)
+    # A person adds a commit on top of trueup's update branch.
+    work = setup.repo.work
+    git(["fetch", "--quiet", str(setup.repo.bare), "trueup/images"], cwd=work.path)
+    git(["checkout", "--quiet", "-B", "theirs", "FETCH_HEAD"], cwd=work.path)
+    theirs = work.commit("a fix of their own", {"apps/web/fix.yaml": "y: 2\n"})
+    work.push(setup.repo.bare, "theirs:refs/heads/trueup/images")
+    git(["checkout", "--quiet", "main"], cwd=work.path)
+    setup.push_tags("1.2.0")
+    config = await setup.scan()
+
+    with pytest.raises(PushRejectedError, match="trueup replaces only update branches it owns"):
+        await run_update(setup.update, config, setup.store)
+
+    assert setup.head("trueup/images") == theirs
+    assert len(pulls(forge_stub, "gitea")) == 1
