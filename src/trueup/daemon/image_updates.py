@@ -16,15 +16,15 @@ marker, files a pending rollback revert holds) differ from the last run's.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from trueup.config import LoadedConfig
 from trueup.config.image_update import ImageUpdate
 from trueup.daemon.backoff import Backoff, Random, jittered
-from trueup.daemon.clock import Clock, sleep_or_until
+from trueup.daemon.clock import Clock
 from trueup.daemon.events import Event, Kind, Level
+from trueup.daemon.loops import Loops
 from trueup.errors import TemporaryError, TrueupError
 from trueup.images import ProblemKind
 from trueup.imageupdate import UpdateResult, run_update, source_of
@@ -64,47 +64,27 @@ class ImageUpdater:
     ) -> None:
         self._store, self._publish, self._refresh = store, publish, refresh
         self._clock, self._rand, self._backoff = clock, rand, backoff
-        self._watched: dict[ObjectId, _Watched] = {}
+        self._loops: Loops[ObjectId, _Watched] = Loops(clock, self.run_once, "image update")
 
     def watch(self, config: LoadedConfig, updates: Iterable[ImageUpdate]) -> None:
         """Run exactly ``updates`` from now on; a changed configuration runs each at once."""
         wanted = {update.id: update for update in updates}
-        for key in [key for key in self._watched if key not in wanted]:
-            self._stop(key)
+        self._loops.retain(wanted)
         for key, update in wanted.items():
-            current = self._watched.get(key)
+            current = self._loops.get(key)
             if current is not None:
                 current.update, current.config = update, config
                 current.wake.set()
                 continue
-            watched = _Watched(update, config)
-            watched.task = asyncio.create_task(self._loop(watched), name=f"image update {key}")
-            self._watched[key] = watched
+            self._loops.start(key, _Watched(update, config))
 
     def nudge(self) -> None:
         """Run every ImageUpdate soon: an image's tags changed."""
-        for watched in self._watched.values():
-            watched.wake.set()
+        self._loops.wake_all()
 
     async def stop(self) -> None:
         """Stop every loop and wait for them to end."""
-        tasks = [w.task for w in self._watched.values() if w.task is not None]
-        for key in list(self._watched):
-            self._stop(key)
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    def _stop(self, key: ObjectId) -> None:
-        watched = self._watched.pop(key)
-        if watched.task is not None:
-            watched.task.cancel()
-
-    async def _loop(self, watched: _Watched) -> None:
-        while True:
-            watched.wake.clear()
-            next_in = await self.run_once(watched)
-            await sleep_or_until(self._clock, next_in, watched.wake)
+        await self._loops.stop()
 
     async def run_once(self, watched: _Watched) -> float:
         """Run the ImageUpdate once and report it; the seconds until its next run."""

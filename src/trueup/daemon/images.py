@@ -11,7 +11,6 @@ interval (with jitter), after failures for the backoff, or for :meth:`ImageScann
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +21,8 @@ from trueup.config import LoadedConfig, format_duration
 from trueup.config.image_policy import ImagePolicy
 from trueup.config.image_repository import ImageRepository
 from trueup.daemon.backoff import Backoff, Random, jittered
-from trueup.daemon.clock import Clock, sleep_or_until
+from trueup.daemon.clock import Clock
+from trueup.daemon.loops import Loops
 from trueup.errors import RegistryError, RegistryUnavailableError, TrueupError
 from trueup.images import select_for
 from trueup.registry import newest_tags, registry_access, scan_repository
@@ -132,7 +132,7 @@ class ImageScanner:
         self._store, self._on_scan = store, on_scan
         self._clock, self._rand, self._backoff = clock, rand, backoff
         self._transport = transport
-        self._watched: dict[str, _Watched] = {}
+        self._loops: Loops[str, _Watched] = Loops(clock, self._run, "scan image")
 
     def watch(self, config: LoadedConfig, repositories: Iterable[ImageRepository]) -> None:
         """Scan exactly ``repositories`` from now on: start new ones, stop the others.
@@ -140,54 +140,35 @@ class ImageScanner:
         A repository whose spec (or whose Secrets) changed is restarted: scanned at once.
         """
         wanted = {repo.key: repo for repo in repositories}
-        for key in [key for key in self._watched if key not in wanted]:
-            self._stop(key)
+        self._loops.retain(wanted)
         for key, repo in wanted.items():
-            current = self._watched.get(key)
+            current = self._loops.get(key)
             if current is not None and current.repository == repo:
                 same_access = registry_access(current.config, repo) == registry_access(config, repo)
                 if same_access:
                     current.config = config
                     continue
             if current is not None:
-                self._stop(key)
-            watched = _Watched(repo, config)
-            watched.task = asyncio.create_task(self._loop(watched), name=f"scan image {key}")
-            self._watched[key] = watched
+                self._loops.stop_one(key)
+            self._loops.start(key, _Watched(repo, config))
 
     def refresh(self, key: str) -> bool:
         """Scan the repository ``key`` at once; False when it is not watched."""
-        watched = self._watched.get(key)
-        if watched is None:
-            return False
-        watched.wake.set()
-        return True
+        return self._loops.wake(key)
 
     def watching(self) -> list[str]:
         """The repositories scanned, by key."""
-        return sorted(self._watched)
+        return sorted(self._loops)
 
     async def stop(self) -> None:
         """Stop every loop and wait for them to end."""
-        tasks = [w.task for w in self._watched.values() if w.task is not None]
-        for key in list(self._watched):
-            self._stop(key)
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._loops.stop()
 
-    def _stop(self, key: str) -> None:
-        watched = self._watched.pop(key)
-        if watched.task is not None:
-            watched.task.cancel()
-
-    async def _loop(self, watched: _Watched) -> None:
-        interval = watched.repository.spec.interval.total_seconds()
-        while True:
-            watched.wake.clear()
-            scanned = await self._scan(watched, interval)
-            self._on_scan(scanned)
-            await sleep_or_until(self._clock, scanned.next_in, watched.wake)
+    async def _run(self, watched: _Watched) -> float:
+        """Scan once and tell the daemon; the seconds until the next scan."""
+        scanned = await self._scan(watched, watched.repository.spec.interval.total_seconds())
+        self._on_scan(scanned)
+        return scanned.next_in
 
     async def _scan(self, watched: _Watched, interval: float) -> Scanned:
         began = self._clock.now()

@@ -19,7 +19,14 @@ from urllib.parse import quote
 import httpx
 
 from trueup.forge.http import PER_PAGE, ForgeHttp
-from trueup.forge.model import Comment, CommitState, CommitStatus, PullRequest, Repository
+from trueup.forge.model import (
+    Comment,
+    CommitState,
+    CommitStatus,
+    PullRequest,
+    Repository,
+    comment_of,
+)
 
 _STATE_OUT: Final = {
     CommitState.PENDING: "pending",
@@ -117,7 +124,7 @@ class GitLab:
         async for page in self._http.pages(path, f"list the notes of !{pull.number}", params):
             for item in page:
                 if not item.get("system"):
-                    yield Comment(int(item["id"]), str(item.get("body") or ""))
+                    yield comment_of(item)
 
     async def create_comment(self, pull: PullRequest, body: str) -> Comment:
         """``POST /projects/{id}/merge_requests/{iid}/notes``."""
@@ -127,7 +134,7 @@ class GitLab:
             f"comment on !{pull.number}",
             json={"body": body},
         )
-        return Comment(int(item["id"]), str(item.get("body") or ""))
+        return comment_of(item)
 
     async def update_comment(self, pull: PullRequest, comment_id: int, body: str) -> Comment:
         """``PUT /projects/{id}/merge_requests/{iid}/notes/{note_id}``."""
@@ -137,7 +144,7 @@ class GitLab:
             f"update note {comment_id} of !{pull.number}",
             json={"body": body},
         )
-        return Comment(int(item["id"]), str(item.get("body") or ""))
+        return comment_of(item)
 
     async def create_pull_request(self, head: str, base: str, title: str, body: str) -> PullRequest:
         """``POST /projects/{id}/merge_requests``."""

@@ -146,7 +146,7 @@ def error_of(
     if status in (408, 429) or status >= 500 or limited:
         return ForgeUnavailableError(
             f"{where}: the forge answered {status}{said}",
-            retry_after=_seconds(response.headers.get("retry-after")),
+            retry_after=retry_after_seconds(response.headers.get("retry-after")),
         )
     hint = {
         401: "the token was refused: check the token in the Secret",
@@ -202,7 +202,9 @@ def _same_origin(url: str, api_url: str) -> bool:
     return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
 
-def _seconds(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` in seconds, at most :data:`MAX_RETRY_AFTER`; None when absent or
+    not a number (its date form is not used by forges or chat services)."""
     if value is None:
         return None
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class ForgeKind(StrEnum):
@@ -81,3 +82,8 @@ class Comment:
 
     id: int
     body: str
+
+
+def comment_of(item: Any) -> Comment:
+    """A comment (or GitLab note) as a forge's API answers it: ``id`` and ``body``."""
+    return Comment(int(item["id"]), str(item.get("body") or ""))

@@ -11,18 +11,15 @@ messages never contain the URL.
 from __future__ import annotations
 
 import asyncio
-import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 import httpx
 
+from trueup.forge.http import retry_after_seconds
 from trueup.masking import Masker
 from trueup.notify.payloads import Request
-
-MAX_RETRY_AFTER = 300.0
-"""The longest ``Retry-After`` honoured, in seconds."""
 
 
 class Result(StrEnum):
@@ -96,18 +93,7 @@ def outcome_of(status: int, retry_after: str | None = None) -> Outcome:
             "configure the URL it redirects to",
         )
     if status in (408, 429) or status >= 500:
-        return Outcome(Result.TEMPORARY, f"the endpoint answered {status}", _seconds(retry_after))
+        return Outcome(
+            Result.TEMPORARY, f"the endpoint answered {status}", retry_after_seconds(retry_after)
+        )
     return Outcome(Result.PERMANENT, f"the endpoint refused the notification with {status}")
-
-
-def _seconds(value: str | None) -> float | None:
-    """A ``Retry-After`` in seconds (its date form is not used by chat services)."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    if not math.isfinite(seconds):
-        return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
