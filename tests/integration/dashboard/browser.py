@@ -88,5 +88,15 @@ class Browser:
             time.sleep(0.1)
         raise AssertionError(f"the page never showed {what} ({last}); at {self.url}")
 
+    def click(self, css: str) -> None:
+        """Click what ``css`` finds, found again on each try: the page redraws parts of
+        itself as events arrive, so an element found a moment ago may be gone."""
+
+        def clicked() -> bool:
+            self.find(css).click()
+            return True
+
+        self.wait(clicked, f"a clickable {css}")
+
     def wait_text(self, css: str, expected: str) -> None:
         self.wait(lambda: self.text(css) == expected, f"{expected!r} in {css}")

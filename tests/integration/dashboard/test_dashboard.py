@@ -73,7 +73,7 @@ def log_in(browser: Browser, served: Served, token: str) -> None:
     browser.get(served.url + "/")
     browser.wait(lambda: "/login" in browser.url, "the login page")
     browser.find("#token").send_keys(token)
-    browser.find("#login").click()
+    browser.click("#login")
     browser.wait(lambda: "/login" not in browser.url, "the page after login")
 
 
@@ -93,10 +93,10 @@ def test_an_operator_watches_syncs_and_rolls_back_and_nothing_planted_runs(
         browser.get(served.url + "/")
         browser.wait(lambda: "/login" in browser.url, "the login page")
         browser.find("#token").send_keys("not-a-token")
-        browser.find("#login").click()
+        browser.click("#login")
         browser.wait_text("#login-error", "That token is not valid.")
         browser.find("#token").send_keys(OPERATOR)
-        browser.find("#login").click()
+        browser.click("#login")
         browser.wait(lambda: badge(browser, "sync") == "OutOfSync", "the App OutOfSync")
         browser.js("window.kept = 'no reload'")
 
@@ -109,7 +109,7 @@ def test_an_operator_watches_syncs_and_rolls_back_and_nothing_planted_runs(
         assert browser.js("return window.pwned") is None
 
         # The App's page: tree, history, Kubernetes events.
-        browser.find(f'tr[data-app="{APP}"] a').click()
+        browser.click(f'tr[data-app="{APP}"] a')
         deployment = f'#tree li[data-object="Deployment/{world.namespace}/web"]'
         browser.wait(lambda: browser.all(deployment), "the Deployment in the tree")
         browser.wait(lambda: "ScalingReplicaSet" in browser.text("#kube-events"),
@@ -124,7 +124,7 @@ def test_an_operator_watches_syncs_and_rolls_back_and_nothing_planted_runs(
         entry = f'#diff .diff-entry[data-object="ConfigMap/{world.namespace}/settings"]'
         browser.wait(lambda: PLANTED_EDIT in browser.text(entry), "the edit in the diff")
         assert PLANTED_NOTE in browser.text(entry)
-        browser.find("#diff-side").click()
+        browser.click("#diff-side")
         browser.wait(
             lambda: browser.all(f"{entry} table.diff.side td.del"), "the side-by-side diff"
         )
@@ -135,10 +135,10 @@ def test_an_operator_watches_syncs_and_rolls_back_and_nothing_planted_runs(
             browser.fetch("POST", f"/api/apps/{APP}/sync", {"Content-Type": "application/json"})
             == 403
         )
-        browser.find("#sync").click()
+        browser.click("#sync")
         browser.wait(lambda: f"ConfigMap/{world.namespace}/settings" in browser.text("#planned"),
                      "the dry run's preview")  # fmt: skip
-        browser.find("#confirm-sync").click()
+        browser.click("#confirm-sync")
         browser.wait(lambda: browser.all("#sync-result.ok"), "the sync's result")
         browser.wait(lambda: "api:ops" in browser.text("#history tbody tr"), "the sync in history")
 
@@ -148,13 +148,18 @@ def test_an_operator_watches_syncs_and_rolls_back_and_nothing_planted_runs(
         browser.wait(lambda: "Paint it green" in browser.text("#summary"), "the new revision")
         rollback = "#history tr:has(.rollback) td code"
         browser.wait(lambda: browser.all(rollback), "a revision to roll back to")
-        target = next(
-            row for row in browser.all("#history tbody tr")
-            if row.find_elements("css selector", ".rollback")
-            and fixed[:7] in row.text
-        )  # fmt: skip
-        target.find_element("css selector", ".rollback").click()
-        browser.find("#confirm-rollback").click()
+
+        def roll_back_to_fixed() -> bool:
+            target = next(
+                row for row in browser.all("#history tbody tr")
+                if row.find_elements("css selector", ".rollback")
+                and fixed[:7] in row.text
+            )  # fmt: skip
+            target.find_element("css selector", ".rollback").click()
+            return True
+
+        browser.wait(roll_back_to_fixed, "the rollback button of the fixed revision")
+        browser.click("#confirm-rollback")
         browser.wait(lambda: browser.all("#rollback-result"), "the rollback's result")
         browser.wait(lambda: world.live("configmap", "settings")["data"]["color"] == "blue",
                      "the ConfigMap rolled back")  # fmt: skip
@@ -168,7 +173,7 @@ def test_an_operator_watches_syncs_and_rolls_back_and_nothing_planted_runs(
         )
 
         # Logout ends the session.
-        browser.find("#logout").click()
+        browser.click("#logout")
         browser.wait(lambda: "/login" in browser.url, "the login page after logout")
         assert browser.fetch("GET", "/api/apps") == 401
     finally:

@@ -133,10 +133,10 @@ def test_a_thousand_apps_page_filter_search_sort_and_take_a_burst(
     assert "page 1 of 10" in browser.text("#pager")
     assert browser.text("#apps tr .subject") == "<b>change 0</b>"  # as text
 
-    browser.find('button[data-filter="OutOfSync"]').click()
+    browser.click('button[data-filter="OutOfSync"]')
     browser.wait(lambda: "500 Apps" in browser.text("#pager"), "the OutOfSync filter")
     assert {b.text for b in browser.all("#apps [data-role=sync]")} == {"OutOfSync"}
-    browser.find('button[data-filter="all"]').click()
+    browser.click('button[data-filter="all"]')
 
     browser.find("#search").send_keys("app-0999")
     browser.wait(lambda: len(browser.all("#apps tr[data-app]")) == 1, "one App found")
@@ -146,7 +146,7 @@ def test_a_thousand_apps_page_filter_search_sort_and_take_a_burst(
     browser.js("const s = document.getElementById('search'); s.value = '';"
                "s.dispatchEvent(new Event('input'));")  # fmt: skip
 
-    browser.find('th[data-sort="app"]').click()  # again: descending
+    browser.click('th[data-sort="app"]')  # again: descending
     browser.wait(
         lambda: browser.all("#apps tr[data-app]")[0].get_attribute("data-app") == "app-0999",
         "the Apps sorted by name, descending",

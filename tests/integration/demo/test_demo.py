@@ -125,11 +125,11 @@ def see_the_dashboard(url: str, token: str, env: dict[str, str]) -> None:
         browser.get(url)
         browser.wait(lambda: "/login" in browser.url, "the login page")
         browser.find("#token").send_keys(token)
-        browser.find("#login").click()
+        browser.click("#login")
         sync = 'tr[data-app="web"] [data-role="sync"]'
         browser.wait(lambda: browser.text(sync) == "Synced", "the web App Synced")
         assert browser.text('tr[data-app="web"] [data-role="health"]') == "Healthy"
-        browser.find('tr[data-app="web"] a').click()
+        browser.click('tr[data-app="web"] a')
         browser.wait(lambda: browser.all('#tree li[data-object="Deployment/demo/web"]'), "the tree")
         browser.wait(lambda: "Scale web to 4" in browser.text("#history"), "the history")
         assert "webhook:demo-push" in browser.text("#history")
