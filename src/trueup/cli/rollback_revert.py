@@ -50,7 +50,9 @@ def run_revert(
         if plan.others:
             confirmed = _ask(plan.confirmation(), plan.others)
     remote = via_daemon.rollback_revert(settings, app, revision, yes=confirmed, reason=reason)
-    data: dict[str, Any] = remote if remote is not None else _here(settings, app, revision, reason)
+    data: dict[str, Any] = (
+        remote if remote is not None else _here(settings, app, revision, reason, yes=confirmed)
+    )
     _print(data, output, through_daemon=remote is not None)
 
 
@@ -65,7 +67,7 @@ async def _plan(settings: Settings, app: str, revision: str) -> RevertPlan:
         return await plan_revert(config, store, app, revision)
 
 
-def _here(settings: Settings, app: str, revision: str, reason: str) -> dict[str, Any]:
+def _here(settings: Settings, app: str, revision: str, reason: str, *, yes: bool) -> dict[str, Any]:
     """The revert pushed and recorded by this process (no daemon runs); as plain data."""
     from trueup.cli.recorded import open_store
     from trueup.cli.session import trigger
@@ -77,9 +79,10 @@ def _here(settings: Settings, app: str, revision: str, reason: str) -> dict[str,
 
     async def run() -> dict[str, Any]:
         async with open_store(settings) as store:
-            # Confirmed (or nothing else changes) by now: the plan was shown first.
+            # Planned again here: an App that started reading these paths since the plan
+            # was shown still needs the confirmation (ConfirmationError, nothing pushed).
             outcome = await revert_app(
-                config, store, app, revision, by=trigger(), yes=True, reason=reason
+                config, store, app, revision, by=trigger(), yes=yes, reason=reason
             )
             if outcome.pushed:
                 await store.record_events([revert_event(outcome)])
