@@ -62,7 +62,9 @@ def rollback(
     pushed, and a normal sync applies them.
     """
     if revert:
-        _run_revert(ctx, app, to, yes=yes, reason=reason, output=output)
+        from trueup.cli.rollback_revert import run_revert
+
+        run_revert(ctx, app, to, yes=yes, reason=reason, output=output)
         return
     if yes:
         raise typer.BadParameter("only --revert asks for confirmation", param_hint="--yes")
@@ -130,15 +132,6 @@ def _print(data: dict[str, Any], output: Format) -> None:
     if (failure := report["failure"]) is not None:
         error(failure["message"])
         raise typer.Exit(2 if failure["reason"] == Reason.CONFIG.value else 1)
-
-
-def _run_revert(
-    ctx: typer.Context, app: str, to: str, *, yes: bool, reason: str, output: Format
-) -> None:
-    """``--revert``: carried out by :func:`trueup.cli.rollback_revert.run_revert`."""
-    from trueup.cli.rollback_revert import run_revert
-
-    run_revert(ctx, app, to, yes=yes, reason=reason, output=output)
 
 
 async def git_heads(settings: Settings, names: list[str]) -> dict[str, str | None]:

@@ -6,6 +6,8 @@ An ImageRepository's ``secretRef`` names a Secret whose key ``.dockerconfigjson`
 port: the credentials of one host are never offered to another. Docker Hub's several
 names (``docker.io``, ``index.docker.io``, ``registry-1.docker.io`` and its token server
 ``auth.docker.io``) count as one host, since that is how ``docker login`` stores them.
+Two keys for one host (``https://r.example/v1/`` and ``r.example``) are refused, not
+resolved by their order. ``auth`` is accepted with or without base64 padding.
 """
 
 from __future__ import annotations
@@ -65,18 +67,43 @@ def parse_docker_config(text: str) -> DockerConfig:
     Messages name the entry (its host) and never a credential.
     """
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except DockerConfigError:
+        raise
     except ValueError:
         raise DockerConfigError("it is not JSON") from None
     if not isinstance(data, dict) or not isinstance(data.get("auths", {}), dict):
         raise DockerConfigError('it is not a docker config.json: expected {"auths": {...}}')
     auths: dict[str, BasicCredentials] = {}
+    keys: dict[str, str] = {}
     for key, entry in data.get("auths", {}).items():
+        shown = repr(str(key)[:80])
         host = registry_host(str(key))
-        if not host or not isinstance(entry, dict):
-            raise DockerConfigError(f"the entry {str(key)[:80]!r} of auths is not an object")
+        if not host:
+            raise DockerConfigError(
+                f"the key {shown} of auths names no registry: write the host, "
+                "such as registry.example.com:5000"
+            )
+        if host in keys:
+            # Which one a registry would get would depend on the order of the keys.
+            raise DockerConfigError(
+                f"the keys {keys[host]!r} and {shown} of auths both name {host}: keep one"
+            )
+        if not isinstance(entry, dict):
+            raise DockerConfigError(f"the entry of {host} in auths is not an object")
+        keys[host] = str(key)[:80]
         auths[host] = _credentials(host, entry)
     return DockerConfig(MappingProxyType(auths))
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object, refused when it names a key twice (JSON would keep the last)."""
+    found: dict[str, object] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DockerConfigError(f"the key {key[:80]!r} is written twice in one object")
+        found[key] = value
+    return found
 
 
 def _credentials(host: str, entry: dict[str, object]) -> BasicCredentials:
@@ -84,7 +111,9 @@ def _credentials(host: str, entry: dict[str, object]) -> BasicCredentials:
     encoded = entry.get("auth")
     if isinstance(encoded, str) and encoded:
         try:
-            decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+            # Docker pads the base64; other tools that write config.json do not.
+            padded = encoded + "=" * (-len(encoded) % 4)
+            decoded = base64.b64decode(padded, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             raise DockerConfigError(malformed) from None
         username, colon, password = decoded.partition(":")

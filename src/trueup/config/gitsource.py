@@ -16,7 +16,7 @@ or ssh source needs ``write.secretRef`` (a push needs credentials); a plain-http
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Literal, Self
+from typing import Annotated, Final, Literal, Self
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -27,6 +27,11 @@ from trueup.errors import SourceError
 from trueup.gitspec import GitRef, Transport, parse_url
 
 __all__ = [
+    "DEFAULT_AUTHOR_EMAIL",
+    "DEFAULT_AUTHOR_NAME",
+    "DEFAULT_RETRIES",
+    "MAX_IDENTITY_LENGTH",
+    "MAX_RETRIES",
     "CommitAuthor",
     "GitRef",
     "GitSource",
@@ -34,6 +39,7 @@ __all__ = [
     "GitWrite",
     "SigningKeyRef",
     "Verification",
+    "identity_problem",
     "url_scheme",
 ]
 
@@ -67,14 +73,44 @@ class Verification(ConfigModel):
     secret_ref: SecretRef
 
 
+DEFAULT_AUTHOR_NAME: Final = "trueup"
+"""Name of the author and committer of the commits trueup writes, unless configured."""
+DEFAULT_AUTHOR_EMAIL: Final = "trueup@localhost"
+"""Email of the author and committer of the commits trueup writes, unless configured."""
+MAX_IDENTITY_LENGTH: Final = 200
+"""Longest commit author name or email accepted: longer ones are a mistake, not a name."""
+DEFAULT_RETRIES: Final = 3
+"""How often a push rejected because the branch moved is re-applied, unless configured."""
+MAX_RETRIES: Final = 10
+"""The most re-applications of one write a configuration may ask for."""
+
+
+def identity_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a commit author's name or email, or ``None`` if it can.
+
+    The one rule for a commit identity, for the configuration and :mod:`trueup.gitwrite`
+    alike: git would write '<', '>' or a line break into the commit header as they are.
+    """
+    if not value.strip():
+        return "it is empty"
+    if len(value) > MAX_IDENTITY_LENGTH:
+        return f"it is longer than {MAX_IDENTITY_LENGTH} characters"
+    if any(c in value for c in "<>\n\r\0"):
+        return "it holds '<', '>' or a line break"
+    return None
+
+
 def _check_identity(value: str) -> str:
-    if not value.strip() or len(value) > 200 or any(c in value for c in "<>\n\r\0"):
+    problem = identity_problem(value)
+    if problem is not None:
         raise PydanticCustomError(
             "git_identity",
-            "'{value}' cannot be a commit author's name or email",
+            "'{value}' cannot be a commit author's name or email: {problem}",
             {
                 "value": value[:80],
-                "hint": "give a plain name and email, without '<', '>' or line breaks",
+                "problem": problem,
+                "hint": f"give a plain name and email of at most {MAX_IDENTITY_LENGTH} "
+                "characters, without '<', '>' or line breaks",
             },
         )
     return value
@@ -83,8 +119,8 @@ def _check_identity(value: str) -> str:
 class CommitAuthor(ConfigModel):
     """Author and committer of every commit trueup writes; ``trueup <trueup@localhost>``."""
 
-    name: Annotated[str, AfterValidator(_check_identity)] = "trueup"
-    email: Annotated[str, AfterValidator(_check_identity)] = "trueup@localhost"
+    name: Annotated[str, AfterValidator(_check_identity)] = DEFAULT_AUTHOR_NAME
+    email: Annotated[str, AfterValidator(_check_identity)] = DEFAULT_AUTHOR_EMAIL
 
 
 class SigningKeyRef(ConfigModel):
@@ -101,7 +137,7 @@ class GitWrite(ConfigModel):
     secret_ref: SecretRef | None = None
     author: CommitAuthor = Field(default_factory=CommitAuthor)
     signing_key: SigningKeyRef | None = None
-    retries: Annotated[int, Field(ge=0, le=10)] = 3
+    retries: Annotated[int, Field(ge=0, le=MAX_RETRIES)] = DEFAULT_RETRIES
     """How often a push rejected because the branch moved is re-applied on the new head."""
 
 
@@ -120,29 +156,8 @@ class GitSourceSpec(ConfigModel):
     """Lets trueup push commits to this source; absent, trueup never writes to it."""
 
     @model_validator(mode="after")
-    def _credentials_fit_the_transport(self) -> Self:
-        transport = parse_url(self.url).transport
-        if self.secret_ref is not None and transport is Transport.HTTP:
-            raise PydanticCustomError(
-                "git_plain_http",
-                "credentials are never sent over plain http",
-                {"hint": "use the https:// URL of the repository"},
-            )
-        if self.secret_ref is not None and transport is Transport.FILE:
-            raise PydanticCustomError(
-                "git_local_credentials",
-                "a local repository takes no credentials",
-                {"hint": "remove spec.secretRef"},
-            )
-        if self.secret_ref is None and transport is Transport.SSH:
-            raise PydanticCustomError(
-                "git_ssh_credentials",
-                "an ssh URL needs a private key and the server's known hosts",
-                {
-                    "hint": "name a Secret with keys identity and known_hosts in spec.secretRef, "
-                    "or use the https:// URL of the repository"
-                },
-            )
+    def _read_credentials_fit_the_transport(self) -> Self:
+        _check_credentials(self.url, self.secret_ref, push=False)
         return self
 
     @field_validator("write")
@@ -150,38 +165,57 @@ class GitSourceSpec(ConfigModel):
     def _write_credentials_fit_the_transport(
         cls, write: GitWrite | None, info: ValidationInfo
     ) -> GitWrite | None:
+        # A field validator, so that a problem is reported at spec.write; runs after url.
         url = info.data.get("url")
-        if write is None or url is None:
-            return write  # an invalid URL is reported on its own
-        transport = parse_url(url).transport
-        if write.secret_ref is not None and transport is Transport.HTTP:
-            raise PydanticCustomError(
-                "git_plain_http",
-                "credentials are never sent over plain http",
-                {"hint": "use the https:// URL of the repository"},
-            )
-        if write.secret_ref is not None and transport is Transport.FILE:
-            raise PydanticCustomError(
-                "git_local_credentials",
-                "a local repository takes no credentials",
-                {"hint": "remove spec.write.secretRef"},
-            )
-        if write.secret_ref is None and transport in (Transport.HTTPS, Transport.SSH):
-            keys = (
-                "identity and known_hosts"
-                if transport is Transport.SSH
-                else "username and password, or bearerToken"
-            )
-            raise PydanticCustomError(
-                "git_write_credentials",
-                "pushing needs write credentials of their own (the read spec.secretRef is "
-                "never used to write)",
-                {
-                    "hint": f"name a Secret with keys {keys} in spec.write.secretRef; it may "
-                    "be the same Secret as spec.secretRef"
-                },
-            )
+        if write is not None and url is not None:  # an invalid URL is reported on its own
+            _check_credentials(url, write.secret_ref, push=True)
         return write
+
+
+def _check_credentials(url: str, secret_ref: SecretRef | None, *, push: bool) -> None:
+    """The one transport rule for read (``spec.secretRef``) and write
+    (``spec.write.secretRef``) credentials: never over plain http, none for a local
+    repository; ssh always needs them, and so does a push over https."""
+    transport = parse_url(url).transport
+    field = "spec.write.secretRef" if push else "spec.secretRef"
+    if secret_ref is not None and transport is Transport.HTTP:
+        raise PydanticCustomError(
+            "git_plain_http",
+            "credentials are never sent over plain http",
+            {"hint": "use the https:// URL of the repository"},
+        )
+    if secret_ref is not None and transport is Transport.FILE:
+        raise PydanticCustomError(
+            "git_local_credentials",
+            "a local repository takes no credentials",
+            {"hint": f"remove {field}"},
+        )
+    if secret_ref is not None or transport not in (Transport.SSH, Transport.HTTPS):
+        return
+    if push:
+        keys = (
+            "identity and known_hosts"
+            if transport is Transport.SSH
+            else "username and password, or bearerToken"
+        )
+        raise PydanticCustomError(
+            "git_write_credentials",
+            "pushing needs write credentials of their own (the read spec.secretRef is "
+            "never used to write)",
+            {
+                "hint": f"name a Secret with keys {keys} in {field}; it may be the same "
+                "Secret as spec.secretRef"
+            },
+        )
+    if transport is Transport.SSH:
+        raise PydanticCustomError(
+            "git_ssh_credentials",
+            "an ssh URL needs a private key and the server's known hosts",
+            {
+                "hint": f"name a Secret with keys identity and known_hosts in {field}, "
+                "or use the https:// URL of the repository"
+            },
+        )
 
 
 class GitSource(ConfigObject):

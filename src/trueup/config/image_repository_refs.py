@@ -9,7 +9,7 @@ from __future__ import annotations
 from trueup.config.docker_config import DOCKER_CONFIG_KEY, DockerConfigError, parse_docker_config
 from trueup.config.image_repository import CA_KEY, ImageRepository
 from trueup.config.references import Declared, _missing
-from trueup.config.secret import Secret
+from trueup.config.secret import DOCKER_CONFIG_JSON, OPAQUE, Secret
 
 
 def check_image_repositories(declared: Declared) -> None:
@@ -18,13 +18,13 @@ def check_image_repositories(declared: Declared) -> None:
         repo = declared.valid[key][0]
         assert isinstance(repo, ImageRepository)
         spec, namespace = repo.spec, repo.namespace
-        for field_name, ref, wanted in (
-            ("secretRef", spec.secret_ref, DOCKER_CONFIG_KEY),
-            ("certSecretRef", spec.cert_secret_ref, CA_KEY),
+        for field_name, ref, wanted, types in (
+            ("secretRef", spec.secret_ref, DOCKER_CONFIG_KEY, (OPAQUE, DOCKER_CONFIG_JSON)),
+            ("certSecretRef", spec.cert_secret_ref, CA_KEY, (OPAQUE,)),
         ):
             if ref is None:
                 continue
-            problem = _missing("Secret", namespace, ref.name, declared)
+            problem = _missing("Secret", namespace, ref.name, declared, secret_types=types)
             if problem is None:
                 secret = declared.valid[("Secret", namespace, ref.name)][0]
                 assert isinstance(secret, Secret)

@@ -24,6 +24,7 @@ from trueup.config.secret import (
     GPG_SIGNING_KEY,
     IDENTITY,
     KNOWN_HOSTS,
+    OPAQUE,
     PASSWORD,
     USERNAME,
     Secret,
@@ -55,10 +56,28 @@ class Declared:
         return [k for k in self.valid if k[0] == kind]
 
 
-def _missing(kind: str, namespace: str, name: str, declared: Declared) -> tuple[str, str] | None:
+def _missing(
+    kind: str,
+    namespace: str,
+    name: str,
+    declared: Declared,
+    *,
+    secret_types: tuple[str, ...] = (OPAQUE,),
+) -> tuple[str, str] | None:
+    """Why the reference to ``kind`` ``name`` cannot be satisfied, or ``None``.
+
+    A Secret must also be of one of ``secret_types``: only ``Opaque`` unless the reference
+    reads another type (registry credentials read ``kubernetes.io/dockerconfigjson`` too).
+    """
     key = (kind, namespace, name)
     where = f" in namespace {namespace}" if namespace else ""
     if key in declared.valid:
+        found = declared.valid[key][0]
+        if isinstance(found, Secret) and found.type not in secret_types:
+            return (
+                f"Secret '{name}' is of type {found.type}, which is not read here",
+                f"name a Secret of type {' or '.join(secret_types)} here",
+            )
         return None
     if key in declared.invalid:
         return f"{kind} '{name}' is invalid", f"fix the errors of {kind} '{name}' reported here"

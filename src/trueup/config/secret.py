@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Final, Literal
+from typing import Final, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from trueup.config.docker_config import DOCKER_CONFIG_KEY
 from trueup.config.meta import ConfigObject
 
 USERNAME: Final = "username"
@@ -33,6 +34,14 @@ GPG_KEY_SUFFIX: Final = ".asc"
 GPG_SIGNING_KEY: Final = "git.asc"
 """Key of the armoured GPG secret key for ``write.signingKey.mode: gpg`` (``identity`` for ssh)."""
 
+OPAQUE: Final = "Opaque"
+"""The type of a Secret whose keys are whatever its use reads (the default)."""
+DOCKER_CONFIG_JSON: Final = "kubernetes.io/dockerconfigjson"
+"""The type Kubernetes gives registry credentials: a docker ``config.json`` under
+``.dockerconfigjson``. Accepted only where registry credentials are read."""
+SECRET_TYPES: Final = (OPAQUE, DOCKER_CONFIG_JSON)
+"""The types a Secret may have; each reference says which of them it reads."""
+
 _KEY = re.compile(r"[-._a-zA-Z0-9]+")
 
 
@@ -49,8 +58,10 @@ class Secret(ConfigObject):
 
     api_version: Literal["v1"] = "v1"
     kind: Literal["Secret"] = "Secret"
-    type: str = "Opaque"
-    """Only ``Opaque``: trueup reads credentials by key name, whatever the type would say."""
+    type: str = OPAQUE
+    """One of :data:`SECRET_TYPES`; trueup reads credentials by key name. Where a Secret
+    is referenced, only :data:`OPAQUE` is read unless the reference says otherwise (the
+    check of references in :mod:`trueup.config.references`)."""
     data: dict[str, SecretStr] = Field(default_factory=dict)
     """Values given base64-encoded, kept decoded."""
     string_data: dict[str, SecretStr] = Field(default_factory=dict)
@@ -79,20 +90,37 @@ class Secret(ConfigObject):
 
     @field_validator("type")
     @classmethod
-    def _opaque(cls, value: str) -> str:
+    def _known_type(cls, value: str) -> str:
         # Other types (kubernetes.io/basic-auth, /ssh-auth) promise keys that trueup does not
         # read (ssh-privatekey): refuse them rather than accept a promise nothing keeps.
-        if value != "Opaque":
+        if value not in SECRET_TYPES:
             raise PydanticCustomError(
                 "secret_type",
                 "'{type}' is not supported: trueup reads credentials by key name",
                 {
                     "type": value[:80],
-                    "hint": "leave type out or write Opaque, and use the keys username and "
-                    "password, bearerToken, or identity and known_hosts",
+                    "hint": f"leave type out or write {OPAQUE}, and use the keys username and "
+                    "password, bearerToken, or identity and known_hosts; for registry "
+                    f"credentials {DOCKER_CONFIG_JSON} is accepted too",
                 },
             )
         return value
+
+    @model_validator(mode="after")
+    def _type_keys(self) -> Self:
+        # What Kubernetes checks too: the type's one key is there.
+        if self.type == DOCKER_CONFIG_JSON and self.get(DOCKER_CONFIG_KEY) is None:
+            raise PydanticCustomError(
+                "secret_type_keys",
+                "a Secret of type {type} must hold the key {key}",
+                {
+                    "type": DOCKER_CONFIG_JSON,
+                    "key": DOCKER_CONFIG_KEY,
+                    "hint": f"add the docker config.json under {DOCKER_CONFIG_KEY}, "
+                    f"or write type {OPAQUE}",
+                },
+            )
+        return self
 
     @field_validator("string_data", mode="before")
     @classmethod

@@ -24,12 +24,14 @@ What the writer guarantees:
 
 from __future__ import annotations
 
-from trueup.gitwrite.from_config import writable_repository_for
-from trueup.gitwrite.model import (
+from trueup.config.gitsource import (
     DEFAULT_AUTHOR_EMAIL,
     DEFAULT_AUTHOR_NAME,
     DEFAULT_RETRIES,
     MAX_RETRIES,
+)
+from trueup.gitwrite.from_config import writable_repository_for
+from trueup.gitwrite.model import (
     Author,
     Edit,
     Message,

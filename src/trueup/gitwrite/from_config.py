@@ -16,7 +16,7 @@ from trueup.config import GitSource, LoadedConfig
 from trueup.config.secret import GPG_SIGNING_KEY, IDENTITY
 from trueup.errors import ConfigError
 from trueup.gitwrite.model import Author, SigningKey, SigningMode, WritableRepository
-from trueup.source.from_config import repository_for
+from trueup.source.from_config import CA_CERT, repository_for
 
 
 def writable_repository_for(source: GitSource, config: LoadedConfig) -> WritableRepository:
@@ -34,9 +34,10 @@ def writable_repository_for(source: GitSource, config: LoadedConfig) -> Writable
     )
     repository = repository_for(as_writer, config)
     if repository.ca_cert is None and spec.secret_ref is not None:
-        unverified = source.model_copy(update={"spec": spec.model_copy(update={"verify": None})})
-        reader = repository_for(unverified, config)
-        repository = replace(repository, ca_cert=reader.ca_cert)
+        reader = config.secret(source.namespace, spec.secret_ref.name)
+        ca_cert = reader.get(CA_CERT) if reader is not None else None
+        if ca_cert is not None:
+            repository = replace(repository, ca_cert=ca_cert.get_secret_value())
     signing: SigningKey | None = None
     if write.signing_key is not None:
         mode = SigningMode(write.signing_key.mode)

@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from trueup.config.gitsource import (
+    DEFAULT_AUTHOR_EMAIL,
+    DEFAULT_AUTHOR_NAME,
+    DEFAULT_RETRIES,
+    MAX_RETRIES,
+    identity_problem,
+)
 from trueup.errors import SourceError
 from trueup.source import GitRepository
 
@@ -23,25 +30,25 @@ It may run more than once for one write: after a push is rejected because the br
 moved, the work tree is reset to the new head and ``edit`` runs again on top of it.
 """
 
-DEFAULT_AUTHOR_NAME = "trueup"
-DEFAULT_AUTHOR_EMAIL = "trueup@localhost"
-DEFAULT_RETRIES = 3
-MAX_RETRIES = 10
-
 
 @dataclass(frozen=True)
 class Author:
-    """Who commits: used as both author and committer of every commit trueup writes."""
+    """Who commits: used as both author and committer of every commit trueup writes.
+
+    Name and email follow :func:`trueup.config.gitsource.identity_problem`, the rule the
+    configuration's ``spec.write.author`` is checked with.
+    """
 
     name: str = DEFAULT_AUTHOR_NAME
     email: str = DEFAULT_AUTHOR_EMAIL
 
     def __post_init__(self) -> None:
         for what, value in (("name", self.name), ("email", self.email)):
-            if not value.strip() or any(c in value for c in "<>\n\r\0"):
+            problem = identity_problem(value)
+            if problem is not None:
                 raise SourceError(
-                    f"the commit author's {what} {value[:80]!r} is empty or holds '<', '>' or "
-                    "a line break; give a plain name and email address"
+                    f"the commit author's {what} {value[:80]!r} cannot be used: {problem}; "
+                    "give a plain name and email address"
                 )
 
 

@@ -32,6 +32,7 @@ def configure(tmp_path: Path) -> Configure:
         image: str,
         *,
         docker_config: str | None = None,
+        secret_type: str = "Opaque",  # noqa: S107 - a Secret's type, not a password
         ca: str | None = None,
         **spec: Any,
     ) -> tuple[LoadedConfig, ImageRepository]:
@@ -41,7 +42,7 @@ def configure(tmp_path: Path) -> Configure:
             full["secretRef"] = {"name": "regcred"}
             docs.append(
                 {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "regcred"},
-                 "stringData": {".dockerconfigjson": docker_config}}
+                 "type": secret_type, "stringData": {".dockerconfigjson": docker_config}}
             )  # fmt: skip
         if ca is not None:
             full["certSecretRef"] = {"name": "registry-ca"}

@@ -33,6 +33,22 @@ async def test_basic_auth_reads_tags_with_the_credentials_for_that_host(
     assert found.tags == ("1.0.0",)
 
 
+async def test_a_secret_of_type_dockerconfigjson_reads_tags(
+    basic_registry: ImageRegistry, configure: Configure
+) -> None:
+    name = unique_repository()
+    basic_registry.pusher.image(name, "1.0.0")
+    config, repo = configure(
+        f"{basic_registry.host}/{name}",
+        docker_config=docker_config(basic_registry.host),
+        secret_type="kubernetes.io/dockerconfigjson",
+    )
+
+    found = await scan_repository(repo, registry_access(config, repo))
+
+    assert found.tags == ("1.0.0",)
+
+
 async def test_basic_auth_without_or_with_wrong_credentials_says_what_to_do(
     basic_registry: ImageRegistry, configure: Configure
 ) -> None:

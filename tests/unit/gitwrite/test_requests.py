@@ -69,3 +69,19 @@ def test_shapes_are_checked_when_made(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="ASCII-armored secret key"):
         SigningKey(SigningMode.GPG, "-----BEGIN PGP PUBLIC KEY BLOCK-----")
     assert "secret" not in repr(SigningKey(SigningMode.SSH, "PRIVATE KEY secret"))
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("", "it is empty"),
+        ("x" * 201, "longer than 200 characters"),
+        ("Bot\nCommitter: someone", "'<', '>' or a line break"),
+    ],
+)
+def test_an_author_is_held_to_the_rule_the_configuration_checks(name: str, problem: str) -> None:
+    # The same rule as spec.write.author: what loads from a file can be written, and what
+    # code builds by hand cannot slip past it.
+    with pytest.raises(SourceError, match=problem):
+        Author(name, "bot@example.test")
+    assert Author("x" * 200, "bot@example.test").name == "x" * 200
