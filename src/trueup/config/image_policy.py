@@ -110,7 +110,8 @@ class FilterTags(ConfigModel):
     """``spec.filterTags``: a regular expression tags must match, and what to compare."""
 
     pattern: str
-    """A Python regular expression, searched in each tag; RE2's ``(?<name>…)`` works too."""
+    """An RE2 regular expression (Go's syntax, as in Flux; matched in linear time),
+    searched in each tag."""
     extract: str = ""
     """A template of the pattern's groups (``$ts``, ``${ts}``, ``$1``); '' is the whole tag."""
 
@@ -122,7 +123,7 @@ class FilterTags(ConfigModel):
             raise PydanticCustomError(
                 "image_filter_tags",
                 "{reason}",
-                {"reason": str(e), "hint": "fix filterTags (Python re syntax, Go-style $group)"},
+                {"reason": str(e), "hint": "fix filterTags (RE2 syntax, Go-style $group)"},
             ) from None
         return self
 

@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from trueup.config.duration import PositiveDuration
 from trueup.config.meta import API_VERSION, ConfigModel, ConfigObject, SecretRef
+from trueup.images import FilterError, compile_pattern
 
 CA_KEY: Final = "ca.crt"
 """Key of the PEM CA certificate(s) in the Secret a ``certSecretRef`` names."""
@@ -117,12 +118,12 @@ def _image(value: str) -> str:
 
 def _pattern(value: str) -> str:
     try:
-        re.compile(value)
-    except re.error as e:
+        compile_pattern(value)
+    except FilterError as e:
         raise PydanticCustomError(
             "image_exclusion",
-            "'{value}' is not a regular expression: {reason}",
-            {"value": value[:80], "reason": str(e), "hint": "fix the pattern (Python re syntax)"},
+            "'{value}': {reason}",
+            {"value": value[:80], "reason": str(e), "hint": "fix the pattern (RE2 syntax)"},
         ) from None
     return value
 
@@ -157,13 +158,15 @@ class ImageRepositorySpec(ConfigModel):
     timeout: PositiveDuration = timedelta(seconds=30)
     """How long one request to the registry may take."""
     secret_ref: SecretRef | None = None
-    """A Secret whose key ``.dockerconfigjson`` holds a docker ``config.json``."""
+    """A Secret whose key ``.dockerconfigjson`` holds a docker ``config.json``; of type
+    ``Opaque`` or ``kubernetes.io/dockerconfigjson``."""
     cert_secret_ref: SecretRef | None = None
     """A Secret whose key ``ca.crt`` holds the PEM CA that signed the registry's certificate."""
     exclusion_list: tuple[Annotated[str, AfterValidator(_pattern)], ...] = Field(
         default=DEFAULT_EXCLUSIONS, max_length=100
     )
-    """Regular expressions; a tag any of them matches (``re.search``) is left out."""
+    """RE2 regular expressions (linear time, as in Flux); a tag any of them matches
+    anywhere is left out."""
     provider: Annotated[Literal["generic"], BeforeValidator(_provider)] = "generic"
     """Where credentials come from: ``generic`` (``secretRef``) only, for now."""
     insecure: bool = False

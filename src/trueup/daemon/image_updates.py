@@ -123,7 +123,10 @@ class ImageUpdater:
             if not branch.pushed and branch.pull_action not in ("created", "updated"):
                 continue
             images = sorted({f"{c.old} → {c.new}" for c in branch.changes})
-            pull = f"; pull request {branch.pull_url or branch.pull_number} {branch.pull_action}"
+            where = branch.pull_url or branch.pull_number
+            pull = f"; pull request {where} {branch.pull_action}"
+            if branch.pull_action == "declined":
+                pull = f"; pull request {where} was closed without a merge: not opened again"
             self._publish(
                 Event(
                     Kind.IMAGE_UPDATED,

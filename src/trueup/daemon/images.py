@@ -103,7 +103,14 @@ async def scan_and_record(
         excluded=found.excluded,
     )
     await store.record_image_scan(scan)
-    changed = previous is None or previous.tags_at is None or previous.tags != scan.tags
+    # A tag pushed again (same name, new image) changes only its digest: for a policy that
+    # pins digests that is a change too, worth running the ImageUpdates at once.
+    changed = (
+        previous is None
+        or previous.tags_at is None
+        or previous.tags != scan.tags
+        or dict(previous.digests) != dict(scan.digests)
+    )
     return scan, changed, temporary
 
 

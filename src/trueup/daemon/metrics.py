@@ -69,6 +69,14 @@ class Metrics:
             registry=r,
         )
 
+        self.notifications = Counter(
+            "trueup_notifications",
+            "Notifications by provider and result (sent; failed: given up on; deduplicated: "
+            "a repeated reconcile.succeeded, not sent).",
+            ["provider", "result"],
+            registry=r,
+        )
+
     def render(self) -> bytes:
         """Every metric in the Prometheus text format."""
         return generate_latest(self.registry)

@@ -65,8 +65,9 @@ async def _list_statuses(call: Call) -> web.Response:
 
 async def _list_merge_requests(call: Call) -> web.Response:
     query = call.request.query
-    wanted = query.get("state", "all")
-    pulls = call.state.pulls(FORGE, call.repo, open_only=wanted == "opened")
+    # GitLab's "closed" means closed without a merge; "merged" is a state of its own.
+    wanted = {"opened": "open", "closed": "unmerged", "merged": "merged"}
+    pulls = call.state.pulls_in(FORGE, call.repo, wanted.get(query.get("state", "all"), "all"))
     if "source_branch" in query:
         pulls = [p for p in pulls if p.head == query["source_branch"]]
     call.line = f"list merge requests gitlab {call.repo}"
@@ -166,7 +167,7 @@ def _merge_request(call: Call, pull: Pull) -> dict[str, Any]:
     site = f"{call.request.scheme}://{call.request.host}"
     return {
         "iid": pull.number,
-        "state": "opened" if pull.open else "closed",
+        "state": "opened" if pull.open else "merged" if pull.merged else "closed",
         "title": pull.title,
         "description": pull.body,
         "source_branch": pull.head,

@@ -52,7 +52,7 @@ def routes(forge: str) -> list[Route]:
 
     async def list_pulls(call: Call) -> web.Response:
         wanted = call.request.query.get("state", "open")
-        pulls = call.state.pulls(forge, call.repo, open_only=wanted == "open")
+        pulls = call.state.pulls_in(forge, call.repo, wanted)
         head = call.request.query.get("head") if forge == "github" else None
         if head:
             owner, _, branch = head.rpartition(":")
@@ -151,9 +151,12 @@ def _status(forge: str, status: Status) -> dict[str, Any]:
 
 def _pull(call: Call, pull: Pull) -> dict[str, Any]:
     site = f"{call.request.scheme}://{call.request.host}"
+    merged_at = "2026-01-01T00:00:00Z" if pull.merged else None
     return {
         "number": pull.number,
         "state": "open" if pull.open else "closed",
+        "merged": pull.merged,
+        "merged_at": merged_at,
         "title": pull.title,
         "body": pull.body,
         "head": {"ref": pull.head, "repo": {"full_name": call.repo}},

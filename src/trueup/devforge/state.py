@@ -29,7 +29,7 @@ class Status:
 
 @dataclass(frozen=True, slots=True)
 class Pull:
-    """A pull (merge) request; ``open`` until closed through the admin call."""
+    """A pull (merge) request; ``open`` until closed (``merged`` when closed by a merge)."""
 
     number: int
     head: str
@@ -37,6 +37,7 @@ class Pull:
     title: str
     body: str
     open: bool = True
+    merged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,11 @@ class ForgeState:
         """The pull requests, oldest first."""
         return [p for p in self.repo(forge, path).pulls.values() if p.open or not open_only]
 
+    def pulls_in(self, forge: str, path: str, state: str) -> list[Pull]:
+        """The pull requests in ``state`` (``open``, ``closed`` (merged or not), ``merged``,
+        ``unmerged`` (closed without a merge), anything else: all), oldest first."""
+        return [p for p in self.repo(forge, path).pulls.values() if _in_state(p, state)]
+
     def edit_pull(self, forge: str, path: str, number: int, **changes: object) -> Pull | None:
         """Change fields of pull request ``number``; None when it does not exist."""
         repo = self.repo(forge, path)
@@ -136,6 +142,18 @@ class ForgeState:
             return None
         notes[note_id] = replace(note, body=body)
         return notes[note_id]
+
+
+def _in_state(pull: Pull, state: str) -> bool:
+    if state == "open":
+        return pull.open
+    if state == "closed":
+        return not pull.open
+    if state == "merged":
+        return pull.merged
+    if state == "unmerged":
+        return not pull.open and not pull.merged
+    return True
 
 
 def _now() -> str:

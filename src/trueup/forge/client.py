@@ -38,6 +38,11 @@ class Forge(Protocol):
         """The open pull request from branch ``head`` of this repository, or None."""
         ...
 
+    def closed_pull_requests(self, head: str) -> AsyncIterator[PullRequest]:
+        """The pull requests from branch ``head`` that were closed without being merged,
+        most recently updated first, following the forge's pagination."""
+        ...
+
     def comments(self, pull: PullRequest) -> AsyncIterator[Comment]:
         """The comments on ``pull``, oldest first, following the forge's pagination."""
         ...

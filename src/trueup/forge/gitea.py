@@ -10,6 +10,7 @@ fork) is taken. The other calls mirror GitHub's and are
 from __future__ import annotations
 
 import ssl
+from collections.abc import AsyncIterator
 from typing import Any, Final
 
 import httpx
@@ -53,6 +54,16 @@ class Gitea(RepoApiForge):
         return await self._first_open_pull(
             head, {**_PAGE, "state": "open"}, lambda item: _same_repository(item, path)
         )
+
+    async def closed_pull_requests(self, head: str) -> AsyncIterator[PullRequest]:
+        """``GET /repos/{owner}/{repo}/pulls?state=closed&sort=recentupdate``, the ones
+        from ``head`` (in this repository) that were not merged."""
+        path = self.repository.path
+        params = {**_PAGE, "state": "closed", "sort": "recentupdate"}
+        async for pull in self._closed_unmerged(
+            head, params, lambda item: _same_repository(item, path)
+        ):
+            yield pull
 
 
 def _same_repository(item: Any, path: str) -> bool:

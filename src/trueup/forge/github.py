@@ -10,6 +10,7 @@ are :class:`~trueup.forge.repoapi.RepoApiForge`'s, which Gitea shares.
 from __future__ import annotations
 
 import ssl
+from collections.abc import AsyncIterator
 from typing import Final
 
 import httpx
@@ -55,3 +56,17 @@ class GitHub(RepoApiForge):
         return await self._first_open_pull(
             head, {**_PAGE, "state": "open", "head": f"{owner}:{head}"}
         )
+
+    async def closed_pull_requests(self, head: str) -> AsyncIterator[PullRequest]:
+        """``GET /repos/{owner}/{repo}/pulls?state=closed&head=<owner>:<head>``, newest
+        first, without the merged ones."""
+        owner = self.repository.path.split("/")[0]
+        params = {
+            **_PAGE,
+            "state": "closed",
+            "head": f"{owner}:{head}",
+            "sort": "updated",
+            "direction": "desc",
+        }
+        async for pull in self._closed_unmerged(head, params):
+            yield pull

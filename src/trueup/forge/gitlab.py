@@ -116,6 +116,25 @@ class GitLab:
                     return _merge_request(item)
         return None
 
+    async def closed_pull_requests(self, head: str) -> AsyncIterator[PullRequest]:
+        """``GET /projects/{id}/merge_requests?state=closed&source_branch=<head>``: GitLab's
+        ``closed`` is closed without a merge (``merged`` is a state of its own)."""
+        params = {
+            **_PAGE,
+            "state": "closed",
+            "source_branch": head,
+            "order_by": "updated_at",
+            "sort": "desc",
+        }
+        async for page in self._http.pages(
+            f"{self._project}/merge_requests",
+            f"list the closed merge requests of {head!r}",
+            params,
+        ):
+            for item in page:
+                if item.get("source_branch") == head and item.get("state") == "closed":
+                    yield _merge_request(item)
+
     async def comments(self, pull: PullRequest) -> AsyncIterator[Comment]:
         """``GET /projects/{id}/merge_requests/{iid}/notes``, oldest first, every page;
         system notes (``added 1 commit``) are skipped."""

@@ -115,6 +115,31 @@ class RepoApiForge:
                     return pull_of(item)
         return None
 
+    def closed_pull_requests(self, head: str) -> AsyncIterator[PullRequest]:
+        """The pull requests from ``head`` closed without a merge, newest first."""
+        raise NotImplementedError
+
+    async def _closed_unmerged(
+        self,
+        head: str,
+        params: Mapping[str, str | int],
+        fits: Callable[[Any], bool] | None = None,
+    ) -> AsyncIterator[PullRequest]:
+        """``GET /repos/{owner}/{repo}/pulls`` with ``params`` (``state=closed``), the ones
+        from ``head`` that were not merged (GitHub says ``merged_at``, Gitea ``merged``)."""
+        async for page in self._http.pages(
+            f"{self._repo}/pulls", f"list the closed pull requests of {head!r}", dict(params)
+        ):
+            for item in page:
+                merged = bool(item.get("merged")) or item.get("merged_at") is not None
+                if (
+                    item.get("state") == "closed"
+                    and not merged
+                    and head_of(item) == head
+                    and (fits is None or fits(item))
+                ):
+                    yield pull_of(item)
+
     async def comments(self, pull: PullRequest) -> AsyncIterator[Comment]:
         """``GET /repos/{owner}/{repo}/issues/{number}/comments``, every page."""
         path = f"{self._repo}/issues/{pull.number}/comments"

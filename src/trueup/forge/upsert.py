@@ -4,8 +4,8 @@ A preview posted on every push must not pile up comments, and an image update mu
 open a second pull request for a branch that has one. :func:`upsert_comment` finds
 trueup's earlier comment by a hidden marker line (``<!-- trueup:<key> -->``, invisible in
 the rendered Markdown) and replaces its body; :func:`upsert_pull_request` finds the open
-pull request of the head branch and replaces its title and body. Neither writes when
-nothing changed.
+pull request of the head branch and replaces its title and body, and opens none again for
+a change whose pull request a person closed unmerged. Neither writes when nothing changed.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ class CommentResult:
 
 @dataclass(frozen=True, slots=True)
 class PullRequestResult:
-    """The pull request, and what was done: ``created``, ``updated`` or ``unchanged``."""
+    """The pull request, and what was done: ``created``, ``updated``, ``unchanged``, or
+    ``declined`` (nothing: the same change's pull request was closed without a merge)."""
 
     pull: PullRequest
     action: str
@@ -80,15 +81,27 @@ async def upsert_comment(forge: Forge, head: str, key: str, body: str) -> Commen
 
 
 async def upsert_pull_request(
-    forge: Forge, head: str, base: str, title: str, body: str
+    forge: Forge, head: str, base: str, title: str, body: str, *, key: str | None = None
 ) -> PullRequestResult:
     """Open a pull request from ``head`` into ``base``, or, when one from ``head`` is open
-    already, give it ``title`` and ``body`` (never a second one for the same branch)."""
+    already, give it ``title`` and ``body`` (never a second one for the same branch).
+
+    With ``key`` (what the change is, e.g. a digest of the images it sets), the body
+    carries the marker of ``key``, and a pull request from ``head`` that someone closed
+    without merging while it carried that same marker is taken as their answer: nothing is
+    opened, and the action is ``declined``. A change with another key opens a new one.
+    """
+    text = marked(key, body) if key is not None else body
     pull = await forge.open_pull_request(head)
     if pull is None:
+        if key is not None:
+            line = marker(key)
+            async for closed in forge.closed_pull_requests(head):
+                if closed.body.split("\n", 1)[0].strip() == line:
+                    return PullRequestResult(closed, "declined")
         return PullRequestResult(
-            await forge.create_pull_request(head, base, title, body), "created"
+            await forge.create_pull_request(head, base, title, text), "created"
         )
-    if pull.title == title and pull.body == body:
+    if pull.title == title and pull.body == text:
         return PullRequestResult(pull, "unchanged")
-    return PullRequestResult(await forge.update_pull_request(pull, title, body), "updated")
+    return PullRequestResult(await forge.update_pull_request(pull, title, text), "updated")

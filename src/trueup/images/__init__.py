@@ -35,7 +35,7 @@ from trueup.images.policy import (
 )
 from trueup.images.reference import DEFAULT_NAMESPACE, LatestImage, PolicyName
 from trueup.images.setters import Change, FileUpdate, set_images
-from trueup.images.tagfilter import FilterError, TagFilter, compile_filter
+from trueup.images.tagfilter import FilterError, Pattern, TagFilter, compile_filter, compile_pattern
 
 __all__ = [
     "DEFAULT_NAMESPACE",
@@ -49,6 +49,7 @@ __all__ = [
     "MarkerProblem",
     "Numerical",
     "Order",
+    "Pattern",
     "Policy",
     "PolicyName",
     "ProblemKind",
@@ -57,6 +58,7 @@ __all__ = [
     "Semver",
     "TagFilter",
     "compile_filter",
+    "compile_pattern",
     "find_markers",
     "may_hold_markers",
     "select_for",

@@ -57,6 +57,7 @@ class ProblemKind(StrEnum):
     NO_SELECTION = "no-selection"
     NO_DIGEST = "no-digest"
     UNPARSABLE = "unparsable"
+    TOO_LARGE = "too-large"
 
 
 @dataclass(frozen=True)

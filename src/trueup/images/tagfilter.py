@@ -1,8 +1,12 @@
 """``filterTags``: which tags a policy looks at, and what value of each it compares.
 
-Patterns are Python regular expressions matched anywhere in the tag (``re.search``), as
-Flux matches its RE2 patterns. Two spellings RE2 users write are accepted: a named group
-``(?<name>...)`` is read as Python's ``(?P<name>...)``, and ``\\z`` as ``\\Z``.
+Patterns are RE2 regular expressions (the syntax of Go's ``regexp``, which Flux uses),
+matched anywhere in the tag, so a Flux policy's pattern means here exactly what it means
+there. RE2 matches in time linear in the tag's length whatever the pattern: a pattern
+like ``^(a+)+$``, which makes a backtracking engine (Python's ``re``) run for hours on one
+30-character tag, cannot stall the daemon's scans. What RE2 leaves out for that guarantee
+(backreferences, lookahead and lookbehind) is refused when the policy is read, as Go
+refuses it. RE2's memory for one compiled pattern is capped (:data:`MAX_PROGRAM_BYTES`).
 
 ``extract`` is a template in Go's ``Regexp.Expand`` syntax, so a Flux policy carries over
 unchanged: ``$name`` or ``${name}`` is the text a named (or numbered) group captured, the
@@ -14,13 +18,50 @@ refused when the policy is read, instead of silently giving an empty value.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
+
+import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
 
 MAX_PATTERN_LENGTH: Final = 1024
 """Longest ``filterTags.pattern`` accepted."""
 
+MAX_PROGRAM_BYTES: Final = 8 * 1024 * 1024
+"""Memory RE2 may use for one compiled pattern (its default); a larger one is refused."""
+
 _NAME: Final = re.compile(r"[A-Za-z0-9_]+")
+
+
+class Match(Protocol):
+    """What a pattern's match gives: the text of a group, by name or number."""
+
+    def group(self, key: str | int, /) -> str | None:
+        """The text the group captured, None when it took no part in the match."""
+        ...
+
+
+class Pattern(Protocol):
+    """A compiled RE2 pattern, as far as trueup uses it."""
+
+    @property
+    def pattern(self) -> str:
+        """The pattern's text."""
+        ...
+
+    @property
+    def groups(self) -> int:
+        """How many groups it has."""
+        ...
+
+    @property
+    def groupindex(self) -> Mapping[str, int]:
+        """Its named groups and their numbers."""
+        ...
+
+    def search(self, text: str, /) -> Match | None:
+        """The first match anywhere in ``text``."""
+        ...
 
 
 class FilterError(ValueError):
@@ -31,7 +72,7 @@ class FilterError(ValueError):
 class TagFilter:
     """A compiled ``filterTags``: ``pattern`` selects tags, ``extract`` (or the tag) is compared."""
 
-    pattern: re.Pattern[str]
+    pattern: Pattern
     extract: str = ""
 
     def value_of(self, tag: str) -> str | None:
@@ -42,14 +83,29 @@ class TagFilter:
         return expand(self.extract, match) if self.extract else tag
 
 
-def compile_filter(pattern: str, extract: str = "") -> TagFilter:
-    """Compile ``pattern`` and check that ``extract`` names only groups it has."""
+def compile_pattern(pattern: str) -> Pattern:
+    """``pattern`` compiled with RE2 (linear-time matching); :class:`FilterError` says why
+    it cannot be. The one place a tag pattern (``filterTags``, ``exclusionList``) compiles."""
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise FilterError(f"the pattern is longer than {MAX_PATTERN_LENGTH} characters")
+    options = re2.Options()
+    options.log_errors = False  # the error is raised (and reported) instead
+    options.max_mem = MAX_PROGRAM_BYTES
     try:
-        compiled = re.compile(_from_re2(pattern))
-    except re.error as e:
-        raise FilterError(f"the pattern is not a regular expression: {e}") from None
+        compiled: Pattern = re2.compile(pattern, options)
+    except re2.error as e:
+        raw = e.args[0] if e.args else "invalid"
+        reason = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        raise FilterError(
+            f"the pattern is not an RE2 regular expression (Go's regexp syntax, as Flux "
+            f"uses; no lookaround or backreferences): {reason}"
+        ) from None
+    return compiled
+
+
+def compile_filter(pattern: str, extract: str = "") -> TagFilter:
+    """Compile ``pattern`` and check that ``extract`` names only groups it has."""
+    compiled = compile_pattern(pattern)
     for name in _references(extract):
         known = name in compiled.groupindex or (name.isdigit() and int(name) <= compiled.groups)
         if not known:
@@ -61,7 +117,7 @@ def compile_filter(pattern: str, extract: str = "") -> TagFilter:
     return TagFilter(compiled, extract)
 
 
-def expand(template: str, match: re.Match[str]) -> str:
+def expand(template: str, match: Match) -> str:
     """``template`` with each ``$name`` replaced by what ``match`` captured ('' if nothing)."""
     out: list[str] = []
     for literal, name in _parts(template):
@@ -113,32 +169,3 @@ def _name_at(template: str, start: int) -> tuple[str | None, int]:
         return None, start
     match = _NAME.match(template, start)
     return (match.group(), match.end()) if match else (None, start)
-
-
-def _from_re2(pattern: str) -> str:
-    """Rewrite RE2-only spellings (``(?<name>``, ``\\z``) to Python's, outside classes."""
-    out: list[str] = []
-    i, in_class = 0, False
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
-            pair = pattern[i : i + 2]
-            out.append("\\Z" if pair == "\\z" and not in_class else pair)
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            if pattern.startswith("]", i + 1) or pattern.startswith("^]", i + 1):
-                skip = 2 if pattern[i + 1] == "]" else 3  # a leading ']' is a literal
-                out.append(pattern[i : i + skip])
-                i += skip
-                continue
-        elif pattern.startswith("(?<", i) and pattern[i + 3 : i + 4] not in ("=", "!"):
-            out.append("(?P<")
-            i += 3
-            continue
-        out.append(char)
-        i += 1
-    return "".join(out)

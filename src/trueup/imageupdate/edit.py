@@ -5,7 +5,8 @@ system's order), reads each YAML file that may hold markers, and writes back onl
 marker changed: :func:`trueup.images.set_images` replaces the marked scalars and no other
 byte. It never follows a symbolic link (a link may point outside the repository), skips
 ``.git``, and leaves alone every file ``held`` says is held (under a pending rollback
-revert), reporting it instead.
+revert), reporting it instead. A file over :data:`MAX_FILE_BYTES` is neither parsed nor
+rewritten; when it holds marker text, that is reported as a problem naming the file.
 """
 
 from __future__ import annotations
@@ -15,18 +16,26 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Final
 
 from trueup.images import (
     Change,
     LatestImage,
     MarkerProblem,
     PolicyName,
+    ProblemKind,
     may_hold_markers,
     set_images,
 )
+from trueup.images.markers import SCREEN
 
-MAX_FILE_BYTES = 4 * 1024 * 1024
-"""Larger files are not read for markers (a manifest is far smaller)."""
+MAX_FILE_BYTES: Final = 1024 * 1024
+"""The largest file whose markers are applied: 1 MiB. Kubernetes keeps no object over
+about 1 MiB (etcd's request limit), so a hand-kept manifest or values file is far
+smaller; finding markers costs about 1.5 s per MiB of YAML (every token is scanned to
+place the comments), so the cap also bounds one run's time per file."""
+
+_CHUNK: Final = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +68,11 @@ def apply_markers(
     diffs: list[str] = []
     files: list[str] = []
     for file, full in _files(tree, path):
-        if full.stat().st_size > MAX_FILE_BYTES:
+        content = _read_capped(full)
+        if content is None:
+            if _holds(full, SCREEN.encode()):
+                problems.append(_too_large(file, full))
             continue
-        content = full.read_bytes()
         update = set_images(content, file, selected)
         if not update.changes and not update.problems:
             continue
@@ -77,6 +88,34 @@ def apply_markers(
         if write:
             full.write_bytes(update.content)
     return Edited(tuple(changes), tuple(problems), tuple(kept), "".join(diffs), tuple(files))
+
+
+def _read_capped(full: Path) -> bytes | None:
+    """The file's bytes, or None when it is over :data:`MAX_FILE_BYTES`."""
+    with full.open("rb") as stream:
+        content = stream.read(MAX_FILE_BYTES + 1)
+    return content if len(content) <= MAX_FILE_BYTES else None
+
+
+def _holds(full: Path, needle: bytes) -> bool:
+    """Whether the file contains ``needle``, read a chunk at a time (bounded memory)."""
+    tail = b""
+    with full.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            if needle in tail + chunk[: len(needle)] or needle in chunk:
+                return True
+            tail = chunk[-len(needle) :]
+    return False
+
+
+def _too_large(file: str, full: Path) -> MarkerProblem:
+    size = full.stat().st_size / (1024 * 1024)
+    message = (
+        f"the file is {size:.1f} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB "
+        "whose markers trueup applies, so its markers were not read: move the marked "
+        "fields into a smaller file"
+    )
+    return MarkerProblem(file, 1, ProblemKind.TOO_LARGE, message)
 
 
 def _files(tree: Path, path: str) -> list[tuple[str, Path]]:

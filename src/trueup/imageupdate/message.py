@@ -9,6 +9,7 @@ marks trueup's commits (:func:`trueup.imageupdate.branch.trailer`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from trueup.config.image_update import ImageUpdate, render
@@ -22,6 +23,16 @@ def image_lines(changes: Sequence[Change]) -> str:
     for change in changes:
         seen.setdefault((str(change.policy), change.old, change.new), None)
     return "\n".join(f"- {policy}: {old} → {new}" for policy, old, new in seen)
+
+
+def change_key(changes: Sequence[Change]) -> str:
+    """What a pull request proposes, as a key for its hidden marker: a digest of the set of
+    ``policy → new value`` pairs. The same images give the same key whatever the base or
+    commit (so a pull request a person closed is not opened again for them); another
+    image set gives another key."""
+    pairs = sorted({f"{change.policy}\x1f{change.field}\x1f{change.new}" for change in changes})
+    digest = hashlib.sha256("\n".join(pairs).encode()).hexdigest()[:24]
+    return f"image-update:{digest}"
 
 
 def change_lines(changes: Sequence[Change]) -> str:

@@ -16,7 +16,10 @@
    ``--force-with-lease``, only while trueup owns it (:mod:`.branch`); when it already
    holds exactly this change on the current base, nothing is pushed;
 5. with ``push.pullRequest``: the pull request from the update branch is opened, or
-   updated in place (:func:`trueup.forge.upsert_pull_request`: never a second one).
+   updated in place (:func:`trueup.forge.upsert_pull_request`: never a second one). A
+   pull request someone closed without merging is not opened again for the same images
+   (its hidden marker is a digest of them, :func:`.message.change_key`); a newer image
+   set opens a new one.
 
 A dry run makes the same edits in the writer's work tree, keeps the diff, and commits
 nothing.
@@ -45,7 +48,12 @@ from trueup.gitwrite import (
 from trueup.images import Change, LatestImage, MarkerProblem, PolicyName, ProblemKind
 from trueup.imageupdate.branch import BranchState, update_branch
 from trueup.imageupdate.edit import Edited, apply_markers
-from trueup.imageupdate.message import commit_message, pull_request_body, pull_request_title
+from trueup.imageupdate.message import (
+    change_key,
+    commit_message,
+    pull_request_body,
+    pull_request_title,
+)
 from trueup.imageupdate.selection import Selected, images_of, selections
 from trueup.store import Store
 
@@ -56,7 +64,9 @@ class BranchOutcome:
 
     ``commit`` is the branch's head afterwards (the new commit when ``pushed``; None for a
     dry run or an update branch that was not created); ``pull`` and ``pull_action``
-    (``created``, ``updated``, ``unchanged``) tell of the pull request, when there is one.
+    (``created``, ``updated``, ``unchanged``, or ``declined``: the pull request of this
+    very image set was closed without a merge, and is not opened again) tell of the pull
+    request, when there is one.
     """
 
     branch: str
@@ -304,7 +314,8 @@ class _Run:
         try:
             title = pull_request_title(update, pull.title, branch, changes)
             body = pull_request_body(update, changes, commit)
-            return await upsert_pull_request(forge, branch, base, title, body)
+            key = change_key(changes)
+            return await upsert_pull_request(forge, branch, base, title, body, key=key)
         finally:
             await forge.aclose()
 

@@ -41,6 +41,8 @@ class DeliveryPolicy:
     """Requests to one Provider that may go out at once."""
 
 
+Sent = Callable[[Notification, Destination], None]
+"""Called with a notification the Provider accepted, and its Destination."""
 Dropped = Callable[[Notification, Destination, str], None]
 """Called with a notification given up on, its Destination, and why (no secret in it)."""
 Attempt = Callable[[Notification, float], Awaitable[Outcome]]
@@ -61,8 +63,10 @@ class ProviderQueue:
         rand: Random,
         on_drop: Dropped,
         attempt: Attempt | None = None,
+        on_sent: Sent | None = None,
     ) -> None:
         self.destination = destination
+        self._on_sent = on_sent
         self._attempt = attempt or self._post
         self._sender, self._policy = sender, policy
         self._clock, self._rand, self._on_drop = clock, rand, on_drop
@@ -135,6 +139,8 @@ class ProviderQueue:
             self._limit.take(self._clock.now())
             outcome = await self._attempt(notification, timeout)
             if outcome.result is Result.DELIVERED:
+                if self._on_sent is not None:
+                    self._on_sent(notification, destination)
                 return
             if outcome.result is Result.PERMANENT:
                 self._on_drop(notification, destination, outcome.message)

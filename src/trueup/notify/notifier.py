@@ -8,7 +8,9 @@ delays nothing but its own notifications. It follows the configuration the daemo
 waiting to lead) nothing is sent. A notification given up on is published as a
 ``notification.dropped`` event, which the log shows and no Alert sends. Forge Providers
 (``github``, ``gitlab``, ``gitea``) post commit statuses through the same queues
-(:mod:`trueup.notify.commit_status`).
+(:mod:`trueup.notify.commit_status`). A ``reconcile.succeeded`` that repeats the App's
+last one is not sent to chat and webhook Providers (:mod:`trueup.notify.repeats`). With
+``metrics``, each notification is counted as sent, failed or deduplicated.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from trueup.config import LoadedConfig
 from trueup.daemon.backoff import Random
 from trueup.daemon.clock import Clock
 from trueup.daemon.events import Event, EventBus, Kind, Level, Subscription
+from trueup.daemon.metrics import Metrics
 from trueup.masking import Masker
 from trueup.notify.commit_status import CommitStatuses
 from trueup.notify.delivery import DeliveryPolicy, ProviderQueue
 from trueup.notify.message import Notification, notification_of
+from trueup.notify.repeats import Repeats
 from trueup.notify.routing import Destination, Routes
 from trueup.notify.sender import HttpSender, Sender
 from trueup.objects import ObjectId
@@ -43,10 +47,13 @@ class Notifier:
         sender: Sender | None = None,
         policy: DeliveryPolicy | None = None,
         installation: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """``installation`` names the cluster in commit-status contexts when a forge
-        Provider has no ``cluster`` of its own."""
+        Provider has no ``cluster`` of its own; ``metrics`` counts the notifications."""
         self._bus, self._config = bus, config
+        self._metrics = metrics
+        self._repeats = Repeats()
         self._statuses = CommitStatuses(installation)
         self._clock, self._rand = clock, rand
         self._sender = sender
@@ -102,9 +109,13 @@ class Notifier:
         if config is not self._seen:
             self._follow(config)
         self._statuses.remember(event)
+        news = self._repeats.news(event)
         if not self._routes:
             return
         for destination in self._routes.destinations_for(event):
+            if destination.type.forge is None and not news:
+                self._count(destination, "deduplicated")
+                continue
             notification = notification_of(event, self._masker, destination.dashboard_url)
             if destination.type.forge is None:
                 self._queues[destination.id].offer(notification)
@@ -116,6 +127,7 @@ class Notifier:
         on; a changed Provider's pending notifications move to its new queue."""
         self._seen = config
         self._routes = Routes(config)
+        self._repeats.forget({app.metadata.name for app in config.apps})
         self._masker = Masker(config.secret_values())
         if self._routes.destinations and self._sender is None:
             self._sender = HttpSender()
@@ -133,6 +145,7 @@ class Notifier:
                 clock=self._clock,
                 rand=self._rand,
                 on_drop=self._dropped,
+                on_sent=lambda _notification, sent_to: self._count(sent_to, "sent"),
                 attempt=self._statuses.attempt_for(destination)
                 if destination.type.forge is not None
                 else None,
@@ -162,7 +175,12 @@ class Notifier:
         self._retiring.add(task)
         task.add_done_callback(self._retiring.discard)
 
+    def _count(self, destination: Destination, result: str) -> None:
+        if self._metrics is not None:
+            self._metrics.notifications.labels(destination.label, result).inc()
+
     def _dropped(self, notification: Notification, destination: Destination, why: str) -> None:
+        self._count(destination, "failed")
         about = notification.reason
         if notification.app:
             about += f" of {notification.app}"

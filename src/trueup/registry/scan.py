@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -16,6 +15,8 @@ import httpx
 from trueup.config.docker_config import DOCKER_CONFIG_KEY, DockerConfig, parse_docker_config
 from trueup.config.image_repository import CA_KEY, ImageRepository
 from trueup.config.issues import LoadedConfig
+from trueup.errors import RegistryError
+from trueup.images import FilterError, Pattern, compile_pattern
 from trueup.registry.manifests import tag_digest
 from trueup.registry.session import RegistrySession
 from trueup.registry.tags import ListLimits, list_tags
@@ -64,10 +65,13 @@ def registry_access(config: LoadedConfig, repo: ImageRepository) -> RegistryAcce
     return RegistryAccess(credentials, ca_pem)
 
 
-def excluded_by(patterns: Iterable[str]) -> re.Pattern[str] | None:
-    """One pattern matching what any of ``patterns`` matches (``re.search``), or ``None``."""
+def excluded_by(patterns: Iterable[str]) -> Pattern | None:
+    """One RE2 pattern matching what any of ``patterns`` matches (searched), or ``None``."""
     joined = "|".join(f"(?:{p})" for p in patterns)
-    return re.compile(joined) if joined else None
+    try:
+        return compile_pattern(joined) if joined else None
+    except FilterError as e:  # each was checked when the configuration was read
+        raise RegistryError(f"exclusionList: {e}") from None
 
 
 async def scan_repository(

@@ -20,6 +20,7 @@ answer, or raises a typed error from :mod:`trueup.errors`:
 from __future__ import annotations
 
 import base64
+import functools
 import ssl
 import time
 from collections.abc import Callable, Mapping
@@ -66,6 +67,19 @@ def _basic(credentials: BasicCredentials) -> str:
     return f"Basic {base64.b64encode(pair).decode('ascii')}"
 
 
+@functools.lru_cache(maxsize=16)
+def tls_context(ca_pem: str | None) -> ssl.SSLContext:
+    """The TLS settings for registries whose certificates ``ca_pem`` signed (None: the
+    usual public CAs, as httpx verifies them), built once per process and shared.
+
+    Loading a CA bundle takes about 0.1 s of CPU; done for every session, it was most of
+    the cost of a scan. The contexts are only read once built, so sharing them between
+    sessions (and scans) changes nothing else."""
+    if ca_pem is None:
+        return httpx.create_ssl_context(trust_env=False)
+    return ssl.create_default_context(cadata=ca_pem)
+
+
 class RegistrySession:
     """Requests to the registry of ``image``; close it with :meth:`aclose` (or ``async with``).
 
@@ -89,12 +103,10 @@ class RegistrySession:
         self.image = image
         self.base = f"{'http' if insecure else 'https'}://{image.api_host}"
         self._credentials = credentials or DockerConfig()
-        verify: ssl.SSLContext | bool = True
-        if ca_pem is not None:
-            try:
-                verify = ssl.create_default_context(cadata=ca_pem)
-            except (ssl.SSLError, ValueError) as e:
-                raise RegistryError(f"{image}: the CA certificate cannot be read: {e}") from e
+        try:
+            verify = tls_context(ca_pem)
+        except (ssl.SSLError, ValueError) as e:
+            raise RegistryError(f"{image}: the CA certificate cannot be read: {e}") from e
         self._client = httpx.AsyncClient(
             verify=verify,
             timeout=timeout,

@@ -124,3 +124,41 @@ async def test_an_update_branch_someone_else_pushed_to_is_never_replaced(
 
     assert setup.head("trueup/images") == theirs
     assert len(pulls(forge_stub, "gitea")) == 1
+
+
+def close(stub: ForgeStub, forge: str, number: int) -> None:
+    """A person closes the pull request without merging it."""
+    stub._call(lambda: stub.forge.state.edit_pull(forge, "org/deploy", number, open=False))
+
+
+@pytest.mark.parametrize("forge", ["github", "gitlab", "gitea"])
+async def test_a_pull_request_closed_unmerged_is_not_reopened_for_the_same_images(
+    setup: Setup, forge_stub: ForgeStub, forge: str
+) -> None:
+    configure(setup, forge_stub, forge, "trueup/images")
+    setup.push_tags("1.1.0")
+    config = await setup.scan()
+    [first] = (await run_update(setup.update, config, setup.store)).branches
+    assert first.pull_number is not None
+    close(forge_stub, forge, first.pull_number)
+
+    # The same images on later runs, even after the base moved and the branch was rebuilt:
+    # the person's answer stands.
+    again = await run_update(setup.update, config, setup.store)
+    assert [(b.pull_action, b.pull_number) for b in again.branches] == [
+        ("declined", first.pull_number)
+    ]
+    setup.repo.commit_and_push("more on main", {"apps/web/extra.yaml": "x: 1\n"})
+    rebuilt = await run_update(setup.update, config, setup.store)
+    assert [(b.pushed, b.pull_action) for b in rebuilt.branches] == [(True, "declined")]
+    assert [(p.number, p.open) for p in pulls(forge_stub, forge)] == [(first.pull_number, False)]
+
+    # A newer image is another proposal: a new pull request.
+    setup.push_tags("1.2.0")
+    config = await setup.scan()
+    [newer] = (await run_update(setup.update, config, setup.store)).branches
+    assert newer.pull_action == "created"
+    assert newer.pull_number != first.pull_number
+    opened = [p for p in pulls(forge_stub, forge) if p.open]
+    assert [p.number for p in opened] == [newer.pull_number]
+    assert "1.2.0" in opened[0].body

@@ -58,6 +58,26 @@ async def test_a_failed_scan_records_its_error_and_keeps_the_last_good_tags(
     assert recorded.scanned_at > again.scanned_at
 
 
+async def test_a_tag_pushed_again_with_another_image_is_a_change_when_digests_are_read(
+    image_registry: ImageRegistry, plain_front: RegistryFront, configure: Configure
+) -> None:
+    name = unique_repository()
+    image_registry.pusher.image(name, "1.0.0", arch="amd64")
+    config, repo = configure(f"{plain_front.host}/{name}")
+    store = MemoryStore()
+    first, changed, _ = await scan_and_record(repo, config, store, digests_of=["1.0.0"])
+    assert changed is True
+    _, same, _ = await scan_and_record(repo, config, store, digests_of=["1.0.0"])
+    assert same is False
+
+    image_registry.pusher.image(name, "1.0.0", arch="arm64")  # the same tag, a new image
+    moved, changed, _ = await scan_and_record(repo, config, store, digests_of=["1.0.0"])
+
+    assert moved.tags == first.tags
+    assert moved.digests["1.0.0"] != first.digests["1.0.0"]
+    assert changed is True
+
+
 @dataclass
 class Served:
     daemon: Daemon

@@ -183,6 +183,42 @@ async def test_a_pull_request_is_opened_once_and_then_updated(
     assert len(pulls) == 1
 
 
+async def test_only_pull_requests_closed_without_a_merge_are_listed_as_closed(
+    forge: Forge, forge_stub: ForgeStub, kind: ForgeKind
+) -> None:
+    state = forge_stub.forge.state
+    for branch, merged in [("update/app", True), ("update/app", False), ("other", False)]:
+        pull = forge_stub.seed_pull(kind.value, REPOS[kind], branch)
+        forge_stub._call(
+            lambda n=pull.number, m=merged: state.edit_pull(
+                kind.value, REPOS[kind], n, open=False, merged=m
+            )
+        )
+    forge_stub.seed_pull(kind.value, REPOS[kind], "update/app")
+
+    closed = [p.number async for p in forge.closed_pull_requests("update/app")]
+
+    assert closed == [2]
+
+
+async def test_a_pull_request_closed_unmerged_is_not_reopened_for_the_same_key(
+    forge: Forge, forge_stub: ForgeStub, kind: ForgeKind
+) -> None:
+    first = await upsert_pull_request(forge, "update/app", "main", "T", "1.2.3", key="k:1")
+    assert first.pull.body.startswith("<!-- trueup:k:1 -->\n")
+    number = first.pull.number
+    forge_stub._call(
+        lambda: forge_stub.forge.state.edit_pull(kind.value, REPOS[kind], number, open=False)
+    )
+
+    same = await upsert_pull_request(forge, "update/app", "main", "T", "1.2.3", key="k:1")
+    other = await upsert_pull_request(forge, "update/app", "main", "T", "1.2.4", key="k:2")
+
+    assert (same.action, same.pull.number) == ("declined", first.pull.number)
+    assert other.action == "created"
+    assert other.pull.number != first.pull.number
+
+
 async def test_a_server_error_is_temporary_and_a_refusal_permanent(kind: ForgeKind) -> None:
     answers = iter([httpx.Response(503, headers={"Retry-After": "7"}), httpx.Response(422)])
 

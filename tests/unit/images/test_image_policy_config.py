@@ -95,7 +95,7 @@ def test_order_defaults_to_ascending(tmp_path: Path) -> None:
             "  imageRepository: app\n  policy: {alphabetical: {}}\n"
             "  filterTags: {pattern: '^main-(?P<ts>[0-9]+$'}",
             "spec.filterTags",
-            "not a regular expression",
+            "not an RE2 regular expression",
         ),
         (
             "  imageRepository: app\n  policy: {alphabetical: {}}\n"

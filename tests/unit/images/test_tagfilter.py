@@ -1,4 +1,5 @@
-"""filterTags: patterns (with RE2 spellings), extract templates in Go's syntax, clear errors."""
+"""filterTags: RE2 patterns (linear time, as Flux reads them), extract templates in Go's
+syntax, clear errors."""
 
 from __future__ import annotations
 
@@ -34,15 +35,23 @@ def test_a_tag_the_pattern_does_not_match_is_left_out() -> None:
     assert compile_filter(r"rc\z", "").value_of("rc-1") is None
 
 
-def test_lookbehind_is_left_as_it_is() -> None:
-    assert compile_filter(r"(?<=v)1", "").value_of("v1") == "v1"
-    assert compile_filter(r"(?<!v)1", "").value_of("v1") is None
+def test_a_catastrophic_pattern_runs_in_linear_time_over_every_tag() -> None:
+    # A backtracking engine takes 2^n steps for ^(a+)+$ on n 'a's and a non-matching end:
+    # Python's re would not finish this loop within a day. RE2 matches in linear time.
+    evil = compile_filter(r"^(a+)+$", "")
+    tags = ["a" * n + "!" for n in range(20, 129)] * 50
+
+    assert [evil.value_of(tag) for tag in tags] == [None] * len(tags)
+    assert evil.value_of("a" * 128) == "a" * 128
 
 
 @pytest.mark.parametrize(
     ("pattern", "extract", "message"),
     [
-        (r"^main-(?P<ts>[0-9]+", "$ts", "not a regular expression"),
+        (r"^main-(?P<ts>[0-9]+", "$ts", "not an RE2 regular expression.*missing \\)"),
+        (r"(?<=v)1", "", "no lookaround or backreferences.*invalid perl operator"),
+        (r"(?P<a>x)(?P=a)", "", "not an RE2 regular expression"),
+        (r"((a{1000}){1000}){1000}", "", "not an RE2 regular expression"),
         (
             r"^main-(?P<ts>[0-9]+)$",
             "$timestamp",

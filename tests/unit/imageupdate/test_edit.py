@@ -96,3 +96,40 @@ def test_unknown_policies_are_problems_and_their_files_stay(tmp_path: Path) -> N
 def test_a_missing_path_changes_nothing(tmp_path: Path) -> None:
     root = tree(tmp_path, {"apps/a.yaml": MARKED})
     assert apply_markers(root, "nothing-here", SELECTED) == apply_markers(root, "nope", {})
+
+
+def test_a_file_over_the_cap_is_left_alone_and_reported_by_name(tmp_path: Path) -> None:
+    from trueup.imageupdate.edit import MAX_FILE_BYTES
+
+    filler = "# " + "x" * 77 + "\n"
+    # The marker sits past the first chunk's end, so only a read of the whole file finds it.
+    big = filler * (MAX_FILE_BYTES // len(filler) + 1) + MARKED
+    root = tree(
+        tmp_path,
+        {
+            "apps/big.yaml": big,
+            "apps/big-unmarked.yaml": filler * (MAX_FILE_BYTES // len(filler) + 1),
+            "apps/small.yaml": MARKED,
+        },
+    )
+
+    edited = apply_markers(root, "apps", SELECTED)
+
+    assert edited.files == ("apps/small.yaml",), "the other files are still updated"
+    assert (root / "apps/big.yaml").read_text() == big
+    [problem] = edited.problems
+    assert (problem.file, problem.kind) == ("apps/big.yaml", ProblemKind.TOO_LARGE)
+    assert "over the 1 MiB" in str(problem)
+    assert str(problem).startswith("apps/big.yaml:1: ")
+
+
+def test_a_file_at_the_cap_is_still_edited(tmp_path: Path) -> None:
+    from trueup.imageupdate.edit import MAX_FILE_BYTES
+
+    content = "#" * (MAX_FILE_BYTES - len(MARKED) - 1) + "\n" + MARKED
+    root = tree(tmp_path, {"apps/a.yaml": content})
+
+    edited = apply_markers(root, "apps", SELECTED)
+
+    assert edited.files == ("apps/a.yaml",)
+    assert edited.problems == ()

@@ -13,6 +13,7 @@ import pytest
 from trueup.config import LoadedConfig, load_config
 from trueup.daemon.clock import ManualClock
 from trueup.daemon.events import Event, EventBus, Kind, Level
+from trueup.daemon.metrics import Metrics
 from trueup.notify import DeliveryPolicy, Notifier
 from trueup.notify.payloads import Request
 from trueup.notify.sender import Outcome, Result, outcome_of
@@ -172,6 +173,88 @@ async def test_a_changed_provider_is_followed_and_an_unchanged_one_keeps_its_que
     slow = [orjson.loads(body) for host, body in sender.sent if host.startswith("slow")]
     assert "blocks" in slow[0]
     assert "embeds" in slow[1]
+    await notifier.stop(grace=1.0)
+
+
+SUCCESS_ALERTS = """\
+apiVersion: trueup.dev/v1alpha1
+kind: Provider
+metadata: {name: chat}
+spec: {type: webhook, address: "https://chat.example.com/hook"}
+---
+apiVersion: trueup.dev/v1alpha1
+kind: Alert
+metadata: {name: outcomes}
+spec: {providerRef: {name: chat}, reasons: [reconcile.succeeded, reconcile.failed]}
+"""
+
+
+def success(revision: str, *changed: str, health: str = "Healthy") -> Event:
+    return Event(
+        Kind.RECONCILED,
+        f"{len(changed)} changed at {revision}",
+        app="web",
+        revision=revision,
+        objects=changed,
+        fields={"health": health},
+    )
+
+
+async def test_a_repeated_success_is_not_sent_but_counted_and_news_is_sent(
+    tmp_path: Path,
+) -> None:
+    bus, clock, sender = EventBus(), ManualClock(), HostSender()
+    config = load(tmp_path, SUCCESS_ALERTS)
+    metrics = Metrics()
+    notifier = Notifier(
+        bus, lambda: config, clock=clock, rand=_Half(), sender=sender, metrics=metrics
+    )
+    notifier.start()
+    for event in [
+        success("r1"),  # first seen, applied nothing (a restart's first interval run)
+        success("r1", "Deployment/shop/web"),  # applied a change
+        success("r1"),  # interval reconciles, nothing changed: repeats
+        success("r1"),
+        success("r1", health="Progressing"),  # health changed
+        failure(1),
+        success("r1"),  # recovered
+        success("r1"),
+        success("r2"),  # a new commit, even one that changed no object
+    ]:
+        bus.publish(event)
+    await settle(clock, 10)
+
+    sent = [orjson.loads(body)["message"] for _host, body in sender.sent]
+    assert sent == [
+        "1 changed at r1",
+        "0 changed at r1",
+        "failure 1",
+        "0 changed at r1",
+        "0 changed at r2",
+    ]
+
+    def count(result: str) -> float | None:
+        labels = {"provider": "Provider/chat", "result": result}
+        return metrics.registry.get_sample_value("trueup_notifications_total", labels)
+
+    assert (count("sent"), count("deduplicated"), count("failed")) == (5.0, 4.0, None)
+    await notifier.stop(grace=1.0)
+
+
+async def test_a_notification_given_up_on_is_counted_as_failed(tmp_path: Path) -> None:
+    bus, clock, sender = EventBus(), ManualClock(), HostSender()
+    sender.answers["chat.example.com"] = outcome_of(400)
+    config = load(tmp_path, SUCCESS_ALERTS)
+    metrics = Metrics()
+    notifier = Notifier(
+        bus, lambda: config, clock=clock, rand=_Half(), sender=sender, metrics=metrics
+    )
+    notifier.start()
+    bus.publish(failure(1))
+    await settle(clock, 5)
+
+    labels = {"provider": "Provider/chat", "result": "failed"}
+    assert metrics.registry.get_sample_value("trueup_notifications_total", labels) == 1.0
     await notifier.stop(grace=1.0)
 
 

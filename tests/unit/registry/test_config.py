@@ -90,7 +90,28 @@ def test_an_exclusion_that_is_not_a_regular_expression_is_refused_at_load(tmp_pa
 
     assert "trueup.yaml:" in issue
     assert "spec.exclusionList[0]" in issue
-    assert "'^(v1' is not a regular expression" in issue
+    assert "'^(v1': the pattern is not an RE2 regular expression" in issue
+
+
+def test_an_exclusion_with_lookahead_is_refused_at_load(tmp_path: Path) -> None:
+    path = write(tmp_path, "{image: registry.example.test/app, exclusionList: ['^(?!v)']}")
+
+    [issue] = issues(path)
+
+    assert "spec.exclusionList[0]" in issue
+    assert "no lookaround or backreferences" in issue
+
+
+def test_a_catastrophic_exclusion_runs_in_linear_time_over_every_tag() -> None:
+    from trueup.registry.scan import excluded_by
+
+    exclusion = excluded_by(["^(a+)+$", r"^.*\.sig$"])
+    assert exclusion is not None
+    tags = ["a" * n + "!" for n in range(20, 129)] * 50
+
+    assert [t for t in tags if exclusion.search(t)] == []
+    assert exclusion.search("a" * 128) is not None
+    assert exclusion.search("sha256-abc.sig") is not None
 
 
 @pytest.mark.parametrize(

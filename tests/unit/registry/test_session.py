@@ -332,3 +332,14 @@ def test_newest_tags_put_versions_first_highest_first() -> None:
         "main-abc-9",
         "main-abc-10",
     )
+
+
+def test_tls_settings_are_built_once_per_ca_and_shared_by_sessions() -> None:
+    from trueup.registry.session import tls_context
+
+    # Loading a CA bundle costs about 0.1 s of CPU: a scan of 100 repositories paid it 100
+    # times. One context per CA, reused by every later session.
+    assert tls_context(None) is tls_context(None)
+    image = parse_image("registry.example.test/app")
+    with pytest.raises(RegistryError, match="the CA certificate cannot be read"):
+        RegistrySession(image, ca_pem="-----BEGIN CERTIFICATE-----\nnot a cert\n")
