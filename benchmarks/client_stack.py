@@ -14,8 +14,11 @@ The stacks:
 - ``httpx-h2-tuned``: the same transport, the request built once with its full URL and
   headers and sent without an auth flow;
 - ``httpcore-h2`` / ``httpcore-h1``: httpcore's connection pool directly, without httpx;
-- ``httpx-own-h1``: httpx over trueup's own HTTP/1.1 transport (what the target uses);
-- ``own-h1``: that transport called directly, without httpx's client;
+- ``httpx-own-h1``: httpx over trueup's own HTTP/1.1 transport;
+- ``own-h1``: that transport's httpx interface called directly, without httpx's client;
+- ``target``: :class:`~trueup.targets.kubernetes.KubernetesTarget` itself, its ``apply``
+  with ``dry_run`` then without: the request written from prepared header lines on that
+  transport, the answer decoded, and the target's own work per object (what trueup sends);
 - ``threads-http.client``: the standard library's blocking client in a pool of threads.
 """
 
@@ -39,6 +42,7 @@ import orjson
 
 from benchmarks.workload import configmap
 from trueup.devcluster import DevCluster
+from trueup.targets.kubernetes import KubernetesTarget
 from trueup.targets.kubernetes.connection import ClusterConnection
 from trueup.targets.kubernetes.http1 import Http1Transport
 from trueup.targets.kubernetes.kubeconfig import load_kubeconfig
@@ -129,6 +133,21 @@ def own_stack(connection: ClusterConnection, concurrency: int):
         return response.status_code
 
     return send, transport.aclose
+
+
+async def run_target(connection: ClusterConnection, work: list[tuple[str, bytes]], c: int) -> None:
+    """The same objects applied through the Kubernetes target, as trueup applies them."""
+    objects = [orjson.loads(body) for _path, body in work]
+    slots = asyncio.Semaphore(c)
+    async with KubernetesTarget(connection, concurrency=c, field_manager="bench") as target:
+        await target.resolve("v1", "ConfigMap")  # discovery, outside the measured requests
+
+        async def one(obj: dict[str, object], dry_run: bool) -> None:
+            async with slots:
+                await target.apply(obj, dry_run=dry_run)
+
+        for dry_run in (True, False):
+            await asyncio.gather(*(one(obj, dry_run) for obj in objects))
 
 
 def httpcore_stack(connection: ClusterConnection, concurrency: int, *, http2: bool):
@@ -235,6 +254,7 @@ def measure(connection: ClusterConnection, args: argparse.Namespace, apiserver: 
         ),
         "own-h1": lambda w: asyncio.run(run_async(lambda: own_stack(connection, c), w, c)),
         "threads-http.client": lambda w: run_threads(connection, w, c),
+        "target": lambda w: asyncio.run(run_target(connection, w, c)),
     }
     namespace = orjson.dumps(
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}

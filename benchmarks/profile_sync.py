@@ -139,19 +139,22 @@ def counted_requests(counts: dict[str, int]) -> Iterator[None]:
     """Count the requests sent to the API server, by method and dry-run or not."""
     from trueup.targets.kubernetes.http1 import Http1Transport
 
-    send = Http1Transport.handle_async_request
+    send = Http1Transport.exchange
 
-    async def counting(self: Http1Transport, request: Any) -> Any:
-        dry = "dryRun" in request.url.params or b'"dryRun"' in (request.content or b"")
-        key = f"{request.method}{' (dry-run)' if dry else ''}"
+    async def counting(
+        self: Http1Transport, origin: Any, method: str, target: str, *rest: Any
+    ) -> Any:
+        body = rest[1]
+        dry = "dryRun=" in target.partition("?")[2] or b'"dryRun"' in body
+        key = f"{method}{' (dry-run)' if dry else ''}"
         counts[key] = counts.get(key, 0) + 1
-        return await send(self, request)
+        return await send(self, origin, method, target, *rest)
 
-    Http1Transport.handle_async_request = counting  # type: ignore[method-assign]
+    Http1Transport.exchange = counting  # type: ignore[method-assign]
     try:
         yield
     finally:
-        Http1Transport.handle_async_request = send  # type: ignore[method-assign]
+        Http1Transport.exchange = send  # type: ignore[method-assign]
 
 
 def run_cli(argv: list[str], profiler: cProfile.Profile | None = None) -> tuple[float, Spans]:

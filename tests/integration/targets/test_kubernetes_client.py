@@ -7,18 +7,28 @@ its own and deletes it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.servers.cluster import Kube
 from tests.servers.manifests import widget_crd
-from trueup.errors import ObjectConflictError, ObjectInvalidError, ObjectNotFoundError
+from trueup.devcluster.pki import create_pki
+from trueup.errors import (
+    ObjectConflictError,
+    ObjectInvalidError,
+    ObjectNotFoundError,
+    TargetError,
+    TargetUnavailableError,
+)
 from trueup.objects import ObjectId
 from trueup.targets import ResourceInfo, WatchEventType
-from trueup.targets.kubernetes import KubernetesTarget, is_immutable_field_error
+from trueup.targets.kubernetes import KubernetesTarget, is_immutable_field_error, load_kubeconfig
+from trueup.targets.retry import Backoff
 
 pytestmark = [pytest.mark.anyio, pytest.mark.cluster]
 
@@ -77,8 +87,12 @@ async def test_discovery_maps_built_in_kinds_over_keep_alive_http1(
     assert await target.resolve("v1", "Namespace") == ResourceInfo(
         "", "v1", "Namespace", "namespaces", namespaced=False
     )
-    response = await target._client.get("/version")
-    assert response.http_version == "HTTP/1.1"
+    # Discovery's connections are kept, and the next request goes over one of them.
+    pool = target._wire._idle  # type: ignore[attr-defined]
+    kept = sum(len(idle) for idle in pool.values())
+    assert kept >= 1
+    await target.capabilities()
+    assert sum(len(idle) for idle in pool.values()) == kept
 
 
 async def test_server_side_apply_creates_previews_and_leaves_no_ops_alone(
@@ -174,3 +188,27 @@ async def test_a_watch_reports_changes_after_a_listed_version(
                 assert event.object["metadata"]["name"] == "watched"
                 break
     await events.aclose()
+
+
+async def test_a_server_certificate_from_another_ca_is_refused_before_any_request(
+    kube: Kube, tmp_path: Path
+) -> None:
+    other = create_pki(tmp_path / "other-pki")
+    connection = dataclasses.replace(
+        load_kubeconfig(str(kube.kubeconfig)), ca_data=other.ca_cert.read_bytes()
+    )
+    async with KubernetesTarget(connection, backoff=Backoff(attempts=1)) as untrusting:
+        with pytest.raises(TargetError, match="certificate-authority") as caught:
+            await untrusting.kinds()
+    assert not isinstance(caught.value, TargetUnavailableError)  # permanent: not retried
+
+
+async def test_tls_server_name_is_what_the_certificate_is_checked_against(kube: Kube) -> None:
+    trusted = load_kubeconfig(str(kube.kubeconfig))
+    wrong = dataclasses.replace(trusted, tls_server_name="not-the-api-server.invalid")
+    async with KubernetesTarget(wrong, backoff=Backoff(attempts=1)) as mismatched:
+        with pytest.raises(TargetError):
+            await mismatched.kinds()
+    right = dataclasses.replace(trusted, tls_server_name="localhost")
+    async with KubernetesTarget(right) as named:
+        assert await named.resolve("v1", "ConfigMap") == CONFIGMAPS

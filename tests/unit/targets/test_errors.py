@@ -16,6 +16,7 @@ from trueup.targets.kubernetes.errors import (
     error_from_transport,
     is_immutable_field_error,
 )
+from trueup.targets.kubernetes.http1 import Answer
 
 from .cases import load_cases
 
@@ -27,7 +28,7 @@ def test_a_failed_response_becomes_the_matching_error(case: dict[str, Any]) -> N
     response = httpx.Response(
         case["code"], content=body, headers=case.get("headers"), request=request
     )
-    error = error_from_response(response, "Deployment/shop/web")
+    error = error_from_response(Answer.of(response), "Deployment/shop/web")
     assert type(error) is getattr(trueup.errors, case["error"])
     assert case["message"] in str(error)
     if isinstance(error, TargetError):
@@ -46,7 +47,8 @@ def test_a_failed_response_becomes_the_matching_error(case: dict[str, Any]) -> N
 def test_a_request_without_an_object_is_named_by_method_and_path() -> None:
     request = httpx.Request("GET", "https://k8s/apis/apps/v1/deployments?limit=500")
     response = httpx.Response(403, content=b"{}", request=request)
-    assert str(error_from_response(response)).startswith("GET /apis/apps/v1/deployments: ")
+    error = error_from_response(Answer.of(response))
+    assert str(error).startswith("GET /apis/apps/v1/deployments: ")
 
 
 def test_a_rejected_server_certificate_is_permanent_and_points_at_the_ca() -> None:

@@ -3,9 +3,10 @@
 A :class:`ClusterConnection` comes from a kubeconfig
 (:func:`trueup.targets.kubernetes.kubeconfig.load_kubeconfig`) or from the service account
 of the pod trueup runs in (:meth:`ClusterConnection.in_cluster`). Secrets (token, client
-key) are left out of its repr. It makes the httpx parts a client needs: the TLS context
-(:meth:`ClusterConnection.ssl_context`), the transport and the auth, which share one exec
-credential plugin when the kubeconfig names one.
+key) are left out of its repr. It makes the parts a client needs: the TLS context
+(:meth:`ClusterConnection.ssl_context`), the transport and the token source, which share
+one exec credential plugin when the kubeconfig names one (and an httpx auth, for clients
+built on httpx).
 """
 
 from __future__ import annotations
@@ -126,11 +127,11 @@ class ClusterConnection:
             headers["Impersonate-User"] = self.impersonate_user
         return headers
 
-    def transport(self, keepalive: int) -> httpx.AsyncBaseTransport:
+    def transport(self, keepalive: int) -> Http1Transport | ExecCertificateTransport:
         """The HTTP/1.1 transport (``keepalive`` idle connections at most), presenting an
         exec plugin's certificate if it has one."""
 
-        def make(credential: ExecCredential | None = None) -> httpx.AsyncBaseTransport:
+        def make(credential: ExecCredential | None = None) -> Http1Transport:
             return Http1Transport(self.ssl_context(credential), keepalive=keepalive)
 
         if self._exec is None:

@@ -35,6 +35,7 @@ from trueup.errors import (
     TrueupError,
     WatchExpiredError,
 )
+from trueup.targets.kubernetes.http1 import Answer
 
 # The API server words immutability differently per kind and field; these cover the
 # built-in validators (generic fields, Service clusterIP, StatefulSet spec, PVC spec).
@@ -78,8 +79,8 @@ def parse_status(body: bytes) -> dict[str, Any]:
     return status if isinstance(status, dict) else {}
 
 
-def _retry_after(response: httpx.Response, status: dict[str, Any]) -> float | None:
-    header = response.headers.get("Retry-After")
+def _retry_after(response: Answer, status: dict[str, Any]) -> float | None:
+    header = response.header("Retry-After")
     if header is not None:
         try:
             return max(0.0, float(header))
@@ -89,7 +90,7 @@ def _retry_after(response: httpx.Response, status: dict[str, Any]) -> float | No
     return float(seconds) if isinstance(seconds, int | float) else None
 
 
-def error_from_response(response: httpx.Response, object_id: str = "") -> TrueupError:
+def error_from_response(response: Answer, object_id: str = "") -> TrueupError:
     """The error for a failed (non-2xx) ``response`` about ``object_id`` ('' for none)."""
     status = parse_status(response.content)
     if not status.get("message"):
@@ -100,7 +101,7 @@ def error_from_response(response: httpx.Response, object_id: str = "") -> Trueup
         response.status_code,
         status,
         object_id=object_id,
-        subject=f"{response.request.method} {response.request.url.path}",
+        subject=f"{response.method} {response.path}",
         retry_after=_retry_after(response, status),
     )
 

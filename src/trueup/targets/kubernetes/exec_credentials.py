@@ -17,7 +17,8 @@ import asyncio
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ import httpx
 import orjson
 
 from trueup.errors import ConfigError
+from trueup.targets.kubernetes.http1 import Answer, Http1Transport, Origin, Timeouts
 
 EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
 """The ExecCredential versions trueup speaks with credential plugins."""
@@ -228,21 +230,23 @@ class ExecCertificateTransport(httpx.AsyncBaseTransport):
 
     TLS sends the client certificate once per connection, so a new certificate needs new
     connections; those of the previous certificate are closed at the rotation after next.
+    It sends as :class:`~trueup.targets.kubernetes.http1.Http1Transport` does, natively
+    (:meth:`exchange`, :meth:`stream`) or as an httpx transport.
     """
 
     def __init__(
         self,
         credentials: ExecCredentials,
-        make: Callable[[ExecCredential | None], httpx.AsyncBaseTransport],
+        make: Callable[[ExecCredential | None], Http1Transport],
     ) -> None:
         self._credentials = credentials
         self._make = make
-        self._inner: httpx.AsyncBaseTransport | None = None
+        self._inner: Http1Transport | None = None
         self._presented: tuple[bytes | None, bytes | None] | None = None
-        self._retired: list[httpx.AsyncBaseTransport] = []
+        self._retired: list[Http1Transport] = []
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` over connections that present the current certificate."""
+    async def _current(self) -> Http1Transport:
+        """The transport whose connections present the current certificate."""
         credential = await self._credentials.credential()
         presented = (credential.client_cert, credential.client_key)
         inner = self._inner
@@ -254,7 +258,33 @@ class ExecCertificateTransport(httpx.AsyncBaseTransport):
             self._presented = presented
             for old in stale:
                 await old.aclose()
-        return await inner.handle_async_request(request)
+        return inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` over connections that present the current certificate."""
+        return await (await self._current()).handle_async_request(request)
+
+    async def exchange(
+        self,
+        origin: Origin,
+        method: str,
+        target: str,
+        fields: bytes,
+        body: bytes,
+        timeouts: Timeouts,
+    ) -> Answer:
+        """Send a request and read its answer, presenting the current certificate."""
+        inner = await self._current()
+        return await inner.exchange(origin, method, target, fields, body, timeouts)
+
+    @asynccontextmanager
+    async def stream(
+        self, origin: Origin, method: str, target: str, fields: bytes, timeouts: Timeouts
+    ) -> AsyncIterator[tuple[Answer, AsyncIterator[bytes]]]:
+        """Stream an answer, presenting the current certificate."""
+        inner = await self._current()
+        async with inner.stream(origin, method, target, fields, timeouts) as streamed:
+            yield streamed
 
     async def aclose(self) -> None:
         """Close the connections of every certificate used so far."""

@@ -7,10 +7,14 @@ point the request at a different resource.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from trueup.errors import ObjectInvalidError
 from trueup.targets.base import ResourceInfo
+
+_PLAIN = re.compile(r"[a-z0-9.-]*")
+"""What names and namespaces are made of (DNS labels and subdomains): no quoting needed."""
 
 
 def _segment(value: str, what: str, object_id: str) -> str:
@@ -21,7 +25,7 @@ def _segment(value: str, what: str, object_id: str) -> str:
             reason="Invalid",
             object_id=object_id,
         )
-    return quote(value, safe="")
+    return value if _PLAIN.fullmatch(value) else quote(value, safe="")
 
 
 def group_version_path(group: str, version: str) -> str:

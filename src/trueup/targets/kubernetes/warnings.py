@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 
-import httpx
+from trueup.targets.kubernetes.http1 import Answer
 
 _WARNING = re.compile(r'\s*\d{3}\s+\S+\s+"((?:[^"\\]|\\.)*)"')
 _ESCAPE = re.compile(r"\\(.)")
 
 
-def warnings_of(response: httpx.Response) -> tuple[str, ...]:
+def warnings_of(response: Answer) -> tuple[str, ...]:
     """The text of every ``Warning`` header of ``response``, in order."""
     found = []
-    for header in response.headers.get_list("Warning"):
+    for header in response.header_list("Warning"):
         match = _WARNING.match(header)
         text = _ESCAPE.sub(r"\1", match.group(1)) if match else header.strip()
         if text:
