@@ -204,11 +204,15 @@ class Daemon:
 
     def _follow(self) -> None:
         with self.log.open() as log:
+            partial = ""
             while not self._stop.is_set():
-                line = log.readline()
-                if not line:
+                line = partial + log.readline()
+                if not line.endswith("\n"):
+                    # The daemon is still writing this line: read the rest of it first.
+                    partial = line
                     time.sleep(0.05)
                     continue
+                partial = ""
                 if not self.url and (match := _LISTENING.search(line)):
                     self.url = f"http://{match[1]}"
                 if '"event":"reconcile.' in line or '"event":"app.' in line:

@@ -63,6 +63,7 @@ from trueup.store import (
     AttemptResult,
     Confirmation,
     InventoryEntry,
+    Outcome,
     Pin,
     RecordedInputs,
     Store,
@@ -271,8 +272,10 @@ class Engine:
 
     async def owner(self, app: App) -> AppRef:
         """``app`` as the owner of the objects it applies, in this installation."""
-        installation = self._installation or await self.store.installation_id()
-        return AppRef(app.metadata.name, app.namespace, installation)
+        if self._installation is None:
+            # Made on the store's first use, then never changed: read once per Engine.
+            self._installation = await self.store.installation_id()
+        return AppRef(app.metadata.name, app.namespace, self._installation)
 
     async def desired(self, app: App, rendered: Rendered, target: Target) -> tuple[Object, ...]:
         """Step 3a, plan: rendered objects with namespaces defaulted and owner marks set."""
@@ -374,6 +377,7 @@ class Engine:
         masker = Masker(self.config.secret_values())
         deadline = asyncio.timeout(options.deadline)
         notes: tuple[str, ...] = ()
+        inventory: tuple[InventoryEntry, ...] | None = None
         try:
             async with deadline:
                 # A pinned App (``trueup rollback``) reconciles its pinned revision: the pin
@@ -418,7 +422,7 @@ class Engine:
                         await log.progress(self._clock(), revision=revision, commit=shown)
                 if log is not None and log.attempt.id is not None:
                     await self.store.record_inputs(log.attempt.id, _inputs_of(rendered))
-                report = await self._reconcile(
+                report, inventory = await self._reconcile(
                     app, revision, rendered, objects, only, options, progress, deadline.when()
                 )
                 report = replace(
@@ -455,7 +459,7 @@ class Engine:
             only=only,
         )
         if options.ref is None:  # a ref under review says nothing of the App's state
-            await self._record(app, report, log, None, began, identity)
+            await self._record(app, report, log, None, began, identity, inventory)
         return report
 
     async def _dependencies(self, app: App) -> list[DependencyState]:
@@ -497,9 +501,14 @@ class Engine:
         options: SyncOptions,
         progress: Progress,
         deadline: float | None,
-    ) -> SyncReport:
+    ) -> tuple[SyncReport, tuple[InventoryEntry, ...] | None]:
         """Plan, apply, prune and check health of the desired ``objects`` (of them, only
-        the ``only`` ones in a partial sync, which prunes nothing)."""
+        the ``only`` ones in a partial sync, which prunes nothing).
+
+        Also returns the inventory still to record (with the attempt, in one transaction:
+        ``_record``); None when there is none (a dry run), or when it was recorded already,
+        before a wait for health that may take long.
+        """
         target, owner = self.target(app), await self.owner(app)
         origins = rendered.origins_of(objects)  # by the ids of every desired object
         if only:
@@ -534,7 +543,7 @@ class Engine:
             target, HookPhase.PRE, hooks_of(hooks, HookPhase.PRE), hook_options, progress
         )
         if pre.failure is not None:  # nothing of the chart is applied after a failed pre hook
-            return SyncReport(app.metadata.name, revision, pre.changes, failure=pre.failure)
+            return SyncReport(app.metadata.name, revision, pre.changes, failure=pre.failure), None
         if not options.dry_run:
             await self._remember_intent(app, objects, inventory)
         applied = await apply.apply_stages(
@@ -562,13 +571,17 @@ class Engine:
             post = await run_hooks(
                 target, HookPhase.POST, hooks_of(hooks, HookPhase.POST), hook_options, progress
             )
+        after = None
         if not options.dry_run:
-            await self._save_inventory(app, objects, only, inventory, applied, pruned, prune_plan)
+            after = _next_inventory(objects, only, inventory, applied, pruned, prune_plan)
+            if _waits(app, options, applied):
+                await self.store.replace_inventory(app.metadata.name, after, target=target.identity)
+                after = None
         ids = [object_id(obj) for obj in objects]
         health, unhealthy = await self._health(
             app, target, ids, applied, options, progress, deadline
         )
-        return SyncReport(
+        report = SyncReport(
             app=app.metadata.name,
             revision=revision,
             changes=pre.changes + applied.changes + pruned.changes + kept + post.changes,
@@ -579,6 +592,7 @@ class Engine:
             plan=Plan(owner, stages, prune_plan),
             failure=applied.failure or pruned.failure or post.failure or unhealthy,
         )
+        return report, after
 
     async def _plan_prune(
         self,
@@ -678,8 +692,7 @@ class Engine:
         The wait ends a second before the reconcile's ``deadline`` (event loop time), so that
         it reports which objects were not healthy rather than being stopped.
         """
-        wait = app.spec.wait if options.wait is None else options.wait
-        if options.dry_run or applied.error or not wait:
+        if not _waits(app, options, applied):
             return {oid: health_of(applied.live.get(oid)) for oid in ids}, None
         timeout = options.timeout or app.spec.timeout.total_seconds()
         if deadline is not None:
@@ -714,32 +727,6 @@ class Engine:
                 app.metadata.name, tuple(entries.values()), target=self.target(app).identity
             )
 
-    async def _save_inventory(
-        self,
-        app: App,
-        objects: tuple[Object, ...],
-        only: frozenset[ObjectId],
-        previous: tuple[InventoryEntry, ...],
-        applied: apply.ApplyResult,
-        pruned: apply.ApplyResult,
-        plan: PrunePlan,
-    ) -> None:
-        """The inventory after the sync (see ``PrunePlan.next_inventory``); a partial sync
-        keeps every entry of an object it was not asked for exactly as it was."""
-        versions = {entry.id: entry.api_version for entry in previous}
-        versions.update({object_id(obj): str(obj["apiVersion"]) for obj in objects})
-        kept = plan.next_inventory(applied.applied_ids, pruned.deleted_ids)
-        entries = tuple(
-            InventoryEntry(oid, versions[oid], *applied.known.get(oid, ("", "")))
-            for oid in kept
-            if oid in versions
-        )
-        if only:
-            entries += tuple(entry for entry in previous if entry.id not in only)
-        await self.store.replace_inventory(
-            app.metadata.name, entries, target=self.target(app).identity
-        )
-
     async def _record(
         self,
         app: App,
@@ -748,14 +735,18 @@ class Engine:
         result: AttemptResult | None,
         began: float,
         target: str,
+        inventory: tuple[InventoryEntry, ...] | None = None,
     ) -> None:
-        """Step 6, record: complete the attempt (none in a dry run), and note the comparison.
+        """Step 6, record: complete the attempt (none in a dry run), and note the comparison
+        and the new ``inventory`` (None: none to note), all in one transaction.
 
         The result is ``failed`` whenever the report carries a failure (a wait that timed
         out or found an object Degraded included), so record, exit code and status agree.
         A partial sync compared only the objects it names, so it notes no comparison.
         """
         now = self._clock()
+        name = app.metadata.name
+        confirmation = None
         if report.plan is not None and not report.only:
             # The target was compared with Git (a sync or a diff): status says since when.
             # A sync that applied everything leaves the target as Git says, even if a wait then
@@ -763,22 +754,25 @@ class Engine:
             changes = report.changes.changes
             drift = any(c.action not in (Action.UNCHANGED, Action.SKIPPED) for c in changes)
             applied = report.failure is None or report.failure.reason in _UNHEALTHY
-            await self.store.record_confirmation(
-                Confirmation(
-                    app.metadata.name,
-                    target,
-                    now,
-                    report.revision,
-                    in_sync=applied and (log is not None or not drift),
-                    health=report.health.value,
-                )
+            confirmation = Confirmation(
+                name,
+                target,
+                now,
+                report.revision,
+                in_sync=applied and (log is not None or not drift),
+                health=report.health.value,
             )
         if log is None:
+            if inventory is not None or confirmation is not None:
+                outcome = Outcome(
+                    name, inventory=inventory, target=target, confirmation=confirmation
+                )
+                await self.store.record_outcome(outcome)
             return
         if result is None:
             result = AttemptResult.SUCCEEDED if report.ok else AttemptResult.FAILED
         finished = Attempt(
-            app=app.metadata.name,
+            app=name,
             started_at=log.attempt.started_at,
             finished_at=now,
             revision=report.revision,
@@ -793,11 +787,42 @@ class Engine:
             commit=report.commit,
             only=log.attempt.only,
         )
-        attempt_id = await log.finish(finished)
-        if report.reads:  # what a revert to this revision restores (rollback --revert)
-            await self.store.record_reads(attempt_id, report.reads)
-        # A pending revert (rollback --revert) ends once an attempt applies its commit.
-        await self.store.settle_reverts(finished)
+        # One transaction with the attempt: the inventory, the comparison, what the render
+        # read (what a revert to this revision restores, rollback --revert), and the
+        # pending reverts it applied (they end once an attempt applies their commit).
+        # Shielded: once begun, it is written whole even when the sync is cancelled.
+        await asyncio.shield(
+            log.finish(finished, inventory=inventory, confirmation=confirmation, reads=report.reads)
+        )
+
+
+def _waits(app: App, options: SyncOptions, applied: apply.ApplyResult) -> bool:
+    """Whether the sync waits for its objects to be healthy (``spec.wait``, ``--wait``)."""
+    wait = app.spec.wait if options.wait is None else options.wait
+    return bool(wait) and not options.dry_run and not applied.error
+
+
+def _next_inventory(
+    objects: tuple[Object, ...],
+    only: frozenset[ObjectId],
+    previous: tuple[InventoryEntry, ...],
+    applied: apply.ApplyResult,
+    pruned: apply.ApplyResult,
+    plan: PrunePlan,
+) -> tuple[InventoryEntry, ...]:
+    """The inventory after the sync (see ``PrunePlan.next_inventory``); a partial sync
+    keeps every entry of an object it was not asked for exactly as it was."""
+    versions = {entry.id: entry.api_version for entry in previous}
+    versions.update({object_id(obj): str(obj["apiVersion"]) for obj in objects})
+    kept = plan.next_inventory(applied.applied_ids, pruned.deleted_ids)
+    entries = tuple(
+        InventoryEntry(oid, versions[oid], *applied.known.get(oid, ("", "")))
+        for oid in kept
+        if oid in versions
+    )
+    if only:
+        entries += tuple(entry for entry in previous if entry.id not in only)
+    return entries
 
 
 def _inputs_of(rendered: Rendered) -> RecordedInputs:

@@ -8,7 +8,8 @@ and, for each change it hears of:
 - ignores it when it is trueup's own write (the version the last apply left), when the
   object is not in an inventory, and when only ``status`` or bookkeeping changed (a
   controller's status update, say): those only refresh the App's health, from the watched
-  objects themselves, without a LIST;
+  objects themselves, without a LIST, and once per batch of events (a rollout's burst of
+  status updates, read from one response, is judged once, after its last event);
 - otherwise asks for a reconcile of the App with reason ``daemon:drift``. The watch event
   is only the trigger: the reconcile decides by a server dry-run whether anything Git
   declares differs, and reverts it (``selfHeal``) or reports it.
@@ -20,6 +21,7 @@ back off, so that two writers never fight in a tight loop.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -92,6 +94,8 @@ class DriftTracker:
         self._enqueue, self._on_health, self._on_fight = enqueue, on_health, on_fight
         self._clock, self._rand, self._backoff = clock, rand, backoff
         self._apps: dict[str, _Tracked] = {}
+        self._health_due: set[str] = set()
+        """Apps whose health is judged once the events being delivered now are all in."""
         self._kinds: dict[str, dict[str, set[ResourceInfo]]] = {}
         """target identity → app → the kinds it owns."""
         self.watches = LiveWatches(
@@ -162,7 +166,7 @@ class DriftTracker:
             if change.resource_version == known:
                 return  # trueup's own write
             if change.previous is not None and not meaningful(change.previous, change.object):
-                self._refresh_health(name, tracked)
+                self._health_soon(name)
                 return
         self._enqueue(name, DRIFT, self._delay(tracked, change.id))
 
@@ -174,6 +178,19 @@ class DriftTracker:
         if times[-1] < self._clock.now() - FIGHT_WINDOW:
             return 0.0
         return self._backoff.delay(len(times) - FIGHT_REVERTS + 1, self._rand)
+
+    def _health_soon(self, name: str) -> None:
+        """Judge ``name``'s health once the event loop has delivered the events at hand:
+        many changes of one App in a row cost one judgement, of their final state."""
+        if name not in self._health_due:
+            self._health_due.add(name)
+            asyncio.get_running_loop().call_soon(self._refresh_due, name)
+
+    def _refresh_due(self, name: str) -> None:
+        self._health_due.discard(name)
+        tracked = self._apps.get(name)
+        if tracked is not None:  # not forgotten meanwhile
+            self._refresh_health(name, tracked)
 
     def _refresh_health(self, name: str, tracked: _Tracked) -> None:
         identity = tracked.target.identity

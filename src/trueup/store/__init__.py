@@ -32,6 +32,7 @@ from trueup.store.model import (
     Suspension,
     Trigger,
 )
+from trueup.store.outcome import Outcome
 from trueup.store.owner import Owner
 from trueup.store.protocol import Store
 from trueup.store.sqlite import SqliteStore
@@ -47,6 +48,7 @@ __all__ = [
     "ImageScan",
     "InventoryEntry",
     "MemoryStore",
+    "Outcome",
     "Owner",
     "Pin",
     "RecordedInputs",

@@ -31,9 +31,11 @@ async def mark_interrupted(
     Safe to run from several processes at once: an attempt is marked by one of them only.
     """
     marked = []
+    me = Owner.current()
     for attempt in await store.running_attempts():
         owner = Owner.parse(attempt.owner)
-        if owner is None or not gone(owner):
+        # This process's own attempts run on: no need to look its pid up in /proc.
+        if owner is None or owner == me or not gone(owner):
             continue
         interrupted = dataclasses.replace(
             attempt,

@@ -26,6 +26,7 @@ from trueup.store.model import (
     next_lock,
     normalised_path,
 )
+from trueup.store.outcome import Outcome
 
 
 class MemoryStore:
@@ -77,6 +78,26 @@ class MemoryStore:
             return False
         self._attempts[index] = attempt
         return True
+
+    async def record_outcome(self, outcome: Outcome) -> int | None:
+        """Write every record of ``outcome`` at once (no ``await`` in between: atomic for
+        every other coroutine); a bad inventory writes nothing."""
+        self._check_open()
+        # Each call below runs to its end without suspending; only the inventory can fail,
+        # so it goes first and a failure leaves everything as it was.
+        if outcome.inventory is not None:
+            await self.replace_inventory(outcome.app, outcome.inventory, target=outcome.target)
+        if outcome.confirmation is not None:
+            await self.record_confirmation(outcome.confirmation)
+        if outcome.attempt is None:
+            return None
+        attempt_id = outcome.attempt.id
+        if attempt_id is None or not await self.update_attempt(outcome.attempt):
+            attempt_id = await self.record_attempt(outcome.attempt)
+        if outcome.reads:
+            await self.record_reads(attempt_id, outcome.reads)
+        await self.settle_reverts(dataclasses.replace(outcome.attempt, id=attempt_id))
+        return attempt_id
 
     async def running_attempts(self) -> list[Attempt]:
         """Every running attempt, oldest first."""

@@ -23,6 +23,8 @@ from pathlib import Path
 from trueup.pids import pid_exists
 
 _PROC = Path("/proc")
+_CURRENT: dict[int, Owner] = {}
+"""This process's owner, by pid (what a process reads of itself does not change)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +53,15 @@ class Owner:
 
     @classmethod
     def current(cls, proc: Path = _PROC) -> Owner:
-        """This process."""
+        """This process (read from ``/proc`` once per process: it names every attempt)."""
         pid = os.getpid()
-        return cls(socket.gethostname(), boot_id(proc), pid, start_ticks(pid, proc) or 0)
+        if proc == _PROC and (known := _CURRENT.get(pid)) is not None:
+            return known
+        owner = cls(socket.gethostname(), boot_id(proc), pid, start_ticks(pid, proc) or 0)
+        if proc == _PROC and owner.boot_id and owner.start:
+            _CURRENT.clear()  # a forked child has a pid of its own
+            _CURRENT[pid] = owner
+        return owner
 
     def gone(self, proc: Path = _PROC) -> bool:
         """Whether this owner has provably ended, judged from this host (see the module)."""

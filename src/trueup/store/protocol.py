@@ -19,6 +19,7 @@ from trueup.store.model import (
     Schedule,
     Suspension,
 )
+from trueup.store.outcome import Outcome
 
 
 class Store(Protocol):
@@ -43,6 +44,17 @@ class Store(Protocol):
         Only a ``running`` attempt changes: a finished one is the audit trail and stays as
         it is. False (and nothing changed) when no running attempt has that id, for
         example because it was already marked ``interrupted``.
+        """
+        ...
+
+    async def record_outcome(self, outcome: Outcome) -> int | None:
+        """Write every record of ``outcome`` in one transaction, all or nothing: the
+        inventory (as :meth:`replace_inventory`), the confirmation (as
+        :meth:`record_confirmation`), then the attempt (as :meth:`update_attempt`, or
+        :meth:`record_attempt` when it no longer runs), its reads (as :meth:`record_reads`)
+        and the reverts it settles (as :meth:`settle_reverts`). Returns the attempt's id
+        (None without an attempt). An inventory listing an object twice raises
+        ``StoreError`` and writes nothing.
         """
         ...
 

@@ -15,7 +15,8 @@ from datetime import datetime
 from trueup.errors import ConfigError
 from trueup.gitspec import Commit
 from trueup.store.interrupted import mark_interrupted
-from trueup.store.model import Attempt, AttemptResult
+from trueup.store.model import Attempt, AttemptResult, Confirmation, InventoryEntry
+from trueup.store.outcome import Outcome
 from trueup.store.owner import Owner
 from trueup.store.protocol import Store
 
@@ -89,8 +90,18 @@ class AttemptLog:
         )
         await self.store.update_attempt(self.attempt)
 
-    async def finish(self, attempt: Attempt) -> int:
-        """Complete the attempt with ``attempt`` (its final values) and return its id.
+    async def finish(
+        self,
+        attempt: Attempt,
+        *,
+        inventory: tuple[InventoryEntry, ...] | None = None,
+        confirmation: Confirmation | None = None,
+        reads: frozenset[str] = frozenset(),
+    ) -> int:
+        """Complete the attempt with ``attempt`` (its final values) and return its id,
+        writing with it, in the same transaction, the App's new ``inventory`` and
+        ``confirmation`` (None: left as they are) and what its render ``reads``, and
+        settling the reverts it applied (see :class:`~trueup.store.outcome.Outcome`).
 
         Should another process have marked it ``interrupted`` meanwhile (it cannot, while
         this process lives), the final values are recorded as an attempt of their own.
@@ -98,8 +109,16 @@ class AttemptLog:
         done = dataclasses.replace(
             attempt, target=self.attempt.target, owner=self.attempt.owner, id=self.attempt.id
         )
-        if await self.store.update_attempt(done):
+        outcome = Outcome(
+            done.app,
+            attempt=done,
+            inventory=inventory,
+            target=self.attempt.target,
+            confirmation=confirmation,
+            reads=reads,
+        )
+        attempt_id = await self.store.record_outcome(outcome)
+        assert attempt_id is not None  # an outcome with an attempt always has one
+        if attempt_id == done.id:
             self.attempt = done
-            assert done.id is not None  # the store assigned it at the start
-            return done.id
-        return await self.store.record_attempt(done)
+        return attempt_id

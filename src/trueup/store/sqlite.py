@@ -45,6 +45,7 @@ from trueup.store.model import (
     next_lock,
     normalised_path,
 )
+from trueup.store.outcome import Outcome
 
 T = TypeVar("T")
 
@@ -183,6 +184,96 @@ def _with_changes(found: list[Any], changes: list[Any]) -> list[Attempt]:
     return [rows.attempt_from_row(row, by_attempt.get(row[0], ())) for row in found]
 
 
+def _insert_attempt(conn: sqlite3.Connection, attempt: Attempt) -> int:
+    cursor = conn.execute(
+        "INSERT INTO attempts (app, started_at, finished_at, revision, trigger, result,"
+        " plan_summary, health, duration_s, error, reason, target, owner, commit_sha,"
+        " commit_author, commit_email, commit_subject, committed_at, only_objects)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows.attempt_row(attempt),
+    )
+    attempt_id = cursor.lastrowid
+    assert attempt_id is not None  # an INSERT into a rowid table always sets it
+    conn.executemany(_INSERT_CHANGES, rows.change_rows(attempt_id, attempt.changes))
+    return attempt_id
+
+
+def _update_running_attempt(conn: sqlite3.Connection, attempt: Attempt) -> bool:
+    cursor = conn.execute(
+        "UPDATE attempts SET app = ?, started_at = ?, finished_at = ?, revision = ?,"
+        " trigger = ?, result = ?, plan_summary = ?, health = ?, duration_s = ?,"
+        " error = ?, reason = ?, target = ?, owner = ?, commit_sha = ?,"
+        " commit_author = ?, commit_email = ?, commit_subject = ?, committed_at = ?,"
+        " only_objects = ? WHERE id = ? AND result = 'running'",
+        (*rows.attempt_row(attempt), attempt.id),
+    )
+    if cursor.rowcount != 1:
+        return False
+    assert attempt.id is not None  # the UPDATE matched a row by it
+    conn.execute("DELETE FROM attempt_changes WHERE attempt_id = ?", (attempt.id,))
+    conn.executemany(_INSERT_CHANGES, rows.change_rows(attempt.id, attempt.changes))
+    return True
+
+
+def _write_inventory(conn: sqlite3.Connection, app: str, new: list[tuple[Any, ...]]) -> None:
+    conn.execute("DELETE FROM inventory WHERE app = ?", (app,))
+    conn.executemany(
+        "INSERT INTO inventory (app, api_group, kind, namespace, name, api_version,"
+        " content_hash, resource_version, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        new,
+    )
+
+
+def _write_confirmation(conn: sqlite3.Connection, confirmation: Confirmation) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO confirmations (app, target, confirmed_at, revision, in_sync,"
+        " health) VALUES (?, ?, ?, ?, ?, ?)",
+        rows.confirmation_row(confirmation),
+    )
+
+
+def _write_reads(conn: sqlite3.Connection, attempt_id: int, reads: Iterable[str]) -> None:
+    paths = rows.paths_column({normalised_path(p) for p in reads})
+    found = conn.execute("SELECT app FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+    if found is None:
+        raise StoreError(f"no attempt {attempt_id} to record the read-set of")
+    conn.execute(
+        "INSERT OR REPLACE INTO attempt_reads (attempt_id, app, paths) VALUES (?, ?, ?)",
+        (attempt_id, found[0], paths),
+    )
+
+
+def _settle_reverts(conn: sqlite3.Connection, attempt: Attempt) -> list[Revert]:
+    sql = _REVERTS + " WHERE applied_at IS NULL AND app = ? ORDER BY id"
+    applied_at = rows.format_time(attempt.finished_at)
+    settled = []
+    for row in conn.execute(sql, (attempt.app,)).fetchall():
+        revert = rows.revert_from_row(row)
+        if revert.applied_by(attempt):
+            conn.execute(
+                "UPDATE reverts SET applied_at = ?, applied_revision = ? WHERE id = ?",
+                (applied_at, attempt.revision, revert.id),
+            )
+            settled.append(
+                dataclasses.replace(
+                    revert, applied_at=attempt.finished_at, applied_revision=attempt.revision
+                )
+            )
+    return settled
+
+
+def _duplicates_error(path: Path, app: str, new: list[tuple[Any, ...]]) -> StoreError | None:
+    """The error for an inventory of ``app`` listing an object twice, or None."""
+    twice = [key for key, n in Counter(row[1:5] for row in new).items() if n > 1]
+    if not twice:
+        return None
+    named = ", ".join(str(rows.inventory_from_row((*key, "")).id) for key in twice)
+    return StoreError(
+        f"{path}: inventory of app {app!r} lists {named} more than once; the "
+        "previous inventory was kept (this is a bug in the caller: report it)"
+    )
+
+
 class SqliteStore:
     """``Store`` on a SQLite file; create it with ``await SqliteStore.open(path)``."""
 
@@ -231,17 +322,7 @@ class SqliteStore:
 
         def work(conn: sqlite3.Connection) -> int:
             with _transaction(conn, write=True):
-                cursor = conn.execute(
-                    "INSERT INTO attempts (app, started_at, finished_at, revision, trigger, result,"
-                    " plan_summary, health, duration_s, error, reason, target, owner, commit_sha,"
-                    " commit_author, commit_email, commit_subject, committed_at, only_objects)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows.attempt_row(attempt),
-                )
-                attempt_id = cursor.lastrowid
-                assert attempt_id is not None  # an INSERT into a rowid table always sets it
-                conn.executemany(_INSERT_CHANGES, rows.change_rows(attempt_id, attempt.changes))
-            return attempt_id
+                return _insert_attempt(conn, attempt)
 
         return await self._run(work)
 
@@ -250,20 +331,35 @@ class SqliteStore:
 
         def work(conn: sqlite3.Connection) -> bool:
             with _transaction(conn, write=True):
-                cursor = conn.execute(
-                    "UPDATE attempts SET app = ?, started_at = ?, finished_at = ?, revision = ?,"
-                    " trigger = ?, result = ?, plan_summary = ?, health = ?, duration_s = ?,"
-                    " error = ?, reason = ?, target = ?, owner = ?, commit_sha = ?,"
-                    " commit_author = ?, commit_email = ?, commit_subject = ?, committed_at = ?,"
-                    " only_objects = ? WHERE id = ? AND result = 'running'",
-                    (*rows.attempt_row(attempt), attempt.id),
-                )
-                if cursor.rowcount != 1:
-                    return False
-                assert attempt.id is not None  # the UPDATE matched a row by it
-                conn.execute("DELETE FROM attempt_changes WHERE attempt_id = ?", (attempt.id,))
-                conn.executemany(_INSERT_CHANGES, rows.change_rows(attempt.id, attempt.changes))
-            return True
+                return _update_running_attempt(conn, attempt)
+
+        return await self._run(work)
+
+    async def record_outcome(self, outcome: Outcome) -> int | None:
+        """Write every record of ``outcome`` in one transaction; the attempt's id."""
+        new = None
+        if outcome.inventory is not None:
+            new = [rows.inventory_row(outcome.app, e, outcome.target) for e in outcome.inventory]
+            if (duplicates := _duplicates_error(self.path, outcome.app, new)) is not None:
+                raise duplicates
+
+        def work(conn: sqlite3.Connection) -> int | None:
+            with _transaction(conn, write=True):
+                if new is not None:
+                    _write_inventory(conn, outcome.app, new)
+                if outcome.confirmation is not None:
+                    _write_confirmation(conn, outcome.confirmation)
+                attempt = outcome.attempt
+                if attempt is None:
+                    return None
+                if attempt.id is not None and _update_running_attempt(conn, attempt):
+                    attempt_id = attempt.id
+                else:
+                    attempt_id = _insert_attempt(conn, attempt)
+                if outcome.reads:
+                    _write_reads(conn, attempt_id, outcome.reads)
+                _settle_reverts(conn, dataclasses.replace(attempt, id=attempt_id))
+                return attempt_id
 
         return await self._run(work)
 
@@ -361,35 +457,22 @@ class SqliteStore:
 
         def work(conn: sqlite3.Connection) -> None:
             with _transaction(conn, write=True):
-                conn.execute("DELETE FROM inventory WHERE app = ?", (app,))
-                conn.executemany(
-                    "INSERT INTO inventory (app, api_group, kind, namespace, name, api_version,"
-                    " content_hash, resource_version, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    new,
-                )
+                _write_inventory(conn, app, new)
 
         try:
             await self._run(work)
         except StoreError as e:
-            twice = [key for key, n in Counter(row[1:5] for row in new).items() if n > 1]
-            if not twice:
+            duplicates = _duplicates_error(self.path, app, new)
+            if duplicates is None:
                 raise
-            named = ", ".join(str(rows.inventory_from_row((*key, "")).id) for key in twice)
-            raise StoreError(
-                f"{self.path}: inventory of app {app!r} lists {named} more than once; the "
-                "previous inventory was kept (this is a bug in the caller: report it)"
-            ) from e
+            raise duplicates from e
 
     async def record_confirmation(self, confirmation: Confirmation) -> None:
         """Remember ``confirmation`` as the last comparison of its app."""
-        sql = (
-            "INSERT OR REPLACE INTO confirmations (app, target, confirmed_at, revision, in_sync,"
-            " health) VALUES (?, ?, ?, ?, ?, ?)"
-        )
 
         def work(conn: sqlite3.Connection) -> None:
             with _transaction(conn, write=True):
-                conn.execute(sql, rows.confirmation_row(confirmation))
+                _write_confirmation(conn, confirmation)
 
         await self._run(work)
 
@@ -590,20 +673,11 @@ class SqliteStore:
 
     async def record_reads(self, attempt_id: int, reads: Iterable[str]) -> None:
         """Remember what attempt ``attempt_id``'s render read; StoreError for no such attempt."""
-        paths = rows.paths_column({normalised_path(p) for p in reads})
+        reads = list(reads)
 
         def work(conn: sqlite3.Connection) -> None:
             with _transaction(conn, write=True):
-                sql = "SELECT app FROM attempts WHERE id = ?"
-                found = conn.execute(sql, (attempt_id,)).fetchone()
-                if found is not None:
-                    conn.execute(
-                        "INSERT OR REPLACE INTO attempt_reads (attempt_id, app, paths)"
-                        " VALUES (?, ?, ?)",
-                        (attempt_id, found[0], paths),
-                    )
-                    return
-            raise StoreError(f"no attempt {attempt_id} to record the read-set of")
+                _write_reads(conn, attempt_id, reads)
 
         await self._run(work)
 
@@ -646,27 +720,10 @@ class SqliteStore:
 
     async def settle_reverts(self, attempt: Attempt) -> list[Revert]:
         """Mark the pending reverts ``attempt`` applied as applied; return them."""
-        sql = _REVERTS + " WHERE applied_at IS NULL AND app = ? ORDER BY id"
-        applied_at = rows.format_time(attempt.finished_at)
 
         def work(conn: sqlite3.Connection) -> list[Revert]:
-            settled = []
             with _transaction(conn, write=True):
-                for row in conn.execute(sql, (attempt.app,)).fetchall():
-                    revert = rows.revert_from_row(row)
-                    if revert.applied_by(attempt):
-                        conn.execute(
-                            "UPDATE reverts SET applied_at = ?, applied_revision = ? WHERE id = ?",
-                            (applied_at, attempt.revision, revert.id),
-                        )
-                        settled.append(
-                            dataclasses.replace(
-                                revert,
-                                applied_at=attempt.finished_at,
-                                applied_revision=attempt.revision,
-                            )
-                        )
-            return settled
+                return _settle_reverts(conn, attempt)
 
         return await self._run(work)
 

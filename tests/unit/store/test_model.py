@@ -58,6 +58,7 @@ def test_public_api_is_pinned() -> None:
         "ImageScan",
         "InventoryEntry",
         "MemoryStore",
+        "Outcome",
         "Owner",
         "Pin",
         "RecordedInputs",
