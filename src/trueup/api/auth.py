@@ -56,16 +56,32 @@ ANONYMOUS = Caller("anonymous", ApiRole.OPERATOR)
 
 
 def digest(token: str) -> bytes:
-    """The SHA-256 digest a token is known by (a browser session keeps only this)."""
-    return hashlib.sha256(token.encode()).digest()
+    """The SHA-256 digest a token is known by (a browser session keeps only this).
+
+    Surrounding whitespace is not part of a token (a configured one has none; a pasted
+    one often does).
+    """
+    return hashlib.sha256(token.strip().encode()).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class KnownToken:
+    """An ApiToken that a presented secret matched: its digest and its caller."""
+
+    digest: bytes
+    caller: Caller
 
 
 class Tokens:
-    """The ApiTokens of one configuration, as digests; :meth:`caller` authenticates."""
+    """The ApiTokens of one configuration, as digests.
+
+    :meth:`find` is the one lookup of a presented token (a bearer header's, a login
+    form's); :meth:`by_digest` looks up again what a session kept.
+    """
 
     def __init__(self, config: LoadedConfig) -> None:
         self._known = tuple(
-            (
+            KnownToken(
                 digest(config.api_token_secret(t)),
                 Caller(t.metadata.name, t.spec.role, t.spec.apps),
             )
@@ -91,16 +107,26 @@ class Tokens:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != SCHEME.lower() or not token.strip():
             raise Problem(Code.UNAUTHORIZED, "send a token: Authorization: Bearer <token>")
-        found = self.by_digest(digest(token.strip()))
+        found = self.find(token)
         if found is None:
             raise Problem(Code.UNAUTHORIZED, "the token is not valid")
-        return found
+        return found.caller
+
+    def find(self, secret: str) -> KnownToken | None:
+        """The ApiToken whose token is ``secret``, None for none."""
+        return self._match(digest(secret))
 
     def by_digest(self, presented: bytes) -> Caller | None:
-        """The caller of the token with this :func:`digest`, None for no such token (every
-        known digest is compared, in constant time)."""
-        found: Caller | None = None
-        for known, caller in self._known:
-            if hmac.compare_digest(known, presented):
-                found = caller
+        """The caller of the token with this :func:`digest` (what a session kept), None for
+        no such token any more."""
+        found = self._match(presented)
+        return found.caller if found is not None else None
+
+    def _match(self, presented: bytes) -> KnownToken | None:
+        # Every known digest is compared, in constant time, so the time taken does not
+        # tell which token came close or how many were compared before.
+        found: KnownToken | None = None
+        for known in self._known:
+            if hmac.compare_digest(known.digest, presented):
+                found = known
         return found

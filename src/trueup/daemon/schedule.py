@@ -64,29 +64,42 @@ class Mode(StrEnum):
     """A server dry-run only: the App turns OutOfSync when the target differs."""
 
 
+MAX_SAME_RENDER = 1_000
+"""At most this many revisions are kept in a :class:`SameRender` run: its first, and the
+newest. A revision dropped from the middle that was applied outside the daemon counts as
+not applied: the next reconcile applies the head, which renders the App alike anyway."""
+
+
 @dataclass(frozen=True, slots=True)
 class SameRender:
-    """Revisions of an App's source that render the App alike: the source moved from
-    ``since`` to ``until`` only by commits that changed nothing the App reads (its read-set).
+    """Revisions of an App's source that render the App alike: the source moved through
+    ``revisions`` (oldest first) only by commits that changed nothing the App reads (its
+    read-set). Every one of them counts, not only the ends: an App synced outside the daemon
+    (``trueup sync``) at a revision in the middle is as applied as at the first.
 
     Known only to the daemon that saw the moves (kept in memory): after a restart, an App
     whose applied revision is not its source's head counts as not applied yet once more.
     """
 
-    since: str
-    until: str
+    revisions: tuple[str, ...]
 
     def __contains__(self, revision: object) -> bool:
-        return revision in (self.since, self.until)
+        return revision in self.revisions
 
 
 def same_render_after(run: SameRender | None, previous: str, new: str) -> SameRender:
     """The run of revisions alike for an App after its source moved from ``previous`` to
-    ``new`` without changing what the App reads: ``run`` extended when it ends at
-    ``previous``, else a new run (a move the daemon did not see breaks the chain)."""
-    if run is not None and run.until == previous:
-        return SameRender(run.since, new)
-    return SameRender(previous, new)
+    ``new`` without changing what the App reads: ``run`` extended when ``previous`` is in it
+    (``new`` renders alike ``previous``, and so alike all of them), else a new run (a move
+    the daemon did not see breaks the chain)."""
+    if run is None or previous not in run:
+        return SameRender((previous, new) if previous != new else (new,))
+    if new in run:
+        return run  # the source went back to a revision of the run
+    kept = run.revisions
+    if len(kept) >= MAX_SAME_RENDER:
+        kept = (kept[0], *kept[len(kept) - MAX_SAME_RENDER + 2 :])
+    return SameRender((*kept, new))
 
 
 def mode_for(

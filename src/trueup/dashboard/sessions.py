@@ -10,7 +10,9 @@ once.
 
 The cookie holds the session's random id; the table is keyed by its digest. A session ends
 after :data:`IDLE` without a request, :data:`LIFETIME` after login in any case, at logout,
-and when the daemon restarts.
+and when the daemon restarts. Ended sessions are removed from the table when one is
+presented, when a session opens, and otherwise at least every :data:`SWEEP_EVERY` while
+the dashboard or the API is used, so they do not pile up.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ IDLE = timedelta(hours=1)
 
 LIFETIME = timedelta(hours=8)
 """A session ends this long after login, used or not."""
+
+SWEEP_EVERY = timedelta(minutes=1)
+"""While sessions are looked up, ended ones are removed at least this often."""
 
 MAX_SESSIONS = 10_000
 """At most this many sessions are held; the least recently used goes first."""
@@ -73,11 +78,14 @@ class Sessions:
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._table: dict[bytes, Session] = {}
+        self._swept = self._clock()
 
     def open(self, identity: Identity) -> tuple[str, Session]:
         """A new session for ``identity``: its id (for the cookie) and the session."""
         now = self._clock()
         self._sweep(now)
+        while len(self._table) >= MAX_SESSIONS:
+            del self._table[next(iter(self._table))]  # the least recently used
         session_id = secrets.token_urlsafe(32)
         session = Session(identity, secrets.token_urlsafe(32), now, now)
         self._table[_key(session_id)] = session
@@ -85,19 +93,21 @@ class Sessions:
 
     def find(self, session_id: str | None) -> Session | None:
         """The live session of the cookie's ``session_id`` (its use recorded), or None."""
+        now = self._clock()
+        if now - self._swept >= SWEEP_EVERY:
+            self._sweep(now)
         if not session_id:
             return None
         key = _key(session_id)
         session = self._table.get(key)
         if session is None:
             return None
-        now = self._clock()
         if session.expired(now):
-            del self._table[key]
+            self._sweep(now)  # this one and any other that has ended
             return None
         used = replace(session, seen=now)
         self._table.pop(key)
-        self._table[key] = used  # newest last: the sweep drops the least recently used
+        self._table[key] = used  # newest last: a full table drops the least recently used
         return used
 
     def close(self, session_id: str | None) -> None:
@@ -109,10 +119,10 @@ class Sessions:
         return len(self._table)
 
     def _sweep(self, now: datetime) -> None:
+        """Remove every ended session."""
         for key in [k for k, s in self._table.items() if s.expired(now)]:
             del self._table[key]
-        while len(self._table) >= MAX_SESSIONS:
-            del self._table[next(iter(self._table))]
+        self._swept = now
 
 
 def caller_of(session: Session, tokens: Tokens) -> Caller | None:

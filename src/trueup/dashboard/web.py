@@ -6,6 +6,10 @@ by the browser's session cookie (:meth:`Dashboard.caller`, which :class:`trueup.
 consults for a request without a bearer token); there is no other way in. The server
 writes no value from Git or a cluster into HTML, and the script writes them as text only.
 
+A login exchanges an ApiToken, posted from the login page itself (:func:`from_own_page`),
+for a session cookie: HttpOnly, SameSite=Strict, and Secure whenever the browser came over
+HTTPS, directly or through a TLS-terminating proxy (:func:`over_https`).
+
 Without ApiTokens the API is open on loopback (see :mod:`trueup.api.auth`); the dashboard
 then needs no login either, and shows the anonymous operator, on the same listeners the
 API would answer on.
@@ -20,7 +24,7 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
-from trueup.api.auth import ANONYMOUS, Caller, Tokens, digest
+from trueup.api.auth import ANONYMOUS, Caller, Tokens
 from trueup.api.problems import Code, Problem
 from trueup.api.server import SAFE_METHODS, cross_site, open_on
 from trueup.config import LoadedConfig
@@ -75,6 +79,37 @@ def local_path(text: str | None) -> str:
     if parts.scheme or parts.netloc:
         return "/"
     return text
+
+
+def from_own_page(request: web.Request) -> bool:
+    """Whether a form posted to the dashboard (the login) came from one of its own pages.
+
+    Its ``Origin`` must be this listener. Without ``Origin``, only ``Sec-Fetch-Site:
+    same-origin`` will do: every browser in use sends ``Origin`` with a POST, so a post
+    with neither came from a program (which calls the API with its bearer token instead)
+    or from something that cannot be told apart from a forged login.
+    """
+    if request.headers.get("Origin") is not None:
+        return not cross_site(request)
+    return request.headers.get("Sec-Fetch-Site") == "same-origin"
+
+
+def over_https(request: web.Request) -> bool:
+    """Whether the browser reached this listener over HTTPS, and so the session cookie is
+    marked ``Secure``: the connection is TLS, or a TLS-terminating proxy in front says so
+    in ``X-Forwarded-Proto: https`` or ``Forwarded: proto=https`` (the hop nearest the
+    browser, the first one, counts).
+
+    The headers are believed from anyone: they can only make the cookie ``Secure``, which
+    narrows where a browser sends it and never widens it.
+    """
+    if request.secure:
+        return True
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0]
+    if proto.strip().lower() == "https":
+        return True
+    forwarded = request.forwarded
+    return bool(forwarded) and str(forwarded[0].get("proto", "")).lower() == "https"
 
 
 class Dashboard:
@@ -201,8 +236,13 @@ class Dashboard:
         return _html(self._login.substitute(_escaped(next=next_path, error=error)), status)
 
     async def _log_in(self, request: web.Request) -> web.StreamResponse:
-        if cross_site(request):
-            return self._say("Refused", "A login must come from this dashboard's own page.", 403)
+        if not from_own_page(request):
+            return self._say(
+                "Refused",
+                "A login must come from this dashboard's own login page, in a browser that "
+                "sends the Origin header: open /login on this address and log in there.",
+                403,
+            )
         form = await request.post()
         token = form.get("token")
         next_path = local_path(str(form.get("next") or "/"))
@@ -210,10 +250,10 @@ class Dashboard:
             return self._say("Starting", "The daemon is starting; try again shortly.", 503)
         if not isinstance(token, str) or not token.strip() or len(token) > MAX_TOKEN_CHARS:
             return self._login_form(next_path, "Type an API token.", 400)
-        presented = digest(token.strip())
-        if self._tokens_now().by_digest(presented) is None:
+        found = self._tokens_now().find(token)
+        if found is None:
             return self._login_form(next_path, "That token is not valid.", 401)
-        session_id, _ = self.sessions.open(Identity("token", presented))
+        session_id, _ = self.sessions.open(Identity("token", found.digest))
         answer = web.HTTPSeeOther(next_path)
         answer.set_cookie(
             COOKIE,
@@ -221,7 +261,7 @@ class Dashboard:
             path="/",
             httponly=True,
             samesite="Strict",
-            secure=request.secure,
+            secure=over_https(request),
             max_age=int(LIFETIME.total_seconds()),
         )
         raise answer
@@ -236,7 +276,9 @@ class Dashboard:
                 return self._say("Refused", "Log out from the dashboard's own page.", 403)
             self.sessions.close(session_id)
         answer = web.HTTPSeeOther("/login")
-        answer.del_cookie(COOKIE, path="/")
+        answer.del_cookie(
+            COOKIE, path="/", secure=over_https(request), httponly=True, samesite="Strict"
+        )
         raise answer
 
     # Assets.

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from trueup.api.auth import ANONYMOUS, Caller, Tokens
+from trueup.api.auth import ANONYMOUS, Caller, Tokens, digest
 from trueup.api.problems import Code, Problem
 from trueup.config import ApiRole, load_config
 
@@ -99,3 +99,19 @@ def test_tokens_are_kept_as_digests_only(tokens: Tokens) -> None:
 )
 def test_app_globs_limit_what_a_token_sees(tokens: Tokens, app: str, seen: bool) -> None:
     assert tokens.caller(f"Bearer {VIEWER_TOKEN}", open_here=True).may_see(app) is seen
+
+
+def test_find_is_the_one_lookup_of_a_presented_token(tokens: Tokens) -> None:
+    found = tokens.find(VIEWER_TOKEN)
+    assert found is not None
+    assert found.caller == Caller("ci", ApiRole.VIEWER, ("web*", "shop"))
+    assert found.digest == digest(VIEWER_TOKEN)
+    # What a session keeps (the digest) finds the same caller while the token stands.
+    assert tokens.by_digest(found.digest) == found.caller
+    assert tokens.find(f"  {VIEWER_TOKEN}\n") == found  # pasted with spaces around it
+    for wrong in ("", VIEWER_TOKEN[:-1], VIEWER_TOKEN + "x", VIEWER_TOKEN.upper()):
+        assert tokens.find(wrong) is None
+    # The bearer header goes through the same lookup.
+    operator = tokens.find(OPERATOR_TOKEN)
+    assert operator is not None
+    assert tokens.caller(f"Bearer  {OPERATOR_TOKEN} ", open_here=False) == operator.caller

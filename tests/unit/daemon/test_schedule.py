@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 from trueup.daemon.backoff import Backoff
 from trueup.daemon.schedule import (
+    MAX_SAME_RENDER,
     Mode,
     Next,
     Result,
@@ -87,7 +90,7 @@ def test_without_self_heal_only_a_new_revision_or_spec_is_applied() -> None:
 def test_without_self_heal_a_revision_that_renders_the_app_alike_is_not_applied() -> None:
     a, b, c = "main@sha1:a", "main@sha1:b", "main@sha1:c"
     run = same_render_after(same_render_after(None, a, b), b, c)
-    assert run == SameRender(a, c)
+    assert run == SameRender((a, b, c))
     assert mode(self_heal=False, current_revision=c, same_render=run) is Mode.COMPARE
     assert mode(self_heal=False, current_revision=c, same_render=run, spec_changed=True) is (
         Mode.APPLY
@@ -102,8 +105,48 @@ def test_without_self_heal_a_revision_that_renders_the_app_alike_is_not_applied(
     assert mode(same_render=run, current_revision=c) is Mode.APPLY  # selfHeal on
 
 
-def test_a_move_from_elsewhere_than_the_end_of_a_run_starts_a_new_one() -> None:
-    run = SameRender("main@sha1:a", "main@sha1:b")
+def test_a_move_from_a_revision_outside_the_run_starts_a_new_one() -> None:
+    run = SameRender(("main@sha1:a", "main@sha1:b"))
     assert same_render_after(run, "main@sha1:x", "main@sha1:y") == SameRender(
-        "main@sha1:x", "main@sha1:y"
+        ("main@sha1:x", "main@sha1:y")
     )
+
+
+def test_a_revision_in_the_middle_of_a_run_counts_as_applied() -> None:
+    a, b, c, d = "main@sha1:a", "main@sha1:b", "main@sha1:c", "main@sha1:d"
+    run = None
+    for previous, new in ((a, b), (b, c), (c, d)):
+        run = same_render_after(run, previous, new)
+    assert run is not None
+    # Synced outside the daemon (trueup sync) while the source was at b, or at c.
+    for applied in (a, b, c, d):
+        assert mode(self_heal=False, current_revision=d, applied_revision=applied,
+                    same_render=run) is Mode.COMPARE, applied  # fmt: skip
+    assert mode(self_heal=False, current_revision=d, applied_revision="main@sha1:z",
+                same_render=run) is Mode.APPLY  # fmt: skip
+
+
+def test_a_source_moved_back_within_a_run_keeps_the_run() -> None:
+    a, b, c = "main@sha1:a", "main@sha1:b", "main@sha1:c"
+    run = same_render_after(same_render_after(None, a, b), b, c)
+    back = same_render_after(run, c, b)  # force-pushed back to b
+    assert back == run
+    assert mode(self_heal=False, current_revision=b, applied_revision=c,
+                same_render=back) is Mode.COMPARE  # fmt: skip
+    # And on from there: what renders like b renders like every revision of the run.
+    on = same_render_after(back, b, "main@sha1:d")
+    assert mode(self_heal=False, current_revision="main@sha1:d", applied_revision=a,
+                same_render=on) is Mode.COMPARE  # fmt: skip
+
+
+def test_a_long_run_keeps_its_first_and_newest_revisions_only() -> None:
+    revisions = [f"main@sha1:{n:040x}" for n in range(MAX_SAME_RENDER + 50)]
+    run = None
+    for previous, new in itertools.pairwise(revisions):
+        run = same_render_after(run, previous, new)
+    assert run is not None
+    assert len(run.revisions) == MAX_SAME_RENDER
+    assert revisions[0] in run  # where the daemon last applied
+    assert revisions[-1] in run
+    assert revisions[-MAX_SAME_RENDER + 1] in run
+    assert revisions[1] not in run  # the oldest of the middle went first

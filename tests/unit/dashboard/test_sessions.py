@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 
 from trueup.api.auth import Tokens, digest
 from trueup.config import ApiRole, load_config
+from trueup.dashboard import sessions as sessions_module
 from trueup.dashboard.sessions import (
     IDLE,
     LIFETIME,
+    SWEEP_EVERY,
     Identity,
     Sessions,
     caller_of,
@@ -96,3 +99,48 @@ def test_a_session_follows_its_token_in_the_configuration_in_force(tmp_path: Pat
     assert viewer is not None
     assert viewer.role is ApiRole.VIEWER
     assert caller_of(session, tokens(tmp_path, role=None)) is None
+
+
+def test_an_expired_session_is_refused_and_every_ended_one_removed() -> None:
+    clock = Clock()
+    sessions = Sessions(clock)
+    old_ids = [sessions.open(Identity("token", digest(TOKEN)))[0] for _ in range(3)]
+    clock.now += IDLE / 2
+    fresh_id, _ = sessions.open(Identity("token", digest(TOKEN)))
+    clock.now += IDLE / 2 + timedelta(seconds=1)
+    assert len(sessions) == 4
+    assert sessions.find(old_ids[0]) is None
+    assert len(sessions) == 1  # the other two ended as well, and went with it
+    assert sessions.find(fresh_id) is not None
+    assert all(sessions.find(i) is None for i in old_ids)
+
+
+def test_ended_sessions_are_swept_while_the_dashboard_is_used() -> None:
+    clock = Clock()
+    sessions = Sessions(clock)
+    for _ in range(3):
+        sessions.open(Identity("token", digest(TOKEN)))
+    clock.now += IDLE / 2
+    busy_id, _ = sessions.open(Identity("token", digest(TOKEN)))
+    clock.now += IDLE / 2 + timedelta(seconds=1)
+    assert len(sessions) == 4
+    # Any lookup, even one without a cookie (an API call with a bearer token), sweeps
+    # once SWEEP_EVERY has passed since the last sweep; nobody presented the ended ones.
+    assert clock.now - (datetime(2026, 1, 1, tzinfo=UTC) + IDLE / 2) >= SWEEP_EVERY
+    assert sessions.find(None) is None
+    assert len(sessions) == 1
+    assert sessions.find(busy_id) is not None
+
+
+def test_a_full_table_drops_the_least_recently_used_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sessions_module, "MAX_SESSIONS", 3)
+    sessions = Sessions(Clock())
+    first, second, third = (sessions.open(Identity("token", digest(TOKEN)))[0] for _ in range(3))
+    assert sessions.find(first) is not None  # used: now the most recent
+    sessions.open(Identity("token", digest(TOKEN)))
+    assert len(sessions) == 3
+    assert sessions.find(second) is None
+    assert sessions.find(first) is not None
+    assert sessions.find(third) is not None
