@@ -56,6 +56,7 @@ class StandIn:
                 web.get("/api/apps", self.list_apps),
                 web.get("/api/events", self.events),
                 web.post("/burst", self.burst),
+                web.post("/storm", self.storm),
             ]
         )
         self.loop = asyncio.new_event_loop()
@@ -107,6 +108,58 @@ class StandIn:
         for stream in self.streams:
             await stream.write(b"".join(chunks))
         return web.json_response({"sent": len(chunks)})
+
+    async def storm(self, _request: web.Request) -> web.Response:
+        """Three events per App in two waves, each wave's changes made first: the first
+        to a passing state, the second to the last one (:func:`final`); two Apps removed and
+        two added. The page may read either wave; what it shows last must be the last."""
+        names = sorted(self.apps)
+        sent = 0
+        for wave in (0, 1):
+            if wave:
+                for name in REMOVED:
+                    del self.apps[name]
+                for index in ADDED:
+                    self.apps[f"app-{index:04d}"] = summary(index, "OutOfSync")
+            for index, name in enumerate(names):
+                if name in self.apps:
+                    self.apps[name] = final(index) if wave else passing(index)
+            chunks = []
+            for name in names + [f"app-{index:04d}" for index in ADDED]:
+                for _ in range(1 + wave):
+                    sent += 1
+                    data = orjson.dumps({"id": sent, "app": name, "reason": "app.changed"})
+                    chunks.append(b"id: %d\nevent: app.suspended\ndata: %s\n\n" % (sent, data))
+            for stream in self.streams:
+                await stream.write(b"".join(chunks))
+            await asyncio.sleep(0.05)
+        return web.json_response({"sent": sent})
+
+
+REMOVED = ("app-0003", "app-0500")
+ADDED = (1000, 1001)
+
+
+def passing(index: int) -> dict[str, Any]:
+    """What an App is between the storm's two waves."""
+    if index % 5 == 0:
+        return summary(index, "OutOfSync" if index % 2 else "Synced")
+    return summary(index, "Progressing")
+
+
+def final(index: int) -> dict[str, Any]:
+    """What an App is after the storm: every fifth unchanged, the others each in one of
+    four new states."""
+    app = summary(index, "OutOfSync" if index % 2 else "Synced")
+    if index % 5 == 1:
+        app.update(sync="Suspended", suspended=True, reason="held for the storm")
+    elif index % 5 == 2:
+        app.update(sync="Synced", health="Degraded", error=f"crash loop {index}")
+    elif index % 5 == 3:
+        app.update(sync="Drifted (2 objects)", drifted=2)
+    elif index % 5 == 4:
+        app.update(sync="OutOfSync", commitSubject=f"next change {index}")
+    return app
 
 
 @pytest.fixture
@@ -161,3 +214,64 @@ def test_a_thousand_apps_page_filter_search_sort_and_take_a_burst(
     assert browser.js("return window.kept") == "no reload"
     assert len(browser.all("#apps tr")) == 100
     assert stand_in.list_requests < 20  # read in batches, not once per App
+
+
+ROWS = """return [...document.querySelectorAll('#apps tr[data-app]')].map(tr => [
+  tr.dataset.app,
+  tr.querySelector('[data-role=sync]').textContent,
+  tr.querySelector('[data-role=health]').textContent,
+  tr.querySelector('.subject').textContent,
+  tr.querySelector('.message').textContent,
+]);"""
+
+
+def expected_row(app: dict[str, Any]) -> list[str]:
+    sync = "Drifted" if app["sync"].startswith("Drifted") else app["sync"]
+    message = app["error"] or app["reason"]
+    return [app["app"], sync, app["health"], app["commitSubject"], message]
+
+
+def test_a_storm_of_events_ends_with_every_row_and_count_as_the_server_has_them(
+    stand_in: StandIn, browser: Browser
+) -> None:
+    browser.get(stand_in.url + "/")
+    browser.wait(lambda: chip(browser, "all") == f"All {APPS}", "every App counted")
+    browser.wait(lambda: browser.js("return document.body.dataset.live") == "open", "live")
+    # Rows of Apps the storm leaves as they are: marked, to see they are not drawn again.
+    browser.js("""for (const name of ['app-0000', 'app-0005']) {
+      const tr = document.querySelector(`tr[data-app="${name}"]`);
+      tr.kept = tr.querySelector('[data-role=sync]').kept = name;
+    }""")  # fmt: skip
+
+    answer = httpx.post(stand_in.url + "/storm", timeout=30)
+    assert answer.json() == {"sent": 3 * (APPS + len(ADDED))}
+
+    apps = sorted(stand_in.apps.values(), key=lambda app: app["app"])
+    tally: dict[str, int] = {}
+    for app in apps:
+        sync = expected_row(app)[1]
+        tally[sync] = tally.get(sync, 0) + 1
+    wanted = {"all": f"All {len(apps)}"} | {name: f"{name} {n}" for name, n in tally.items()}
+    shown = "button[data-filter]"
+    browser.wait(
+        lambda: {b.get_attribute("data-filter"): b.text for b in browser.all(shown)} == wanted,
+        f"the counts {wanted}",
+    )
+    browser.wait(lambda: browser.js(ROWS) == [expected_row(a) for a in apps[:100]], "page 1")
+    for name in ("app-0000", "app-0005"):
+        assert browser.js(f"return document.querySelector('tr[data-app=\"{name}\"]').kept") == name
+        kept = f"return document.querySelector('tr[data-app=\"{name}\"] [data-role=sync]').kept"
+        assert browser.js(kept) == name
+
+    # Every other page agrees with the server too.
+    for page in range(1, 10):
+        browser.click("#pager button:last-child")
+        browser.wait(lambda p=page: f"page {p + 1} of 10" in browser.text("#pager"), "a page")
+        rows = [expected_row(a) for a in apps[page * 100 : (page + 1) * 100]]
+        assert browser.js(ROWS) == rows
+
+    # Sorted by Sync (the page stays the last one), by (sync, name).
+    browser.click('th[data-sort="sync"]')
+    by_sync = sorted(apps, key=lambda app: (app["sync"], app["app"]))
+    browser.wait(lambda: browser.js(ROWS) == [expected_row(a) for a in by_sync[900:]],
+                 "the last page by Sync")  # fmt: skip

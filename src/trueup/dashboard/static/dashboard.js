@@ -65,14 +65,21 @@
     return match ? `${match[1]}@${match[2]}` : text;
   }
 
+  // One formatter for every time (toLocaleString's own fields): making one per call is
+  // slow when a page of rows is drawn.
+  const TIME = new Intl.DateTimeFormat(undefined, {
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  });
+
   function when(text) {
     if (!text || text === "-") return "-";
     const time = new Date(text);
-    return Number.isNaN(time.getTime()) ? text : time.toLocaleString();
-  }
-
-  function nextFrame() {
-    return new Promise((resolve) => requestAnimationFrame(() => resolve()));
+    return Number.isNaN(time.getTime()) ? text : TIME.format(time);
   }
 
   async function api(path, options) {
@@ -105,6 +112,7 @@
 
   // ---- the live connection --------------------------------------------------------------
 
+  // onEvent gets each event's kind and its data unparsed (the overview only queues it).
   // EventSource reconnects by itself, sending Last-Event-ID; when the server refuses it
   // (a restarting daemon answers 503) it gives up, and a new one is opened here after a
   // pause, the page reading everything again since events may have been missed.
@@ -130,15 +138,7 @@
           pause = Math.min(pause * 2, 15000);
         }
       };
-      const handle = (event) => {
-        let data;
-        try {
-          data = JSON.parse(event.data);
-        } catch {
-          return;
-        }
-        onEvent(event.type, data);
-      };
+      const handle = (event) => onEvent(event.type, event.data);
       for (const kind of KINDS) source.addEventListener(kind, handle);
       source.onmessage = handle;
     }
@@ -162,19 +162,39 @@
     return app.sync.startsWith("Drifted") ? "Drifted" : app.sync;
   }
 
+  // The overview keeps every App as data and draws only the page of rows in view. A live
+  // event is only queued; one flush per animation frame reads the queued events, asks the
+  // API once for the Apps they name (one list request for a batch), applies the answers
+  // within a time budget (what is left waits for the next frame), keeps the counts by
+  // adding and subtracting, and updates the visible rows in place, cell by cell. So a burst
+  // of 1,000 changes never holds the page for long, and nothing unchanged is redrawn (no
+  // flicker). The flush only writes to the page; it never reads layout.
+  const FRAME_BUDGET = 6; // milliseconds of work per frame before the rest waits a frame
+  const RETRY = 2000; // milliseconds before a failed read of changed Apps is tried again
+
   function overview(main) {
+    const collator = new Intl.Collator();
     const state = {
-      apps: new Map(),
+      apps: new Map(), // name -> summary: every App the page knows
       filter: "",
       search: "",
       sort: "app",
       descending: false,
       page: 0,
-      rows: new Map(),
-      dirty: new Set(),
+      order: [], // names passing the filter and the search, sorted
+      orderStale: true,
+      tally: new Map(), // category -> number of Apps
+      rows: new Map(), // name -> {tr, cells, keys}: rows made so far
+      stale: new Set(), // names of made rows that show an older summary
+      events: [], // data of live events not read yet
+      wanted: new Set(), // names to read again from the API
+      incoming: [], // answers to apply: {items, index, names (null: every App)}
+      loaded: false, // the first full read has been applied
       fetching: false,
+      scheduled: false,
     };
     const counts = el("div", { class: "filters", id: "filters" });
+    const chips = new Map(); // filter name -> button
     const search = el("input", {
       type: "search",
       id: "search",
@@ -182,7 +202,7 @@
       oninput: () => {
         state.search = search.value.trim().toLowerCase();
         state.page = 0;
-        render();
+        reorder();
       },
     });
     const head = el("tr");
@@ -194,13 +214,17 @@
           onclick: () => {
             state.descending = state.sort === key ? !state.descending : false;
             state.sort = key;
-            render();
+            reorder();
           },
         })
       );
     }
     const body = el("tbody", { id: "apps" });
-    const pager = el("div", { class: "pager", id: "pager" });
+    const none = el("tr", {}, el("td", { colspan: COLUMNS.length, text: "No App matches." }));
+    const previous = el("button", { type: "button", text: "Previous", onclick: () => turn(-1) });
+    const position = el("span");
+    const next = el("button", { type: "button", text: "Next", onclick: () => turn(1) });
+    const pager = el("div", { class: "pager", id: "pager" }, previous, position, next);
     put(main,
       el("h1", { text: "Apps" }),
       el("div", { id: "notice", class: "notice", hidden: true }),
@@ -208,6 +232,16 @@
       el("table", { class: "apps" }, el("thead", {}, head), body),
       pager
     );
+
+    function reorder() {
+      state.orderStale = true;
+      schedule();
+    }
+
+    function turn(by) {
+      state.page += by;
+      schedule();
+    }
 
     function matches(app) {
       if (state.filter && category(app) !== state.filter) return false;
@@ -218,93 +252,83 @@
       );
     }
 
-    function compare(a, b) {
-      const left = String(a[state.sort] ?? "");
-      const right = String(b[state.sort] ?? "");
-      const order = left.localeCompare(right) || a.app.localeCompare(b.app);
-      return state.descending ? -order : order;
+    function sortValue(app) {
+      return String(app[state.sort] ?? "");
     }
 
-    function row(app) {
-      let tr = state.rows.get(app.app);
-      if (!tr) {
-        tr = el("tr", { "data-app": app.app });
-        state.rows.set(app.app, tr);
+    function sorted() {
+      const pairs = [];
+      for (const app of state.apps.values()) {
+        if (matches(app)) pairs.push([sortValue(app), app.app]);
       }
-      if (tr.dataset.snapshot === JSON.stringify(app)) return tr;
-      tr.dataset.snapshot = JSON.stringify(app);
-      const revision = el(
-        "td",
-        { class: "revision" },
-        el("code", { text: shortRevision(app.revision) }),
-        app.commitSubject ? el("div", { class: "subject", text: app.commitSubject }) : null,
-        app.commitAuthor ? el("div", { class: "author", text: app.commitAuthor }) : null
-      );
-      const drift = app.drifted ? ` (${app.drifted})` : "";
-      put(tr,
-        el("td", {}, el("a", { href: `/apps/${encodeURIComponent(app.app)}`, text: app.app })),
-        el("td", {}, badge(category(app), "sync"), drift ? el("span", { text: drift }) : null),
-        el("td", {}, badge(app.health, "health")),
-        revision,
-        el("td", { text: when(app.lastSync) }),
-        el("td", { text: when(app.nextReconcile) }),
-        el("td", { text: app.source }),
-        el("td", { class: "message", text: app.error || app.reason || "" })
-      );
-      return tr;
+      pairs.sort((a, b) => collator.compare(a[0], b[0]) || collator.compare(a[1], b[1]));
+      if (state.descending) pairs.reverse();
+      return pairs.map((pair) => pair[1]);
     }
 
-    function render() {
-      const all = [...state.apps.values()];
-      const tally = new Map();
-      for (const app of all) tally.set(category(app), (tally.get(category(app)) || 0) + 1);
-      const chips = [["", `All ${all.length}`]];
-      for (const [name, count] of [...tally.entries()].sort()) chips.push([name, `${name} ${count}`]);
-      put(counts,
-        ...chips.map(([name, text]) =>
-          el("button", {
-            type: "button",
-            class: `chip ${state.filter === name ? "on" : ""}`,
-            "data-filter": name || "all",
-            text,
-            onclick: () => {
-              state.filter = name;
-              state.page = 0;
-              render();
-            },
-          })
-        )
-      );
-      for (const th of head.children) {
-        th.className = th.dataset.sort === state.sort ? (state.descending ? "desc" : "asc") : "";
+    // ---- the data: answers of the API applied one App at a time ----
+
+    function same(a, b) {
+      const keys = Object.keys(b);
+      if (keys.length !== Object.keys(a).length) return false;
+      for (const key of keys) {
+        const [x, y] = [a[key], b[key]];
+        if (x === y) continue;
+        if (x && y && typeof x === "object" && JSON.stringify(x) === JSON.stringify(y)) continue;
+        return false;
       }
-      const shown = all.filter(matches).sort(compare);
-      const pages = Math.max(1, Math.ceil(shown.length / PAGE_SIZE));
-      state.page = Math.min(state.page, pages - 1);
-      const slice = shown.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE);
-      put(body, ...slice.map(row));
-      put(pager,
-        el("button", {
-          type: "button",
-          text: "Previous",
-          disabled: state.page === 0,
-          onclick: () => {
-            state.page -= 1;
-            render();
-          },
-        }),
-        el("span", { text: ` ${shown.length} Apps, page ${state.page + 1} of ${pages} ` }),
-        el("button", {
-          type: "button",
-          text: "Next",
-          disabled: state.page >= pages - 1,
-          onclick: () => {
-            state.page += 1;
-            render();
-          },
-        })
-      );
-      if (!shown.length) body.append(el("tr", {}, el("td", { colspan: COLUMNS.length, text: "No App matches." })));
+      return true;
+    }
+
+    function count(app, delta) {
+      const name = category(app);
+      const total = (state.tally.get(name) || 0) + delta;
+      if (total > 0) state.tally.set(name, total);
+      else state.tally.delete(name);
+    }
+
+    function apply(app) {
+      const before = state.apps.get(app.app);
+      if (before && same(before, app)) return;
+      state.apps.set(app.app, app);
+      if (before) count(before, -1);
+      count(app, 1);
+      if (!before || sortValue(before) !== sortValue(app) || matches(before) !== matches(app)) {
+        state.orderStale = true;
+      }
+      if (state.rows.has(app.app)) state.stale.add(app.app);
+    }
+
+    function forget(name) {
+      const before = state.apps.get(name);
+      if (!before) return;
+      state.apps.delete(name);
+      count(before, -1);
+      state.rows.delete(name);
+      state.stale.delete(name);
+      state.orderStale = true;
+    }
+
+    // Applies queued answers until the deadline; true when some are left for later.
+    function applyIncoming(deadline) {
+      while (state.incoming.length) {
+        const answer = state.incoming[0];
+        while (answer.index < answer.items.length) {
+          if (state.loaded && answer.index % 16 === 0 && performance.now() > deadline) {
+            return true;
+          }
+          apply(answer.items[answer.index]);
+          answer.index += 1;
+        }
+        // An App asked for (or, after a full read, any App) that the answer lacks is gone.
+        const present = new Set(answer.items.map((app) => app.app));
+        for (const name of answer.names || [...state.apps.keys()]) {
+          if (!present.has(name)) forget(name);
+        }
+        if (!answer.names) state.loaded = true;
+        state.incoming.shift();
+      }
+      return false;
     }
 
     async function readAll() {
@@ -317,47 +341,201 @@
         items.push(...page.items);
         next = page.continue;
       } while (next);
-      state.apps = new Map(items.map((app) => [app.app, app]));
+      return items;
     }
 
-    // Changes are gathered, read once per batch, and drawn in one animation frame.
-    async function refresh() {
-      if (state.fetching || !state.dirty.size) return;
+    function loadAll() {
+      return readAll().then((items) => {
+        state.incoming.push({ items, index: 0, names: null });
+        schedule();
+      });
+    }
+
+    // One read at a time: the Apps named by the events queued meanwhile are read next,
+    // together. More than BATCH_REFETCH of them: the whole list in one request.
+    async function fetchWanted() {
+      if (state.fetching || !state.wanted.size) return;
       state.fetching = true;
+      const names = [...state.wanted];
+      state.wanted.clear();
       try {
-        await nextFrame();
-        const names = [...state.dirty];
-        state.dirty.clear();
         if (names.length > BATCH_REFETCH) {
-          await readAll();
+          state.incoming.push({ items: await readAll(), index: 0, names: null });
         } else {
           const pages = await Promise.all(
             names.map((name) => api(`/api/apps?${new URLSearchParams({ name, limit: "1" })}`))
           );
-          for (const page of pages) for (const app of page.items) state.apps.set(app.app, app);
+          state.incoming.push({ items: pages.flatMap((page) => page.items), index: 0, names });
         }
-        await nextFrame();
-        render();
+        state.fetching = false;
+        schedule();
       } catch (error) {
         notice(String(error.message || error), "bad");
-      } finally {
-        state.fetching = false;
-        if (state.dirty.size) refresh();
+        setTimeout(() => {
+          for (const name of names) state.wanted.add(name);
+          state.fetching = false;
+          schedule();
+        }, RETRY);
       }
     }
 
-    readAll()
-      .then(render)
-      .catch((error) => notice(String(error.message || error), "bad"));
+    function readEvents() {
+      for (const text of state.events.splice(0)) {
+        let data;
+        try {
+          data = JSON.parse(text);
+        } catch {
+          continue;
+        }
+        if (data && data.app) state.wanted.add(data.app);
+      }
+    }
+
+    // ---- the page: written, never measured ----
+
+    function schedule() {
+      if (state.scheduled) return;
+      state.scheduled = true;
+      requestAnimationFrame(flush);
+    }
+
+    function flush() {
+      state.scheduled = false;
+      const start = performance.now();
+      readEvents();
+      fetchWanted();
+      const more = applyIncoming(start + FRAME_BUDGET);
+      const behind = draw(start + 2 * FRAME_BUDGET);
+      if (more || behind || state.events.length) schedule();
+    }
+
+    function cell(row, index, key, ...content) {
+      if (row.keys[index] === key) return;
+      row.keys[index] = key;
+      put(row.cells[index], ...content);
+    }
+
+    function fill(row, app) {
+      const link = () => el("a", { href: `/apps/${encodeURIComponent(app.app)}`, text: app.app });
+      cell(row, 0, app.app, link());
+      const sync = category(app);
+      const drift = app.drifted ? ` (${app.drifted})` : "";
+      cell(row, 1, `${sync}\n${drift}`, badge(sync, "sync"), drift ? el("span", { text: drift }) : null);
+      cell(row, 2, String(app.health), badge(app.health, "health"));
+      cell(row, 3, [app.revision, app.commitSubject, app.commitAuthor].join("\n"),
+        el("code", { text: shortRevision(app.revision) }),
+        app.commitSubject ? el("div", { class: "subject", text: app.commitSubject }) : null,
+        app.commitAuthor ? el("div", { class: "author", text: app.commitAuthor }) : null
+      );
+      cell(row, 4, String(app.lastSync), when(app.lastSync));
+      cell(row, 5, String(app.nextReconcile), when(app.nextReconcile));
+      cell(row, 6, String(app.source), String(app.source ?? ""));
+      const message = app.error || app.reason || "";
+      cell(row, 7, message, message);
+    }
+
+    function makeRow(name) {
+      const cells = COLUMNS.map(([key]) =>
+        el("td", { class: key === "revision" ? "revision" : key === "error" ? "message" : null })
+      );
+      const row = { tr: el("tr", { "data-app": name }, ...cells), cells, keys: [] };
+      state.rows.set(name, row);
+      return row;
+    }
+
+    // Puts the rows in the body in order, moving only those out of place.
+    function place(rows) {
+      let cursor = body.firstChild;
+      for (const tr of rows) {
+        if (cursor === tr) cursor = cursor.nextSibling;
+        else body.insertBefore(tr, cursor);
+      }
+      while (cursor) {
+        const after = cursor.nextSibling;
+        cursor.remove();
+        cursor = after;
+      }
+    }
+
+    function setText(node, text) {
+      if (node.textContent !== text) node.textContent = text;
+    }
+
+    function setClass(node, name) {
+      if (node.className !== name) node.className = name;
+    }
+
+    function drawCounts() {
+      const wanted = [["", `All ${state.apps.size}`]];
+      const names = [...state.tally.keys()].sort();
+      for (const name of names) wanted.push([name, `${name} ${state.tally.get(name)}`]);
+      const current = [...chips.keys()];
+      if (current.length !== wanted.length || wanted.some(([name], i) => current[i] !== name)) {
+        chips.clear();
+        for (const [name] of wanted) {
+          chips.set(name, el("button", {
+            type: "button",
+            "data-filter": name || "all",
+            onclick: () => {
+              state.filter = name;
+              state.page = 0;
+              reorder();
+            },
+          }));
+        }
+        put(counts, ...chips.values());
+      }
+      for (const [name, text] of wanted) {
+        const chip = chips.get(name);
+        setText(chip, text);
+        setClass(chip, `chip ${state.filter === name ? "on" : ""}`);
+      }
+    }
+
+    // Draws what changed; true when rows were left out of date for the next frame.
+    function draw(deadline) {
+      drawCounts();
+      for (const th of head.children) {
+        setClass(th, th.dataset.sort === state.sort ? (state.descending ? "desc" : "asc") : "");
+      }
+      if (state.orderStale) {
+        state.order = sorted();
+        state.orderStale = false;
+      }
+      const pages = Math.max(1, Math.ceil(state.order.length / PAGE_SIZE));
+      state.page = Math.max(0, Math.min(state.page, pages - 1));
+      const slice = state.order.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE);
+      let behind = false;
+      const rows = slice.map((name) => {
+        let row = state.rows.get(name);
+        if (!row) {
+          row = makeRow(name);
+          fill(row, state.apps.get(name));
+        } else if (state.stale.has(name)) {
+          if (performance.now() > deadline) {
+            behind = true;
+            return row.tr;
+          }
+          fill(row, state.apps.get(name));
+          state.stale.delete(name);
+        }
+        return row.tr;
+      });
+      place(rows.length ? rows : [none]);
+      if (previous.disabled !== (state.page === 0)) previous.disabled = state.page === 0;
+      if (next.disabled !== state.page >= pages - 1) next.disabled = state.page >= pages - 1;
+      setText(position, ` ${state.order.length} Apps, page ${state.page + 1} of ${pages} `);
+      return behind;
+    }
+
+    loadAll().catch((error) => notice(String(error.message || error), "bad"));
     live(
       "/api/events",
-      (_kind, data) => {
-        if (data.app) {
-          state.dirty.add(data.app);
-          refresh();
-        }
+      (_kind, text) => {
+        state.events.push(text);
+        schedule();
       },
-      () => readAll().then(render).catch(() => {})
+      () => loadAll().catch(() => {})
     );
   }
 
@@ -819,7 +997,13 @@
       .catch(fail);
     live(
       `/api/events?${new URLSearchParams({ app: name })}`,
-      (_kind, event) => {
+      (_kind, text) => {
+        let event;
+        try {
+          event = JSON.parse(text);
+        } catch {
+          return;
+        }
         drawEvent(event, true);
         reloadSoon();
         if (String(event.reason).includes("drift")) loadDiff().catch(fail);
