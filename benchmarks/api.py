@@ -14,7 +14,10 @@ throughput is then its capacity. Once every App has been reconciled:
    every call (p50, p95) and the throughput's ratio to the first window;
 3. **event fan-out**: ``--subscribers`` clients follow ``GET /api/events``; for each event
    the time from the moment the daemon stamped it until each subscriber had it (p50, p95),
-   and whether every subscriber got every event of the window.
+   and whether every subscriber got every event of the window (those stamped from the
+   moment all were connected, for ``--window`` seconds: each subscriber reads on until it
+   has an event stamped after the end, or :data:`DRAIN` seconds more, so that an event
+   still on its way when the window closed is not counted as missed).
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ END = "<!-- benchmarks.api: end -->"
 INTERVAL = "10s"
 """Every App's interval: shorter than one pass over 1,000 Apps, so reconciles never stop."""
 PAGE = "/api/apps?limit=100"
+DRAIN = 30.0
+"""Seconds a subscriber reads on after the fan-out window for the window's last events
+(and waits for a first event at most)."""
 
 
 @dataclass
@@ -98,40 +104,54 @@ async def polled_window(url: str, pollers: int, seconds: float, results: Results
 
 
 async def follow(
-    url: str, until: float, ready: asyncio.Event, got: list[tuple[int, float, float]]
+    client: httpx.AsyncClient,
+    ready: asyncio.Event,
+    end: asyncio.Future[float],
+    got: list[tuple[int, float, float]],
 ) -> None:
-    """Follow ``/api/events`` until ``until``: each event's id, stamp and arrival (epoch s)."""
-    timeout = httpx.Timeout(30, read=None)
-    async with (
-        httpx.AsyncClient(base_url=url, timeout=timeout) as client,
-        client.stream("GET", "/api/events", headers={"Accept": "text/event-stream"}) as response,
-    ):
+    """Follow ``/api/events``: each event's id, stamp and arrival (epoch s), until an event
+    stamped after the window's ``end`` arrives (so that every event of the window had the
+    time to come), or :data:`DRAIN` seconds after the end."""
+    async with client.stream(
+        "GET", "/api/events", headers={"Accept": "text/event-stream"}
+    ) as response:
         response.raise_for_status()
         ready.set()
         lines = response.aiter_lines()
-        while (left := until - time.monotonic()) > 0:
+        while True:
+            wait = DRAIN if not end.done() else end.result() + DRAIN - time.time()
             try:
-                line = await asyncio.wait_for(anext(lines), left)
+                line = await asyncio.wait_for(anext(lines), max(wait, 0))
             except (TimeoutError, StopAsyncIteration):
                 return
             if line.startswith("data:"):
                 event = orjson.loads(line[5:])
                 stamped = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
                 got.append((int(event["id"]), stamped.timestamp(), time.time()))
+                if end.done() and stamped.timestamp() >= end.result():
+                    return
 
 
 async def fan_out(url: str, subscribers: int, seconds: float, results: Results) -> None:
-    until = time.monotonic() + seconds
+    """The window opens once every subscriber is connected (a hundred connections take
+    seconds on a busy machine) and lasts ``seconds``; its events are those stamped in it."""
     readies = [asyncio.Event() for _ in range(subscribers)]
     gots: list[list[tuple[int, float, float]]] = [[] for _ in range(subscribers)]
-    tasks = [
-        asyncio.create_task(follow(url, until, readies[n], gots[n])) for n in range(subscribers)
-    ]
-    await asyncio.gather(*(ready.wait() for ready in readies))
-    connected = time.time()
-    await asyncio.gather(*tasks)
-    # The window's events: those stamped once every subscriber was connected.
-    window = [[e for e in got if e[1] >= connected] for got in gots]
+    end: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+    limits = httpx.Limits(max_connections=subscribers, max_keepalive_connections=0)
+    timeout = httpx.Timeout(30, read=None)
+    async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as client:
+        tasks = [
+            asyncio.create_task(follow(client, readies[n], end, gots[n]))
+            for n in range(subscribers)
+        ]
+        await asyncio.gather(*(ready.wait() for ready in readies))
+        connected = time.time()
+        await asyncio.sleep(seconds)
+        end.set_result(time.time())
+        await asyncio.gather(*tasks)
+    closed = end.result()
+    window = [[e for e in got if connected <= e[1] < closed] for got in gots]
     every = {e[0] for got in window for e in got}
     results.stream_events = len(every)
     results.stream_complete = sum(1 for got in window if {e[0] for e in got} >= every)

@@ -1,8 +1,9 @@
 """Which Apps a ``GET /api/apps`` answers with: filters, and pages with a continue token.
 
-Pure: the handler in :mod:`trueup.api.reads` reads the configuration and the store.
-Apps are in name order; a page's continue token is the last name on it, so a page stays
-correct when Apps are added or removed between two requests.
+Pure: the handler in :mod:`trueup.api.reads` hands the summaries kept ready
+(:class:`~trueup.api.summaries.Ready`). Apps are in name order; a page's continue token
+is the last name on it, so a page stays correct when Apps are added or removed between
+two requests.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from trueup.api.auth import Caller
 from trueup.api.problems import Code, Problem
+from trueup.api.summaries import Ready
 from trueup.config import App
 
 DEFAULT_LIMIT = 100
@@ -47,6 +50,33 @@ class AppQuery:
     def matches_status(self, sync: str) -> bool:
         """Whether a status row's sync passes: its first word (``Drifted (2 objects)``)."""
         return self.status is None or sync.split(" ", 1)[0].lower() == self.status.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """The Apps of one answer, and the token of the next page (None on the last)."""
+
+    names: list[str]
+    continue_token: str | None
+
+
+def select(ready: Ready, query: AppQuery, caller: Caller) -> Page:
+    """The page of Apps ``query`` asks for among those ``caller`` may see."""
+    names: list[str] = []
+    everyone = caller.sees_all
+    for name in ready.names:
+        if query.after is not None and name <= query.after:
+            continue
+        if not everyone and not caller.may_see(name):
+            continue
+        if not query.matches(name, ready.apps.get(name)):
+            continue
+        if not query.matches_status(ready.summaries[name].sync):
+            continue
+        if len(names) == query.limit:
+            return Page(names, continue_token(names[-1]))
+        names.append(name)
+    return Page(names, None)
 
 
 def limit_of(query: Mapping[str, str], default: int = DEFAULT_LIMIT) -> int:

@@ -7,14 +7,13 @@ the store; nothing asks a cluster (the tree and the diff do: :mod:`trueup.api.tr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import orjson
+from aiohttp import web
 
 from trueup.api.context import Call
-from trueup.api.listing import continue_token, limit_of, parse_query
+from trueup.api.listing import limit_of, parse_query, select
 from trueup.api.models import (
     AppDetail,
-    AppList,
-    AppSummary,
     EventList,
     HistoryList,
     InventoryItem,
@@ -24,93 +23,27 @@ from trueup.api.models import (
     SourceState,
 )
 from trueup.api.problems import Code, Problem
-from trueup.config import App
-from trueup.gitspec import Commit
+from trueup.api.summaries import summaries_of
 from trueup.health import HealthResult, HealthStatus, health_of
 from trueup.source.redact import redact_url
-from trueup.store import Schedule
 
 _NOT_WATCHED = HealthResult(HealthStatus.UNKNOWN, "not watched yet")
 _ABSENT = HealthResult(HealthStatus.MISSING, "not found on the target")
 
 
-async def list_apps(call: Call) -> AppList:
-    """A page of the Apps the caller may see, filtered as asked, in name order."""
+async def list_apps(call: Call) -> web.Response:
+    """A page of the Apps the caller may see, filtered as asked, in name order (with those
+    removed from the configuration that still own objects, as ``trueup status`` lists
+    them), as an :class:`~trueup.api.models.AppList`; from the summaries kept ready
+    (:mod:`trueup.api.summaries`), each summary's JSON made once."""
     query = parse_query(call.request.query)
-    config = call.daemon.config
-    configured = call.views.configured(config)
-    apps = {app.metadata.name: app for app in config.apps}
-    names = [
-        name
-        for name in sorted(configured)
-        if call.caller.may_see(name)
-        and (query.after is None or name > query.after)
-        and query.matches(name, apps.get(name))
-    ]
-    schedules = await call.daemon.store.schedules()
-    items: list[AppSummary] = []
-    # Status is read a page at a time: without a status filter, one page is all it costs.
-    for start in range(0, len(names), query.limit):
-        chunk = names[start : start + query.limit]
-        for summary in await _summaries(call, chunk, configured, apps, schedules):
-            if query.matches_status(summary.sync):
-                items.append(summary)
-                if len(items) > query.limit:
-                    break
-        if len(items) > query.limit:
-            break
-    more = len(items) > query.limit
-    items = items[: query.limit]
-    return AppList(items, continue_token(items[-1].app) if more and items else None)
-
-
-async def _summaries(
-    call: Call,
-    names: list[str],
-    configured: Mapping[str, str],
-    apps: Mapping[str, App],
-    schedules: Mapping[str, Schedule],
-) -> list[AppSummary]:
-    # Only the Apps of this page: the rest of the configuration costs nothing here.
-    listed = [apps[name] for name in names if name in apps]
-    suspended = [app.metadata.name for app in listed if app.spec.suspend]
-    config, poller = call.daemon.config, call.daemon.poller
-    heads = {app.metadata.name: poller.revision(config.source_of(app).id) for app in listed}
-    rows = await call.views.status(
-        call.daemon.store, names, invalid=configured, suspended=suspended, heads=heads
-    )
-    applied_of = await call.daemon.store.last_successful_attempts(names)
-    summaries = []
-    for row in rows:
-        applied = applied_of.get(row["app"])
-        commit = applied.commit if applied and applied.revision == row["revision"] else None
-        summaries.append(_summary(row, apps.get(row["app"]), schedules.get(row["app"]), commit))
-    return summaries
-
-
-def _summary(
-    row: Mapping[str, str], app: App | None, schedule: Schedule | None, commit: Commit | None
-) -> AppSummary:
-    sync = row["sync"]
-    return AppSummary(
-        app=row["app"],
-        namespace=app.namespace if app else "",
-        source=app.spec.source if app else "",
-        labels=dict(app.metadata.labels) if app else {},
-        target=row["target"],
-        revision=row["revision"],
-        sync=sync,
-        health=row["health"],
-        last_sync=row["lastSync"],
-        confirmed_at=row["confirmedAt"],
-        reason=row["reason"],
-        next_reconcile=row["nextReconcile"],
-        error=row["error"],
-        suspended=sync == "Suspended",
-        drifted=schedule.drifted if schedule is not None and sync.startswith("Drifted") else 0,
-        commit_subject=commit.subject if commit is not None else "",
-        commit_author=commit.author if commit is not None else "",
-    )
+    ready = await call.summaries.ready()
+    page = select(ready, query, call.caller)
+    body = {
+        "items": [ready.data[name] for name in page.names],
+        "continue": page.continue_token,
+    }
+    return web.Response(body=orjson.dumps(body), content_type="application/json")
 
 
 async def get_app(call: Call) -> AppDetail:
@@ -118,9 +51,9 @@ async def get_app(call: Call) -> AppDetail:
     app = call.app()
     name = app.metadata.name
     daemon = call.daemon
-    summaries = await _summaries(
-        call, [name], call.views.configured(daemon.config), {name: app}, await _schedule(call, name)
-    )
+    summary = (await call.summaries.ready()).summaries.get(name)
+    if summary is None:  # in a configuration newer than the summaries
+        summary = (await summaries_of(daemon, call.views, [name]))[name]
     inventory = await daemon.store.inventory(name)
     live = daemon.drift.live(name)
     differing = daemon.differing(name)
@@ -136,7 +69,7 @@ async def get_app(call: Call) -> AppDetail:
             LiveObject(str(entry.id), entry.api_version, health.status, health.message, sync)
         )
     return AppDetail(
-        app=summaries[0],
+        app=summary,
         spec=app.spec.model_dump(mode="json", by_alias=True, exclude_none=True),
         objects=objects,
         inventory=[InventoryItem(str(e.id), e.api_version) for e in inventory],
@@ -149,11 +82,6 @@ def _object_sync(differs: bool | None, health: HealthResult) -> ObjectSync:
     if differs or health.status is HealthStatus.MISSING:
         return ObjectSync.OUT_OF_SYNC
     return ObjectSync.SYNCED
-
-
-async def _schedule(call: Call, name: str) -> dict[str, Schedule]:
-    schedule = (await call.daemon.store.schedules()).get(name)
-    return {name: schedule} if schedule is not None else {}
 
 
 async def app_history(call: Call) -> HistoryList:

@@ -26,6 +26,7 @@ from trueup.api.models import ErrorBody, ErrorDetail
 from trueup.api.openapi import document
 from trueup.api.problems import Code, Problem
 from trueup.api.schema import to_data
+from trueup.api.summaries import Summaries
 from trueup.api.table import ROUTES, Access, Route
 from trueup.api.views import Views
 from trueup.config import LoadedConfig
@@ -117,6 +118,8 @@ class Api:
         self._sessions = sessions
         self._tokens: tuple[LoadedConfig, Tokens] | None = None
         self._document = orjson.dumps(document())
+        self._summaries = Summaries(daemon, views)
+        """Every App's summary, kept ready for the list and one App (and status)."""
 
     def routes(self) -> list[web.RouteDef]:
         """One aiohttp route per row of the table, then a JSON 404 for any other /api/ path."""
@@ -163,7 +166,20 @@ class Api:
             raise Problem(
                 Code.UNAVAILABLE, "the daemon is starting or waits to lead; try again shortly"
             )
-        tokens = self._tokens_of(daemon.config)
+        caller = self._caller(request, route)
+        return Call(
+            daemon,
+            self._views,
+            caller,
+            request,
+            self._summaries,
+            lambda: self._caller(request, route),
+        )
+
+    def _caller(self, request: web.Request, route: Route) -> Caller:
+        """Who sends ``request`` under the configuration running now; a Problem (401, 403)
+        when it may not call ``route``."""
+        tokens = self._tokens_of(self._daemon.config)
         authorization = request.headers.get("Authorization")
         caller = None
         if authorization is None and self._sessions is not None:
@@ -180,7 +196,7 @@ class Api:
             raise Problem(
                 Code.FORBIDDEN, f"ApiToken {caller.name} is a viewer: this needs an operator"
             )
-        return Call(daemon, self._views, caller, request)
+        return caller
 
     def _tokens_of(self, config: LoadedConfig) -> Tokens:
         if self._tokens is None or self._tokens[0] is not config:

@@ -7,28 +7,36 @@ gap or repeat (:class:`trueup.daemon.feed.EventFeed` guarantees it). A comment l
 sent at once and then every :data:`HEARTBEAT` seconds of silence, so that proxies keep
 the connection open and a client sees a dead one. Only events of Apps the caller may see
 are sent; daemon-wide ones (without an App) only to a caller that covers every App.
+
+What the feed has waiting is written at once, in one write, each event's JSON made once
+for every subscriber; a client that reads slowly only fills its own buffer (the feed then
+lets it catch up from the store), never holding up the daemon or the other streams.
+A stream lives as long as what let it in: once the configuration is re-read, a stream
+whose token was removed, or whose role or Apps changed, is closed (the client reconnects
+with ``Last-Event-ID`` and is let in again, or not, by the configuration now).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncGenerator
 
-import orjson
 from aiohttp import web
 
+from trueup.api.auth import Caller
 from trueup.api.context import Call
 from trueup.api.problems import Code, Problem
+from trueup.daemon.feed import EventFeed
 from trueup.store import EventRecord
 
 HEARTBEAT = 15.0
 """Seconds of silence after which a comment is sent."""
+RECHECK = 1.0
+"""Seconds between looks, in a silent stream, at whether the configuration changed."""
 
 
 async def event_stream(call: Call) -> web.StreamResponse:
-    """Stream the events (of the App in ``?app=``, if given) until the client leaves or
-    the daemon stops."""
+    """Stream the events (of the App in ``?app=``, if given) until the client leaves, the
+    daemon stops or the caller's grant changes."""
     app = call.request.query.get("app")
     if app is not None:
         call.app(app)  # 404 for an App that is missing or not the caller's
@@ -42,34 +50,39 @@ async def event_stream(call: Call) -> web.StreamResponse:
     )
     await response.prepare(call.request)
     await response.write(b": trueup events\n\n")
-    events = call.daemon.feed.subscribe(after_id=after, app=app)
-    pending: asyncio.Task[EventRecord] | None = None
+    feed = call.daemon.feed
+    subscription = feed.open(after_id=after, app=app)
+    loop = asyncio.get_running_loop()
+    config = call.daemon.config
+    written = loop.time()
     try:
-        while True:
-            if pending is None:
-                pending = asyncio.ensure_future(anext(events))
-            done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT)
-            if not done:
+        while (batch := await subscription.next(within=RECHECK)) is not None:
+            if call.daemon.config is not config:
+                config = call.daemon.config
+                if not _still_let_in(call):
+                    break
+            chunk = b"".join(sse(record, feed) for record in batch if _visible(record, call))
+            if chunk:
+                await response.write(chunk)
+                written = loop.time()
+            elif loop.time() - written >= HEARTBEAT:
                 await response.write(b": keepalive\n\n")
-                continue
-            try:
-                record = pending.result()
-            except StopAsyncIteration:
-                break
-            finally:
-                pending = None
-            if _visible(record, call):
-                await response.write(sse(record))
+                written = loop.time()
     except ConnectionResetError:
         pass  # the client left
     finally:
-        if pending is not None:
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                await pending
-        if isinstance(events, AsyncGenerator):
-            await events.aclose()
+        subscription.close()
     return response
+
+
+def _still_let_in(call: Call) -> bool:
+    """Whether the request would be let in now with the same grant (same token, role and
+    Apps); False for a token removed from the configuration."""
+    try:
+        now: Caller = call.authorize()
+    except Problem:
+        return False
+    return now == call.caller
 
 
 def _visible(record: EventRecord, call: Call) -> bool:
@@ -78,9 +91,9 @@ def _visible(record: EventRecord, call: Call) -> bool:
     return call.caller.may_see(record.app)
 
 
-def sse(record: EventRecord) -> bytes:
-    """One event in the ``text/event-stream`` format."""
-    data = orjson.dumps(record.as_data())
+def sse(record: EventRecord, feed: EventFeed) -> bytes:
+    """One event in the ``text/event-stream`` format (its JSON made once by ``feed``)."""
+    data = feed.encoded(record)
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (record.id or 0, record.kind.value.encode(), data)
 
 

@@ -34,6 +34,15 @@ class StatusData(Protocol):
         ...
 
 
+class RemovedApps(Protocol):
+    """``trueup.cli.status.removed_apps``: the Apps the store knows that the configuration
+    no longer has and that still own objects (status lists them as removed)."""
+
+    async def __call__(self, store: Store, configured: Collection[str]) -> list[str]:
+        """Their names, sorted."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Views:
     """The functions of the CLI that shape the API's answers."""
@@ -45,3 +54,4 @@ class Views:
     """A sync report as ``trueup sync -o json`` prints it."""
     diff: Callable[[SyncReport], list[dict[str, Any]]]
     """The entries ``trueup diff -o json`` prints (both sides masked)."""
+    removed: RemovedApps

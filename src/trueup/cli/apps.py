@@ -315,7 +315,13 @@ def status(
     from trueup.cli.formats import dump
     from trueup.cli.recorded import open_store
     from trueup.cli.rollback import git_heads
-    from trueup.cli.status import configured_apps, print_table, status_data, unknown_app
+    from trueup.cli.status import (
+        configured_apps,
+        print_table,
+        removed_apps,
+        status_data,
+        unknown_app,
+    )
     from trueup.config import load_config
     from trueup.errors import ConfigError
 
@@ -333,14 +339,10 @@ def status(
 
     async def run() -> list[dict[str, str]]:
         async with open_store(settings) as store:
-            removed = [
-                name
-                for name in await store.apps()
-                if name not in apps and await store.inventory_target(name)
-            ]
+            removed = await removed_apps(store, apps)
             if app is not None and app not in apps and app not in removed:
                 raise ConfigError(unknown_app(app, apps))
-            names = [app] if app is not None else [*apps, *removed]
+            names = [app] if app is not None else sorted([*apps, *removed])
             held = set(await store.suspensions())
             pinned = [name for name in await store.pins() if name in names and name in apps]
         heads = await git_heads(settings, pinned) if pinned else {}

@@ -175,7 +175,18 @@ async def run(settings: Settings, options: ServeOptions) -> None:
         daemon.stop(grace=0)
 
     installation = options.daemon.installation or await store.installation_id()
+    read_as = fingerprint(settings.config)
     config = load_config(settings.config)
+    unused = [config]
+
+    def load() -> LoadedConfig:
+        # The daemon's first load takes the configuration read here, unless a file changed
+        # since: reading a configuration of 1,000 Apps twice would delay the start-up.
+        if unused and fingerprint(settings.config) == read_as:
+            return unused.pop()
+        unused.clear()
+        return load_config(settings.config)
+
     exposed = {"--listen": options.listen}
     if options.webhook_listen is not None:
         exposed["--webhook-listen"] = options.webhook_listen
@@ -193,7 +204,7 @@ async def run(settings: Settings, options: ServeOptions) -> None:
     feed = EventFeed(store)
     recorder = EventRecorder(store, feed, report=bus.publish, retention=options.events)
     daemon = Daemon(
-        lambda: load_config(settings.config),
+        load,
         store,
         GitFetcher(cache_dir() / "git"),
         targets,
@@ -212,6 +223,7 @@ async def run(settings: Settings, options: ServeOptions) -> None:
         clock=SystemClock(),
         rand=default_random(),
         installation=installation,
+        metrics=metrics,
     )
 
     def stop() -> None:
@@ -305,8 +317,12 @@ def api_views() -> Views:
     """The CLI's own JSON shapes, for the API to answer in (see :mod:`trueup.api.views`)."""
     from trueup.cli.apps import report_data
     from trueup.cli.diff_output import diff_entries
-    from trueup.cli.status import configured_apps, status_data
+    from trueup.cli.status import configured_apps, removed_apps, status_data
 
     return Views(
-        configured=configured_apps, status=status_data, report=report_data, diff=diff_entries
+        configured=configured_apps,
+        status=status_data,
+        report=report_data,
+        diff=diff_entries,
+        removed=removed_apps,
     )

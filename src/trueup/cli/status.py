@@ -38,6 +38,16 @@ def configured_apps(config: LoadedConfig) -> dict[str, str]:
     return dict(sorted(apps.items()))
 
 
+async def removed_apps(store: Store, configured: Collection[str]) -> list[str]:
+    """The Apps the store knows that the configuration no longer has but that still own
+    objects: status lists them as ``Removed`` until ``trueup delete`` takes them away."""
+    return [
+        name
+        for name in await store.apps()
+        if name not in configured and await store.inventory_target(name)
+    ]
+
+
 def unknown_app(name: str, known: Collection[str], where: str = "the configuration") -> str:
     """The message for an App that is not known, listing the known ones (as ``sync`` does)."""
     listed = ", ".join(sorted(known)) or "none"

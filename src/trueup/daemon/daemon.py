@@ -171,6 +171,7 @@ class Daemon:
         self._same_render: dict[str, SameRender] = {}
         """Per App, the source's revisions since its last apply by this daemon that changed
         nothing it reads: with selfHeal off, none of them is a revision to apply."""
+        self._change_listeners: list[Callable[[str], None]] = []
 
     # -- what others read -------------------------------------------------------------
 
@@ -218,6 +219,16 @@ class Daemon:
         has not been compared since the daemon started."""
         return self._differing.get(app)
 
+    def on_change(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener`` with an App's name each time the daemon has written its records
+        (a reconcile with its next run, a sync asked for, a health): for readers that keep
+        what the store says of an App (the API's summaries). It must not block."""
+        self._change_listeners.append(listener)
+
+    def _changed(self, name: str) -> None:
+        for listener in self._change_listeners:
+            listener(name)
+
     async def sync_now(self, name: str, options: SyncOptions) -> SyncReport:
         """Sync ``name`` once as asked, through the same ``Engine.sync`` as every reconcile
         (the API's sync and diff): a sync that is no dry run is reported on the bus like a
@@ -226,7 +237,10 @@ class Daemon:
         app = engine.app(name)
         began = time.monotonic()
         options = replace(options, live_cache=self.drift.watches)
-        report = await engine.sync(name, options, _no_progress)
+        try:
+            report = await engine.sync(name, options, _no_progress)
+        finally:
+            self._changed(name)
         mode = Mode.COMPARE if options.dry_run else Mode.APPLY
         self._note_differing(name, report, mode)
         if not options.dry_run:
@@ -557,6 +571,7 @@ class Daemon:
             confirmation = await self._store.confirmation(name)
             if confirmation is not None and confirmation.health != health.value:
                 await self._store.record_confirmation(replace(confirmation, health=health.value))
+                self._changed(name)
         except TrueupError as e:
             self._emit(
                 Kind.WATCH_FAILED, f"recording health failed: {e}", app=name, level=Level.ERROR
@@ -710,6 +725,7 @@ class Daemon:
                 app=name,
                 level=Level.ERROR,
             )
+        self._changed(name)
 
     # -- the store and the configuration, looked at every watch period ---------------------
 

@@ -24,6 +24,7 @@ from trueup.api.problems import Problem
 from trueup.api.server import Api
 from trueup.api.views import Views
 from trueup.config import load_config
+from trueup.daemon.events import EventBus
 from trueup.dashboard import Dashboard
 from trueup.dashboard.sessions import COOKIE, CSRF_HEADER
 from trueup.dashboard.web import local_path
@@ -78,8 +79,14 @@ def client(site: Site) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=site.url, timeout=10)
 
 
-async def log_in(http: httpx.AsyncClient, token: str = TOKEN) -> httpx.Response:
-    return await http.post("/login", data={"token": token, "next": "/apps/web"})
+async def log_in(http: httpx.AsyncClient, token: str = TOKEN, **headers: str) -> httpx.Response:
+    """Post the login form as a browser does from the login page (its Origin)."""
+    origin = str(http.base_url).rstrip("/")
+    return await http.post(
+        "/login",
+        data={"token": token, "next": "/apps/web"},
+        headers={"Origin": origin, **{k.replace("_", "-"): v for k, v in headers.items()}},
+    )
 
 
 async def test_a_page_without_a_session_sends_to_the_login(site: Site) -> None:
@@ -197,7 +204,9 @@ async def test_without_apitokens_an_action_posted_by_another_sites_page_is_refus
     tmp_path: Path,
 ) -> None:
     config = load_config(config_file(tmp_path, with_token=False))
-    daemon: Any = SimpleNamespace(started=True, config=config)
+    daemon: Any = SimpleNamespace(
+        started=True, config=config, bus=EventBus(), on_change=lambda _listener: None
+    )
     app = web.Application()
     app.add_routes(Api(daemon, cast(Views, None)).routes())
     server = TestServer(app, host="127.0.0.1")
