@@ -189,6 +189,22 @@ def test_client_certificate_data_is_loaded_through_a_private_temporary_file(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_trusted_cas_are_the_kubeconfigs_own_or_the_systems_never_both() -> None:
+    import ssl
+
+    own = ClusterConnection(server="https://127.0.0.1:6443", ca_data=CERT).ssl_context()
+    system = ClusterConnection(server="https://127.0.0.1:6443").ssl_context()
+    insecure = ClusterConnection(
+        server="https://127.0.0.1:6443", insecure_skip_tls_verify=True
+    ).ssl_context()
+
+    assert [ca["subject"] for ca in own.get_ca_certs()] == [((("commonName", "trueup-test"),),)]
+    assert (own.verify_mode, own.check_hostname) == (ssl.CERT_REQUIRED, True)
+    assert (system.verify_mode, system.check_hostname) == (ssl.CERT_REQUIRED, True)
+    assert (insecure.verify_mode, insecure.check_hostname) == (ssl.CERT_NONE, False)
+    assert insecure.get_ca_certs() == []
+
+
 def test_a_key_that_does_not_match_is_a_config_error_without_the_key() -> None:
     _other_cert, other_key = _cert_and_key()
     connection = ClusterConnection(

@@ -143,12 +143,16 @@ class ClusterConnection:
 
         ``credential`` is an exec plugin's answer; its certificate wins over the kubeconfig's.
         """
-        context = ssl.create_default_context()
+        # Only the CAs that are needed are loaded: the system's bundle costs about 0.1 s of
+        # CPU, and a kubeconfig with its own CA (or none at all) does not need it.
         if self.insecure_skip_tls_verify:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         elif self.ca_data:
             context = ssl.create_default_context(cadata=self.ca_data.decode("ascii", "replace"))
+        else:
+            context = ssl.create_default_context()
         try:
             cert_file, cert_data = self.client_cert_file, self.client_cert_data
             key_file, key_data = self.client_key_file, self.client_key_data
