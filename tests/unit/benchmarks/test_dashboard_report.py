@@ -75,3 +75,15 @@ def test_the_fleet_config_has_an_operator_token_and_every_app_on_one_hour(
     assert token["spec"]["role"] == "operator"
     secret = next(d for d in docs if d["metadata"]["name"] == token["spec"]["secretRef"]["name"])
     assert secret["stringData"] == {"token": "t0ken"}
+
+
+def test_no_long_task_seen_is_reported_as_none_rather_than_zero() -> None:
+    r = results()
+    assert r.burst is not None
+    r.burst = Burst(updates=1000, api_ms=2000, applied_ms=3000, longest_frame_ms=30,
+                    longest_task_ms=0, heap_mib=6.5)  # fmt: skip
+
+    text = report(r, {"CPU": "2 cores"}, "python -m benchmarks.dashboard")
+
+    assert "| longest task meanwhile | none of 50 ms or more | | |" in text
+    assert "| longest task of the load | 40 ms | | |" in text
