@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
 
+from tests.unit.daemon.test_watches import Spy
 from trueup.daemon import drift
 from trueup.daemon.backoff import Backoff
 from trueup.daemon.clock import ManualClock
@@ -21,8 +21,7 @@ from trueup.daemon.drift import DriftTracker
 from trueup.health import HealthStatus
 from trueup.objects import object_id
 from trueup.store import InventoryEntry
-from trueup.targets.base import ResourceInfo, WatchEvent, WatchEventType
-from trueup.targets.memory import MemoryTarget
+from trueup.targets.base import WatchEvent, WatchEventType
 
 pytestmark = pytest.mark.anyio
 
@@ -30,36 +29,6 @@ pytestmark = pytest.mark.anyio
 class Half:
     def random(self) -> float:
         return 0.5
-
-
-class Burst(MemoryTarget):
-    """A MemoryTarget whose first watch sends ``burst`` first, all in one go (as events
-    read from one response are)."""
-
-    def __init__(self) -> None:
-        super().__init__(identity="burst")
-        self.burst: list[WatchEvent] = []
-
-    async def watch(  # type: ignore[override]
-        self,
-        resource: ResourceInfo,
-        namespace: str | None = None,
-        *,
-        resource_version: str | None = None,
-        label_selector: str | None = None,
-        timeout_seconds: int = 300,
-    ) -> AsyncGenerator[WatchEvent, None]:
-        burst, self.burst = self.burst, []
-        for event in burst:
-            yield event
-        async for event in super().watch(
-            resource,
-            namespace,
-            resource_version=resource_version,
-            label_selector=label_selector,
-            timeout_seconds=timeout_seconds,
-        ):
-            yield event
 
 
 def deployment() -> dict[str, Any]:
@@ -99,11 +68,11 @@ async def test_a_burst_of_status_updates_is_judged_once_and_reports_the_final_he
         return real_aggregate(statuses)
 
     monkeypatch.setattr(drift, "aggregate", counting)
-    target = Burst()
+    target = Spy()
     live = target.put(deployment())
     version = int(live["metadata"]["resourceVersion"])
     # Ten status updates in a row, the last one leaving every replica available.
-    target.burst = [rolled(live, version + n, min(n // 3, 3)) for n in range(1, 11)]
+    target.inject = [rolled(live, version + n, min(n // 3, 3)) for n in range(1, 11)]
     reported: list[tuple[str, HealthStatus]] = []
     tracker = DriftTracker(
         lambda *_: None,
@@ -142,7 +111,7 @@ async def test_an_app_forgotten_before_its_judgement_is_not_judged(
         rand=Half(),
         backoff=Backoff(base=1, cap=8),
     )
-    target = Burst()
+    target = Spy()
     live = target.put(deployment())
     entry = InventoryEntry(object_id(live), "apps/v1", "hash", "1")
     await tracker.track("web", target, [entry])
