@@ -4,6 +4,10 @@
 the API server, the controller manager, the scheduler and kwok, registers fake nodes and
 returns once they are Ready. ``down`` stops every process it started and removes the state
 directory. A crashed run's leftovers (processes, files) are found and cleaned by both.
+
+Ports are chosen free but not held, so another process can take one before the component
+binds it; when a component dies of that, ``up`` starts everything again on other ports, a
+few times at most.
 """
 
 from __future__ import annotations
@@ -26,6 +30,18 @@ from trueup.words import counted
 Progress = Callable[[str], None]
 
 MARKER = ".trueup-dev-cluster"
+
+START_ATTEMPTS = 3
+"""How many times ``up`` starts the control plane when a component loses its port to a race."""
+
+
+class PortTakenError(DevClusterError):
+    """A component died at start-up because another process listened on its port first."""
+
+    def __init__(self, message: str, *, component: str, port: int) -> None:
+        super().__init__(message)
+        self.component = component
+        self.port = port
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +80,16 @@ class DevCluster:
             self._clean(current)
         binaries = ensure_binaries(progress)
         try:
+            for next_attempt in range(2, START_ATTEMPTS + 1):
+                try:
+                    return self._start(binaries, nodes, timeout, progress)
+                except PortTakenError as taken:
+                    progress(
+                        f"port {taken.port} was taken by another process before {taken.component} "
+                        f"could listen on it; starting again on other ports "
+                        f"(attempt {next_attempt} of {START_ATTEMPTS})"
+                    )
+                    self._clean(State.read(self.directory))
             return self._start(binaries, nodes, timeout, progress)
         except BaseException:
             # Stop what was started but keep the logs for the error message to point at;
@@ -133,10 +159,14 @@ class DevCluster:
                 if not processes.is_alive(process):
                     code = processes.exit_code(process)
                     log = logs / f"{process.name}.log"
-                    raise DevClusterError(
+                    message = (
                         f"{process.name} exited (code {code}) during start-up; see {log}:\n"
                         + _tail(log)
                     )
+                    port = processes.port_taken(log)
+                    if port is not None:
+                        raise PortTakenError(message, component=process.name, port=port)
+                    raise DevClusterError(message)
 
         progress("starting etcd")
         started.append(processes.start(components.etcd(layout), logs))

@@ -8,6 +8,7 @@ the executable it was started from, so a recycled pid is never signalled.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,6 +27,25 @@ def free_port() -> int:
         sock.bind((LOOPBACK, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+_PORT_TAKEN = re.compile(r"listen tcp \S*:(\d+): bind: address already in use")
+
+
+def port_taken(log: Path) -> int | None:
+    """The port a component's log says it could not listen on because it was in use, or None.
+
+    ``free_port`` closes its socket before the component binds, so another process can take
+    the port in between. Every component is a Go program and reports that the same way
+    (``listen tcp 127.0.0.1:40701: bind: address already in use``); this is the one rule that
+    tells such a lost race, which ``up`` retries on other ports, from a real failure.
+    """
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return None
+    found = _PORT_TAKEN.findall(text)
+    return int(found[-1]) if found else None
 
 
 def start(component: Component, logs: Path, env: dict[str, str] | None = None) -> Process:
@@ -66,19 +86,29 @@ def exit_code(process: Process) -> int | None:
 
 
 def stop(processes: Iterable[Process], grace: float = 10.0) -> None:
-    """SIGTERM each live process group, wait up to ``grace`` seconds, then SIGKILL what is left."""
+    """SIGTERM each live process group, wait up to ``grace`` seconds, then SIGKILL what is left.
+
+    Returns once every process has gone (a killed one takes a moment to exit), so that a new
+    start right after never finds the old one still holding its ports or files.
+    """
     live = [p for p in processes if is_alive(p)]
     for process in live:
         _signal_group(process, signal.SIGTERM)
-    deadline = time.monotonic() + grace
+    _wait_gone(live, grace)
+    for process in live:
+        if is_alive(process):
+            _signal_group(process, signal.SIGKILL)
+    _wait_gone(live, grace)
+
+
+def _wait_gone(live: list[Process], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(is_alive(p) for p in live):
         for process in live:
             exit_code(process)
         time.sleep(0.1)
     for process in live:
-        if is_alive(process):
-            _signal_group(process, signal.SIGKILL)
-            exit_code(process)
+        exit_code(process)
 
 
 def _signal_group(process: Process, sig: signal.Signals) -> None:
