@@ -6,7 +6,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Annotated, Final
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -85,18 +85,60 @@ Namespace = Annotated[str, AfterValidator(_check_namespace)]
 """A Kubernetes namespace name (DNS-1123 label)."""
 
 
+KUBERNETES_METADATA_FIELDS: Final = frozenset(
+    {
+        "name",
+        "generateName",
+        "namespace",
+        "selfLink",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "labels",
+        "annotations",
+        "ownerReferences",
+        "finalizers",
+        "managedFields",
+    }
+)
+"""The fields of a Kubernetes ``ObjectMeta``: in ``metadata``, a null one is taken as absent."""
+
+
 class ObjectMeta(ConfigModel):
     """``metadata``: the object's name, optional namespace, labels and annotations.
 
     Labels and annotations are accepted as on any Kubernetes object, for the tools that
     generate or select configuration (kustomize, ``kubectl -l``); trueup reads an App's
     labels only to select it (an Alert's ``appSelector``), and no annotations.
+
+    A field of :data:`KUBERNETES_METADATA_FIELDS` written ``null`` is taken as left out,
+    as the API server takes it: ``kubectl create ... --dry-run=client -o yaml`` prints
+    ``creationTimestamp: null``, and its output loads as it is. Any other field is refused,
+    ``null`` or not.
     """
 
     name: Name
     namespace: Namespace | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, value: object) -> object:
+        # kubectl's client-side dry run prints `creationTimestamp: null`, and the API server
+        # reads a null field as left out: so does trueup, for ObjectMeta's own fields only,
+        # so that a misspelt field stays an error even when empty, and a field the cluster
+        # sets stays refused when it carries a value (trueup would not keep it).
+        if not isinstance(value, dict):
+            return value  # the model validator reports the wrong type
+        return {
+            key: field
+            for key, field in value.items()
+            if field is not None or key not in KUBERNETES_METADATA_FIELDS
+        }
 
 
 class SecretRef(ConfigModel):

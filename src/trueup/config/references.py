@@ -19,6 +19,7 @@ from trueup.config.issues import ConfigIssue, field_path
 from trueup.config.meta import ConfigObject
 from trueup.config.secret import (
     ALLOWED_SIGNERS,
+    BASIC_AUTH,
     BEARER_TOKEN,
     GPG_KEY_SUFFIX,
     GPG_SIGNING_KEY,
@@ -26,6 +27,7 @@ from trueup.config.secret import (
     KNOWN_HOSTS,
     OPAQUE,
     PASSWORD,
+    READ_FOR,
     USERNAME,
     Secret,
 )
@@ -67,7 +69,9 @@ def _missing(
     """Why the reference to ``kind`` ``name`` cannot be satisfied, or ``None``.
 
     A Secret must also be of one of ``secret_types``: only ``Opaque`` unless the reference
-    reads another type (registry credentials read ``kubernetes.io/dockerconfigjson`` too).
+    reads another type (registry credentials read ``kubernetes.io/dockerconfigjson`` too,
+    https Git credentials ``kubernetes.io/basic-auth``). This is the one place where the
+    type of a Secret is held against its use.
     """
     key = (kind, namespace, name)
     where = f" in namespace {namespace}" if namespace else ""
@@ -75,7 +79,8 @@ def _missing(
         found = declared.valid[key][0]
         if isinstance(found, Secret) and found.type not in secret_types:
             return (
-                f"Secret '{name}' is of type {found.type}, which is not read here",
+                f"Secret '{name}' is of type {found.type}, which is read only for "
+                f"{READ_FOR.get(found.type, 'nothing')}, not here",
                 f"name a Secret of type {' or '.join(secret_types)} here",
             )
         return None
@@ -102,7 +107,8 @@ def check_secrets_of_sources(declared: Declared) -> None:
         for path, ref in refs:
             if ref is None:
                 continue
-            problem = _missing("Secret", ns, ref.name, declared)
+            types = _secret_types(source, path)
+            problem = _missing("Secret", ns, ref.name, declared, secret_types=types)
             if problem is None:
                 secret = declared.valid[("Secret", ns, ref.name)][0]
                 assert isinstance(secret, Secret)
@@ -116,6 +122,14 @@ _AUTH = ("spec", "secretRef")
 _VERIFY = ("spec", "verify", "secretRef")
 _WRITE = ("spec", "write", "secretRef")
 _SIGNING = ("spec", "write", "signingKey", "secretRef")
+
+
+def _secret_types(source: GitSource, path: tuple[str, ...]) -> tuple[str, ...]:
+    """The Secret types the reference at ``path`` reads: a user name and password may come
+    from a ``kubernetes.io/basic-auth`` Secret for https credentials, read or write."""
+    if path in (_AUTH, _WRITE) and url_scheme(source.spec.url) == "https":
+        return (OPAQUE, BASIC_AUTH)
+    return (OPAQUE,)
 
 
 def _lacking_keys(

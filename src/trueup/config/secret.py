@@ -39,8 +39,17 @@ OPAQUE: Final = "Opaque"
 DOCKER_CONFIG_JSON: Final = "kubernetes.io/dockerconfigjson"
 """The type Kubernetes gives registry credentials: a docker ``config.json`` under
 ``.dockerconfigjson``. Accepted only where registry credentials are read."""
-SECRET_TYPES: Final = (OPAQUE, DOCKER_CONFIG_JSON)
+BASIC_AUTH: Final = "kubernetes.io/basic-auth"
+"""The type Kubernetes gives a user name and password (keys ``username`` and ``password``).
+Accepted only where https Git credentials are read."""
+SECRET_TYPES: Final = (OPAQUE, DOCKER_CONFIG_JSON, BASIC_AUTH)
 """The types a Secret may have; each reference says which of them it reads."""
+READ_FOR: Final = {
+    DOCKER_CONFIG_JSON: "registry credentials (an ImageRepository's spec.secretRef)",
+    BASIC_AUTH: "https Git credentials (a GitSource's spec.secretRef or spec.write.secretRef "
+    "with an https URL)",
+}
+"""Where a Secret of a type other than :data:`OPAQUE` is read, for messages."""
 
 _KEY = re.compile(r"[-._a-zA-Z0-9]+")
 
@@ -91,8 +100,8 @@ class Secret(ConfigObject):
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str) -> str:
-        # Other types (kubernetes.io/basic-auth, /ssh-auth) promise keys that trueup does not
-        # read (ssh-privatekey): refuse them rather than accept a promise nothing keeps.
+        # Other types (kubernetes.io/ssh-auth, /tls) promise keys that trueup does not read
+        # (ssh-privatekey, tls.crt): refuse them rather than accept a promise nothing keeps.
         if value not in SECRET_TYPES:
             raise PydanticCustomError(
                 "secret_type",
@@ -101,14 +110,28 @@ class Secret(ConfigObject):
                     "type": value[:80],
                     "hint": f"leave type out or write {OPAQUE}, and use the keys username and "
                     "password, bearerToken, or identity and known_hosts; for registry "
-                    f"credentials {DOCKER_CONFIG_JSON} is accepted too",
+                    f"credentials {DOCKER_CONFIG_JSON} is accepted too, for https Git "
+                    f"credentials {BASIC_AUTH}",
                 },
             )
         return value
 
     @model_validator(mode="after")
     def _type_keys(self) -> Self:
-        # What Kubernetes checks too: the type's one key is there.
+        # What Kubernetes checks too: the type's keys are there.
+        problem = self._basic_auth_problem() if self.type == BASIC_AUTH else None
+        if problem is not None:
+            raise PydanticCustomError(
+                "secret_type_keys",
+                "a Secret of type {type} {problem}",
+                {
+                    "type": BASIC_AUTH,
+                    "problem": problem,
+                    "hint": f"give it the keys {USERNAME} and {PASSWORD} (and ca.crt if the "
+                    f"server needs one); for {BEARER_TOKEN}, or {IDENTITY} and {KNOWN_HOSTS}, "
+                    f"write type {OPAQUE}",
+                },
+            )
         if self.type == DOCKER_CONFIG_JSON and self.get(DOCKER_CONFIG_KEY) is None:
             raise PydanticCustomError(
                 "secret_type_keys",
@@ -121,6 +144,18 @@ class Secret(ConfigObject):
                 },
             )
         return self
+
+    def _basic_auth_problem(self) -> str | None:
+        # Kubernetes wants one of username and password; trueup sends both. Another
+        # credential next to them would win over them (bearerToken) or be meant for ssh:
+        # the type would no longer say what is sent.
+        absent = [k for k in (USERNAME, PASSWORD) if k not in self.keys()]
+        if absent:
+            return f"must hold {' and '.join(absent)}"
+        other = sorted(self.keys() & {BEARER_TOKEN, IDENTITY, KNOWN_HOSTS})
+        if other:
+            return f"holds {' and '.join(other)}, which is not basic authentication"
+        return None
 
     @field_validator("string_data", mode="before")
     @classmethod

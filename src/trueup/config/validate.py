@@ -24,7 +24,7 @@ from trueup.config.image_policy import ImagePolicy
 from trueup.config.image_repository import ImageRepository
 from trueup.config.image_update import ImageUpdate
 from trueup.config.issues import ConfigIssue, field_path
-from trueup.config.meta import API_GROUP, API_VERSION, ConfigObject
+from trueup.config.meta import API_GROUP, API_VERSION, KUBERNETES_METADATA_FIELDS, ConfigObject
 from trueup.config.provider import Provider
 from trueup.config.receiver import Receiver
 from trueup.config.secret import Secret
@@ -110,6 +110,11 @@ def _describe(err: ErrorDetails, model: type[BaseModel]) -> tuple[str, str]:
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
         loc = err["loc"]
+        if len(loc) == 2 and loc[0] == "metadata" and loc[1] in KUBERNETES_METADATA_FIELDS:
+            return (
+                "a Kubernetes field that trueup's configuration does not take",
+                "remove it, or write it null as kubectl create --dry-run=client does",
+            )
         known = _known_fields(model, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else "remove it"

@@ -126,8 +126,9 @@ AUTHOR_HINT = (
         pytest.param(
             HTTPS + "\nwrite:\n  secretRef: {name: regcred}",
             "sources.yaml:8: GitSource/deploy: spec.write.secretRef.name: Secret 'regcred' is of "
-            "type kubernetes.io/dockerconfigjson, which is not read here (name a Secret of type "
-            "Opaque here)",
+            "type kubernetes.io/dockerconfigjson, which is read only for registry credentials "
+            "(an ImageRepository's spec.secretRef), not here (name a Secret of type Opaque or "
+            "kubernetes.io/basic-auth here)",
             id="write-secret-of-registry-type",
         ),
         pytest.param(
