@@ -9,7 +9,8 @@ waiting to lead) nothing is sent. A notification given up on is published as a
 ``notification.dropped`` event, which the log shows and no Alert sends. Forge Providers
 (``github``, ``gitlab``, ``gitea``) post commit statuses through the same queues
 (:mod:`trueup.notify.commit_status`). A ``reconcile.succeeded`` that repeats the App's
-last one is not sent to chat and webhook Providers (:mod:`trueup.notify.repeats`). With
+last one, or a ``reconcile.failed`` that repeats the failure last sent to a Provider, is not
+sent to chat and webhook Providers (:mod:`trueup.notify.repeats`). With
 ``metrics``, each notification is counted as sent, failed or deduplicated.
 """
 
@@ -109,11 +110,11 @@ class Notifier:
         if config is not self._seen:
             self._follow(config)
         self._statuses.remember(event)
-        news = self._repeats.news(event)
-        if not self._routes:
-            return
-        for destination in self._routes.destinations_for(event):
-            if destination.type.forge is None and not news:
+        destinations = self._routes.destinations_for(event) if self._routes else []
+        chat = (destination.id for destination in destinations if destination.type.forge is None)
+        news = self._repeats.news(event, chat, self._clock.now())
+        for destination in destinations:
+            if destination.type.forge is None and destination.id not in news:
                 self._count(destination, "deduplicated")
                 continue
             notification = notification_of(event, self._masker, destination.dashboard_url)
@@ -127,7 +128,9 @@ class Notifier:
         on; a changed Provider's pending notifications move to its new queue."""
         self._seen = config
         self._routes = Routes(config)
-        self._repeats.forget({app.metadata.name for app in config.apps})
+        self._repeats.forget(
+            {app.metadata.name for app in config.apps}, set(self._routes.destinations)
+        )
         self._masker = Masker(config.secret_values())
         if self._routes.destinations and self._sender is None:
             self._sender = HttpSender()
@@ -181,6 +184,8 @@ class Notifier:
 
     def _dropped(self, notification: Notification, destination: Destination, why: str) -> None:
         self._count(destination, "failed")
+        if notification.app is not None and notification.reason == Kind.RECONCILE_FAILED.value:
+            self._repeats.undelivered(notification.app, destination.id, notification.revision)
         about = notification.reason
         if notification.app:
             about += f" of {notification.app}"

@@ -258,6 +258,156 @@ async def test_a_notification_given_up_on_is_counted_as_failed(tmp_path: Path) -
     await notifier.stop(grace=1.0)
 
 
+FAILURE_ALERTS = """\
+apiVersion: trueup.dev/v1alpha1
+kind: Provider
+metadata: {name: chat}
+spec: {type: slack, address: "https://chat.example.com/services/T0/B0/X"}
+---
+apiVersion: trueup.dev/v1alpha1
+kind: Provider
+metadata: {name: hook}
+spec: {type: webhook, address: "https://hook.example.com/hook"}
+---
+apiVersion: trueup.dev/v1alpha1
+kind: Alert
+metadata: {name: to-chat}
+spec: {providerRef: {name: chat}, reasons: [reconcile.succeeded, reconcile.failed]}
+---
+apiVersion: trueup.dev/v1alpha1
+kind: Alert
+metadata: {name: to-hook}
+spec: {providerRef: {name: hook}, reasons: [reconcile.failed]}
+"""
+
+
+def broken(message: str = "rendering web failed: bad.yaml: line 1", revision: str = "r1") -> Event:
+    return Event(Kind.RECONCILE_FAILED, message, app="web", level=Level.ERROR, revision=revision)
+
+
+def received(sender: HostSender) -> list[tuple[str, str]]:
+    """(host, what was said) of each request, from the Slack blocks or the webhook JSON."""
+    said: list[tuple[str, str]] = []
+    for host, body in sender.sent:
+        payload = orjson.loads(body)
+        if "blocks" in payload:
+            said.append((host, payload["blocks"][1]["text"]["text"]))
+        else:
+            said.append(
+                (host, f"{payload['reason']} at {payload['revision']}: {payload['message']}")
+            )
+    return said
+
+
+async def test_a_failure_retried_is_sent_once_until_it_changes_or_the_app_recovers(
+    tmp_path: Path,
+) -> None:
+    bus, clock, sender = EventBus(), ManualClock(), HostSender()
+    config = load(tmp_path, FAILURE_ALERTS)
+    metrics = Metrics()
+    notifier = Notifier(
+        bus, lambda: config, clock=clock, rand=_Half(), sender=sender, metrics=metrics
+    )
+    notifier.start()
+    for event in [
+        broken(),  # sent to both
+        broken(),  # the daemon's retries: repeats
+        broken(),
+        broken("rendering web failed: other.yaml: line 3"),  # another error
+        broken("rendering web failed: other.yaml: line 3"),
+        broken("rendering web failed: other.yaml: line 3", revision="r2"),  # a new commit
+        broken("rendering web failed: other.yaml: line 3", revision="r2"),
+        success("r2"),  # recovered: sent to chat (the hook's Alert wants failures only)
+        broken("rendering web failed: other.yaml: line 3", revision="r2"),  # broken again
+        broken("rendering web failed: other.yaml: line 3", revision="r2"),
+    ]:
+        bus.publish(event)
+    await settle(clock, 10)
+
+    chat = [text for host, text in received(sender) if host == "chat.example.com"]
+    hook = [text for host, text in received(sender) if host == "hook.example.com"]
+    marks = ("bad.yaml", "other.yaml", "0 changed at r2")
+    assert [next(m for m in marks if m in text) for text in chat] == [
+        "bad.yaml",
+        "other.yaml",
+        "other.yaml",  # at r2
+        "0 changed at r2",
+        "other.yaml",
+    ]
+    assert hook == [
+        "reconcile.failed at r1: rendering web failed: bad.yaml: line 1",
+        "reconcile.failed at r1: rendering web failed: other.yaml: line 3",
+        "reconcile.failed at r2: rendering web failed: other.yaml: line 3",
+        "reconcile.failed at r2: rendering web failed: other.yaml: line 3",
+    ]
+
+    def count(provider: str, result: str) -> float | None:
+        labels = {"provider": f"Provider/{provider}", "result": result}
+        return metrics.registry.get_sample_value("trueup_notifications_total", labels)
+
+    assert (count("chat", "sent"), count("chat", "deduplicated")) == (5.0, 5.0)
+    assert (count("hook", "sent"), count("hook", "deduplicated")) == (4.0, 5.0)
+    await notifier.stop(grace=1.0)
+
+
+async def test_an_unchanged_failure_is_sent_again_after_an_hour_of_the_clock(
+    tmp_path: Path,
+) -> None:
+    bus, clock, sender = EventBus(), ManualClock(), HostSender()
+    config = load(tmp_path, FAILURE_ALERTS)
+    notifier = Notifier(bus, lambda: config, clock=clock, rand=_Half(), sender=sender)
+    notifier.start()
+    bus.publish(broken())
+    await settle(clock)
+    for _ in range(11):  # the daemon's retries at its five-minute cap, for 55 minutes
+        await clock.advance(300.0)
+        bus.publish(broken())
+        await settle(clock)
+    assert len(sender.sent) == 2
+    await clock.advance(300.0)  # an hour since the failure was sent
+    bus.publish(broken())
+    bus.publish(broken())
+    await settle(clock, 2)
+    assert sorted(host for host, _ in sender.sent) == [
+        "chat.example.com",
+        "chat.example.com",
+        "hook.example.com",
+        "hook.example.com",
+    ]
+    hook = [text for host, text in received(sender) if host == "hook.example.com"]
+    assert hook == ["reconcile.failed at r1: rendering web failed: bad.yaml: line 1"] * 2
+    await notifier.stop(grace=1.0)
+
+
+async def test_a_failure_given_up_on_is_sent_again_at_the_next_retry(tmp_path: Path) -> None:
+    bus, clock, sender = EventBus(), ManualClock(), HostSender()
+    sender.answers["hook.example.com"] = outcome_of(500)
+    config = load(tmp_path, FAILURE_ALERTS)
+    heard: list[Event] = []
+    bus.listen(heard.append)
+    notifier = Notifier(
+        bus,
+        lambda: config,
+        clock=clock,
+        rand=_Half(),
+        sender=sender,
+        policy=DeliveryPolicy(attempts=2),
+    )
+    notifier.start()
+    bus.publish(broken())
+    bus.publish(broken())  # a repeat while the first is being retried: not queued
+    await settle(clock, 10)
+    assert [e.kind for e in heard].count(Kind.NOTIFICATION_DROPPED) == 1
+    assert [host for host, _ in sender.sent].count("hook.example.com") == 2  # two attempts
+    del sender.answers["hook.example.com"]
+    bus.publish(broken())  # the endpoint never got it: this retry's failure is news to it
+    bus.publish(broken())
+    await settle(clock, 10)
+    assert [host for host, _ in sender.sent].count("hook.example.com") == 3
+    assert [host for host, _ in sender.sent].count("chat.example.com") == 1
+    await notifier.stop(grace=1.0)
+
+
 class _Half:
     def random(self) -> float:
         return 0.5
