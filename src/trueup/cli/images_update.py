@@ -5,7 +5,9 @@ run it (:func:`trueup.imageupdate.run_update`), from the tags recorded in the st
 daemon, or by ``--scan``, which reads the registries first). ``--dry-run`` prints the diff
 it would commit and commits nothing; it exits 1 when there is something to commit, like
 ``trueup diff``. Markers left alone (an unknown policy, files a pending rollback revert
-holds) are warned about on stderr.
+holds) are warned about on stderr. With one update branch per policy, a branch that could
+not be written is an error on stderr naming the branch and the error's class, the other
+branches are still written, and the command exits 2.
 
 ``trueup images`` is declared with :class:`ImagesCommand`, which hands ``update`` and
 every argument after it to :func:`update`, so that ``update`` has options and help of its
@@ -23,7 +25,7 @@ from trueup.cli.options import Format, OutputOption
 
 if TYPE_CHECKING:
     from trueup.cli.settings import Settings
-    from trueup.imageupdate import UpdateResult
+    from trueup.imageupdate import BranchOutcome, UpdateResult
 
 _command = typer.Typer(add_completion=False)
 UPDATE_ARGS = "trueup.images.update"
@@ -59,7 +61,7 @@ def _parse(
 ) -> int:
     """Write the images ImagePolicies select to Git now: one commit per branch, or nothing
     when nothing changed. Exits 1 for a dry run that would commit something, 2 for an
-    unknown ImageUpdate or an invalid configuration."""
+    unknown ImageUpdate, an invalid configuration, or a branch that could not be written."""
     settings: Settings = ctx.obj
     return _run(settings, name, dry_run=dry_run, scan=scan, output=output)
 
@@ -103,6 +105,8 @@ def _run(settings: Settings, name: str | None, *, dry_run: bool, scan: bool, out
 
     results = asyncio.run(run())
     _print(results, output)
+    if any(r.failed for r in results):
+        return 2
     return 1 if dry_run and any(r.changes for r in results) else 0
 
 
@@ -115,13 +119,18 @@ def _key(update: object) -> str:
 
 
 def _print(results: list[UpdateResult], output: Format) -> None:
-    from trueup.cli.output import out, printable, warn
+    from trueup.cli.output import error, out, printable, warn
 
     for result in results:
         for problem in result.problems:
             warn(f"{result.update}: {problem}")
         for file in result.held:
             warn(f"{result.update}: {file}: left alone: a pending rollback revert holds it")
+        for failed in result.failed:
+            error(
+                f"{result.update}: branch {failed.branch} was not written "
+                f"({failed.error_class}): {failed.error}"
+            )
     if output is not Format.TABLE:
         from trueup.api.schema import to_data
         from trueup.cli.formats import dump
@@ -138,11 +147,23 @@ def _print(results: list[UpdateResult], output: Format) -> None:
                 out.print(f"{result.update}: pushed {branch.commit} to branch {branch.branch}")
                 for change in branch.changes:
                     out.print(f"  {change.file}:{change.line}: {change.old} → {change.new}")
-            if branch.pull_action:
+            if branch.pull_action == "declined":
+                out.print(f"{result.update}: {_declined(branch)}")
+            elif branch.pull_action:
                 where = branch.pull_url or f"#{branch.pull_number}"
                 out.print(f"{result.update}: pull request {where} {branch.pull_action}")
         if not result.changes:
             out.print(f"{result.update}: nothing to change on {_branches(result)}")
+
+
+def _declined(branch: BranchOutcome) -> str:
+    where = branch.pull_url or f"#{branch.pull_number}"
+    return (
+        f"pull request {where} declined: a person closed it without merging while it "
+        f"proposed this same set of images, so branch {branch.branch} is left as it is and "
+        "no pull request is opened for them again; a new image (a different set) will open "
+        "a new one"
+    )
 
 
 def _branches(result: UpdateResult) -> str:

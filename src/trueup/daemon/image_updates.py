@@ -8,7 +8,8 @@ A commit pushed to the branch the source follows makes the daemon poll that sour
 once (``refresh``), so the new images are deployed like any other commit.
 
 Events: ``image.updated`` for each branch a commit was pushed to (old → new per image, the
-commit, the pull request), ``image.update-failed`` when a run fails, and
+commit, the pull request), ``image.update-failed`` when a run fails (or, with one update
+branch per policy, for each branch that failed while the others were written), and
 ``image.markers-skipped`` when the markers left alone (an unknown policy, a malformed
 marker, files a pending rollback revert holds) differ from the last run's.
 """
@@ -104,18 +105,40 @@ class ImageUpdater:
                     objects=(str(update.id),),
                     fields={
                         "update": str(update.id),
+                        "error_class": type(e).__name__,
                         "failures": watched.failures,
                         "temporary": temporary,
                     },
                 )
             )
             return next_in
-        watched.failures = 0
         self._report(watched, result)
         if any(b.pushed for b in result.branches):
             followed = source_of(update, config).spec.ref.branch
             if any(b.pushed and b.branch == followed for b in result.branches):
                 self._refresh(source_of(update, config).id, IMAGE_UPDATE)
+        if result.failed:
+            watched.failures += 1
+            next_in = self._backoff.delay(watched.failures, self._rand, interval=interval)
+            for branch in result.failed:
+                self._publish(
+                    Event(
+                        Kind.IMAGE_UPDATE_FAILED,
+                        f"{update.id}: branch {branch.branch}: {branch.error}; "
+                        f"next try in {next_in:.0f}s",
+                        level=Level.WARNING if branch.temporary else Level.ERROR,
+                        objects=(str(update.id),),
+                        fields={
+                            "update": str(update.id),
+                            "branch": branch.branch,
+                            "error_class": branch.error_class,
+                            "failures": watched.failures,
+                            "temporary": branch.temporary,
+                        },
+                    )
+                )
+            return next_in
+        watched.failures = 0
         return jittered(interval, self._rand)
 
     def _report(self, watched: _Watched, result: UpdateResult) -> None:

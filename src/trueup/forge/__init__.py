@@ -35,6 +35,7 @@ from trueup.forge.model import (
 from trueup.forge.upsert import (
     CommentResult,
     PullRequestResult,
+    declined_pull_request,
     marked,
     marker,
     upsert_comment,
@@ -54,6 +55,7 @@ __all__ = [
     "PullRequest",
     "PullRequestResult",
     "Repository",
+    "declined_pull_request",
     "marked",
     "marker",
     "open_forge",

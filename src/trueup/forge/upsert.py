@@ -94,14 +94,29 @@ async def upsert_pull_request(
     text = marked(key, body) if key is not None else body
     pull = await forge.open_pull_request(head)
     if pull is None:
-        if key is not None:
-            line = marker(key)
-            async for closed in forge.closed_pull_requests(head):
-                if closed.body.split("\n", 1)[0].strip() == line:
-                    return PullRequestResult(closed, "declined")
+        if key is not None and (closed := await _closed_with(forge, head, key)) is not None:
+            return PullRequestResult(closed, "declined")
         return PullRequestResult(
             await forge.create_pull_request(head, base, title, text), "created"
         )
     if pull.title == title and pull.body == text:
         return PullRequestResult(pull, "unchanged")
     return PullRequestResult(await forge.update_pull_request(pull, title, text), "updated")
+
+
+async def declined_pull_request(forge: Forge, head: str, key: str) -> PullRequest | None:
+    """The pull request from ``head`` a person closed without merging while it carried the
+    marker of ``key``: :func:`upsert_pull_request` would answer ``declined`` for that
+    change. None when there is none, or when a pull request from ``head`` is open (that one
+    is updated in place, whatever it proposed before)."""
+    if await forge.open_pull_request(head) is not None:
+        return None
+    return await _closed_with(forge, head, key)
+
+
+async def _closed_with(forge: Forge, head: str, key: str) -> PullRequest | None:
+    line = marker(key)
+    async for closed in forge.closed_pull_requests(head):
+        if closed.body.split("\n", 1)[0].strip() == line:
+            return closed
+    return None

@@ -16,10 +16,16 @@
    ``--force-with-lease``, only while trueup owns it (:mod:`.branch`); when it already
    holds exactly this change on the current base, nothing is pushed;
 5. with ``push.pullRequest``: the pull request from the update branch is opened, or
-   updated in place (:func:`trueup.forge.upsert_pull_request`: never a second one). A
-   pull request someone closed without merging is not opened again for the same images
-   (its hidden marker is a digest of them, :func:`.message.change_key`); a newer image
-   set opens a new one.
+   updated in place (:mod:`.pulls`: never a second one). A pull request someone closed
+   without merging is their answer for those images (its hidden marker is a digest of
+   them, :func:`.message.change_key`): while it stands, the update branch is left as it is
+   for them, even when the base moves, and no pull request is opened; a newer image set
+   is pushed and opens a new one.
+
+Branches of one policy each are independent: a failure on one (a refused push, a forge
+error) is recorded on that branch's outcome (:attr:`BranchOutcome.error`, with the
+error's class and whether it is temporary) and the other branches are still written.
+With one branch, its failure is raised, as before.
 
 A dry run makes the same edits in the writer's work tree, keeps the diff, and commits
 nothing.
@@ -27,16 +33,22 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 
 from trueup.config import GitSource, LoadedConfig
-from trueup.config.image_update import PR_TOKEN, ImageUpdate, PullRequest, render
-from trueup.errors import ConfigError, PushRejectedError
-from trueup.forge import PullRequestResult, open_forge, repository_of, upsert_pull_request
+from trueup.config.image_update import ImageUpdate, render
+from trueup.errors import (
+    ConfigError,
+    NotLeaderError,
+    PushRejectedError,
+    TemporaryError,
+    TrueupError,
+)
+from trueup.forge import PullRequest
 from trueup.gitwrite import (
     Author,
     Edit,
@@ -48,12 +60,8 @@ from trueup.gitwrite import (
 from trueup.images import Change, LatestImage, MarkerProblem, PolicyName, ProblemKind
 from trueup.imageupdate.branch import BranchState, update_branch
 from trueup.imageupdate.edit import Edited, apply_markers
-from trueup.imageupdate.message import (
-    change_key,
-    commit_message,
-    pull_request_body,
-    pull_request_title,
-)
+from trueup.imageupdate.message import commit_message
+from trueup.imageupdate.pulls import Pulls
 from trueup.imageupdate.selection import Selected, images_of, selections
 from trueup.store import Store
 
@@ -65,8 +73,11 @@ class BranchOutcome:
     ``commit`` is the branch's head afterwards (the new commit when ``pushed``; None for a
     dry run or an update branch that was not created); ``pull`` and ``pull_action``
     (``created``, ``updated``, ``unchanged``, or ``declined``: the pull request of this
-    very image set was closed without a merge, and is not opened again) tell of the pull
-    request, when there is one.
+    very image set was closed without a merge, and is not opened again; the branch is then
+    left as it was and ``changes`` are those it would have proposed) tell of the pull
+    request, when there is one. ``error`` is set when writing this branch failed (one
+    update branch per policy): the message, ``error_class`` the class of
+    :mod:`trueup.errors` it was raised as, ``temporary`` whether a later run may succeed.
     """
 
     branch: str
@@ -78,6 +89,9 @@ class BranchOutcome:
     pull_url: str = ""
     pull_number: int | None = None
     pull_action: str = ""
+    error: str = ""
+    error_class: str = ""
+    temporary: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +117,11 @@ class UpdateResult:
     def pushed(self) -> tuple[BranchOutcome, ...]:
         """The branches a commit was pushed to."""
         return tuple(b for b in self.branches if b.pushed)
+
+    @property
+    def failed(self) -> tuple[BranchOutcome, ...]:
+        """The branches whose write failed (only with one update branch per policy)."""
+        return tuple(b for b in self.branches if b.error)
 
     @property
     def diff(self) -> str:
@@ -141,7 +160,9 @@ async def run_update(
     Raises the writer's errors (:class:`~trueup.errors.PushRejectedError` for a protected
     branch or a branch trueup does not own, :class:`~trueup.errors.PushConflictError`,
     :class:`~trueup.errors.SourceUnavailableError`), and :class:`~trueup.errors.ForgeError`
-    or :class:`~trueup.errors.ForgeUnavailableError` for the pull request.
+    or :class:`~trueup.errors.ForgeUnavailableError` for the pull request; with one update
+    branch per policy, each branch's error is recorded on its outcome instead (except
+    :class:`~trueup.errors.NotLeaderError`: nothing more may be written).
     """
     source = source_of(update, config)
     followed = source.spec.ref.branch
@@ -158,22 +179,28 @@ async def run_update(
     def held(file: str) -> bool:
         return any(revert.covers(file) for revert in reverts)
 
-    run = _Run(update, config, writable, held, dry_run, forge_transport)
     push = update.spec.push
     pull = push.pull_request
+    pulls = Pulls(update, pull, config, forge_transport) if pull is not None else None
+    run = _Run(update, config, writable, held, dry_run, pulls)
     base = (pull.base if pull is not None else None) or followed
     images = images_of(selected)
-    if push.branch is None or push.branch == followed:
-        outcomes = [await run.direct(followed, images)]
-    elif push.per_policy:
-        outcomes = []
-        for name in sorted(images):
-            branch = render(push.branch, {"update": update.metadata.name, "policy": name.name})
-            only = {p: (image if p == name else None) for p, image in images.items()}
-            outcomes.append(await run.owned(branch, base, only, name))
-    else:
-        branch = render(push.branch, {"update": update.metadata.name, "policy": ""})
-        outcomes = [await run.owned(branch, base, images, None)]
+    try:
+        if push.branch is None or push.branch == followed:
+            outcomes = [await run.direct(followed, images)]
+        elif push.per_policy:
+            outcomes = []
+            for name in sorted(images):
+                fields = {"update": update.metadata.name, "policy": name.name}
+                branch = render(push.branch, fields)
+                only = {p: (image if p == name else None) for p, image in images.items()}
+                outcomes.append(await _isolated(branch, run.owned(branch, base, only, name)))
+        else:
+            branch = render(push.branch, {"update": update.metadata.name, "policy": ""})
+            outcomes = [await run.owned(branch, base, images, None)]
+    finally:
+        if pulls is not None:
+            await pulls.aclose()
     return UpdateResult(
         update=str(update.id),
         source=str(source.id),
@@ -183,6 +210,26 @@ async def run_update(
         selected=tuple(selected[name] for name in sorted(selected)),
         dry_run=dry_run,
     )
+
+
+async def _isolated(branch: str, writing: Coroutine[None, None, BranchOutcome]) -> BranchOutcome:
+    """The outcome of ``writing`` (one policy's branch), or its error recorded on the
+    branch, so that the other branches are still written."""
+    try:
+        return await writing
+    except NotLeaderError:
+        raise
+    except TrueupError as e:
+        return BranchOutcome(
+            branch,
+            (),
+            pushed=False,
+            commit=None,
+            parent=None,
+            error=str(e),
+            error_class=type(e).__name__,
+            temporary=isinstance(e, TemporaryError),
+        )
 
 
 class _Run:
@@ -195,10 +242,10 @@ class _Run:
         writable: WritableRepository,
         held: Callable[[str], bool],
         dry_run: bool,
-        forge_transport: httpx.AsyncBaseTransport | None,
+        pulls: Pulls | None,
     ) -> None:
         self._update, self._config, self._writable = update, config, writable
-        self._held, self._dry_run, self._transport = held, dry_run, forge_transport
+        self._held, self._dry_run, self._pulls = held, dry_run, pulls
         self._problems: dict[tuple[str, int, ProblemKind, str], MarkerProblem] = {}
         self.held: set[str] = set()
 
@@ -268,10 +315,18 @@ class _Run:
             )
         edit_changes, last = self._edit(images, only)
         same = _Same(update, branch, state, last)
+        pulls = self._pulls
+        declined: list[PullRequest | None] = [None]
 
         async def edit(tree: Path) -> bool:
+            declined[0] = None
             changed = await edit_changes(tree)
-            return changed and not same.as_before(_work_tree_head(tree))
+            if not changed or same.as_before(_work_tree_head(tree)):
+                return False
+            if pulls is not None:
+                # A person closed this image set's pull request: leave the branch as it is.
+                declined[0] = await pulls.declined(branch, last().changes)
+            return declined[0] is None
 
         def message() -> str:
             return commit_message(update, branch, last().changes)
@@ -287,37 +342,20 @@ class _Run:
         outcome = BranchOutcome(
             branch, edited.changes, result.pushed, commit, result.parent, edited.diff
         )
-        pull = update.spec.push.pull_request
-        if pull is None or self._dry_run or commit is None or not edited.changes:
+        if declined[0] is not None and not result.pushed:
+            closed = declined[0]
+            return replace(
+                outcome, pull_url=closed.url, pull_number=closed.number, pull_action="declined"
+            )
+        if pulls is None or self._dry_run or commit is None or not edited.changes:
             return outcome
-        answer = await self._pull_request(pull, branch, base, edited.changes, commit)
+        answer = await pulls.upsert(branch, base, edited.changes, commit)
         return replace(
             outcome,
             pull_url=answer.pull.url,
             pull_number=answer.pull.number,
             pull_action=answer.action,
         )
-
-    async def _pull_request(
-        self, pull: PullRequest, branch: str, base: str, changes: tuple[Change, ...], commit: str
-    ) -> PullRequestResult:
-        update = self._update
-        secret = self._config.secret(update.namespace, pull.secret_ref.name)
-        token = secret.get(PR_TOKEN) if secret is not None else None
-        if token is None:
-            raise ConfigError(
-                f"{update.id}: Secret '{pull.secret_ref.name}' has no key {PR_TOKEN} "
-                "(put the forge API token there)"
-            )
-        repository = repository_of(pull.provider, pull.address, pull.api_url)
-        forge = open_forge(repository, token.get_secret_value(), transport=self._transport)
-        try:
-            title = pull_request_title(update, pull.title, branch, changes)
-            body = pull_request_body(update, changes, commit)
-            key = change_key(changes)
-            return await upsert_pull_request(forge, branch, base, title, body, key=key)
-        finally:
-            await forge.aclose()
 
 
 class _Same:

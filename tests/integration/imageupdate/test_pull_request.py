@@ -1,16 +1,19 @@
 """Update branches and pull requests: against the real served repository and the local
 forge stub's GitHub, GitLab and Gitea endpoints. One pull request per branch, updated in
 place; the update branch rebuilt on its base and replaced with a lease, only while trueup
-owns it."""
+owns it, and left alone while a person's answer to its image set stands. With one branch
+per policy, a branch the server refuses does not stop the others."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import pytest
 
 from tests.integration.gitwrite.helpers import bare_git, show
 from tests.integration.imageupdate.conftest import Setup, write_config
+from tests.integration.imageupdate.test_cli import run as run_cli_here
 from tests.servers.forge import TOKEN, ForgeStub
 from tests.servers.gitrepo import git
 from trueup.devforge import Pull
@@ -27,7 +30,15 @@ TOKEN_SECRET = {
 }
 
 
-def configure(setup: Setup, stub: ForgeStub, forge: str, branch: str, **pull: Any) -> None:
+def configure(
+    setup: Setup,
+    stub: ForgeStub,
+    forge: str,
+    branch: str,
+    *,
+    extra: tuple[dict[str, Any], ...] = (),
+    **pull: Any,
+) -> None:
     source_url = setup.config_path.read_text().split("url: ", 1)[1].split("\n", 1)[0]
     update = {
         "push": {
@@ -40,7 +51,14 @@ def configure(setup: Setup, stub: ForgeStub, forge: str, branch: str, **pull: An
             },
         }
     }
-    write_config(setup.config_path, source_url, setup.image, update=update, extra=(TOKEN_SECRET,))
+    write_config(
+        setup.config_path, source_url, setup.image, update=update, extra=(TOKEN_SECRET, *extra)
+    )
+
+
+async def run_cli(setup: Setup, *args: str) -> tuple[int, str, str]:
+    """``trueup images …`` in a thread: the command runs an event loop of its own."""
+    return await anyio.to_thread.run_sync(lambda: run_cli_here(setup, *args))
 
 
 def pulls(stub: ForgeStub, forge: str) -> list[Pull]:
@@ -142,15 +160,18 @@ async def test_a_pull_request_closed_unmerged_is_not_reopened_for_the_same_image
     assert first.pull_number is not None
     close(forge_stub, forge, first.pull_number)
 
-    # The same images on later runs, even after the base moved and the branch was rebuilt:
-    # the person's answer stands.
+    # The same images on later runs, even after the base moved: the person's answer stands,
+    # and the update branch is left as it was (no pull request will be opened for it).
     again = await run_update(setup.update, config, setup.store)
     assert [(b.pull_action, b.pull_number) for b in again.branches] == [
         ("declined", first.pull_number)
     ]
     setup.repo.commit_and_push("more on main", {"apps/web/extra.yaml": "x: 1\n"})
-    rebuilt = await run_update(setup.update, config, setup.store)
-    assert [(b.pushed, b.pull_action) for b in rebuilt.branches] == [(True, "declined")]
+    left = await run_update(setup.update, config, setup.store)
+    assert [(b.pushed, b.pull_action, b.commit) for b in left.branches] == [
+        (False, "declined", first.commit)
+    ]
+    assert setup.head("trueup/images") == first.commit
     assert [(p.number, p.open) for p in pulls(forge_stub, forge)] == [(first.pull_number, False)]
 
     # A newer image is another proposal: a new pull request.
@@ -162,3 +183,89 @@ async def test_a_pull_request_closed_unmerged_is_not_reopened_for_the_same_image
     opened = [p for p in pulls(forge_stub, forge) if p.open]
     assert [p.number for p in opened] == [newer.pull_number]
     assert "1.2.0" in opened[0].body
+
+
+async def test_a_declined_branch_is_not_pushed_after_the_base_moves_and_the_cli_says_why(
+    setup: Setup, forge_stub: ForgeStub
+) -> None:
+    configure(setup, forge_stub, "gitea", "trueup/{policy}")
+    setup.push_tags("1.1.0")
+    code, out, err = await run_cli(setup, "update", "--scan")
+    assert code == 0, out + err
+    first = setup.head("trueup/app")
+    [pull] = pulls(forge_stub, "gitea")
+    close(forge_stub, "gitea", pull.number)
+    setup.repo.commit_and_push("more on main", {"apps/web/extra.yaml": "x: 1\n"})
+
+    code, out, err = await run_cli(setup, "update")
+
+    assert code == 0, out + err
+    assert setup.head("trueup/app") == first, "a declined image set is not pushed again"
+    said = " ".join(out.split())
+    assert f"/org/deploy/pull/{pull.number} declined: a person closed it without merging" in said
+    assert "proposed this same set of images, so branch trueup/app is left as it is" in said
+    assert "a new image (a different set) will open a new one" in said
+    assert "pushed" not in said
+    assert [(p.number, p.open) for p in pulls(forge_stub, "gitea")] == [(pull.number, False)]
+
+
+SIDECAR = 'image: IMAGE:1.0.0 # {"$imagepolicy": "default:sidecar"}\n'
+SIDECAR_POLICY = {
+    "apiVersion": "trueup.dev/v1alpha1",
+    "kind": "ImagePolicy",
+    "metadata": {"name": "sidecar"},
+    "spec": {"imageRepository": "app", "policy": {"semver": {"range": ">=1.0.0 <3.0.0"}}},
+}
+REFUSE_APP_BRANCH = """#!/bin/sh
+while read old new ref; do
+  if [ "$ref" = refs/heads/trueup/app ]; then echo 'trueup/app is frozen' >&2; exit 1; fi
+done
+exit 0
+"""
+
+
+async def test_one_refused_policy_branch_does_not_stop_the_others(
+    setup: Setup, forge_stub: ForgeStub
+) -> None:
+    """Two policies, one branch each; the server refuses the first branch (in sorted
+    order), the second still gets its commit and its pull request."""
+    configure(setup, forge_stub, "gitea", "trueup/{policy}", extra=(SIDECAR_POLICY,))
+    setup.repo.commit_and_push(
+        "add a sidecar", {"apps/web/sidecar.yaml": SIDECAR.replace("IMAGE", setup.image)}
+    )
+    hook = setup.repo.bare / "hooks" / "pre-receive"
+    hook.write_text(REFUSE_APP_BRANCH)
+    hook.chmod(0o755)
+    setup.push_tags("1.1.0", "2.0.0")
+    config = await setup.scan()
+    main = setup.head()
+
+    result = await run_update(setup.update, config, setup.store)
+
+    refused, written = result.branches
+    assert (refused.branch, refused.pushed, refused.commit) == ("trueup/app", False, None)
+    assert (refused.error_class, refused.temporary) == ("PushRejectedError", False)
+    assert "refused by the server: pre-receive hook declined" in refused.error
+    assert result.failed == (refused,)
+    assert (written.branch, written.pushed, written.pull_action) == (
+        "trueup/sidecar",
+        True,
+        "created",
+    )
+    assert not written.error
+    assert setup.head("trueup/sidecar") == written.commit
+    assert written.parent == main
+    assert f"{setup.image}:2.0.0" in show(
+        setup.repo.bare, "apps/web/sidecar.yaml", "trueup/sidecar"
+    )
+    assert "trueup/app" not in bare_git(setup.repo.bare, "branch", "--list", "trueup/*")
+    [pull] = pulls(forge_stub, "gitea")
+    assert (pull.head, pull.open) == ("trueup/sidecar", True)
+
+    # The CLI says which branch failed and why, and exits 2; the written branch is as it was.
+    code, out, err = await run_cli(setup, "update", "--scan")
+    assert code == 2, out + err
+    said = " ".join(err.split())
+    assert "branch trueup/app was not written (PushRejectedError)" in said
+    assert "pre-receive hook declined" in said
+    assert setup.head("trueup/sidecar") == written.commit

@@ -19,6 +19,7 @@ def test_the_public_api_is_pinned() -> None:
         "PullRequest",
         "PullRequestResult",
         "Repository",
+        "declined_pull_request",
         "marked",
         "marker",
         "open_forge",

@@ -152,3 +152,37 @@ async def test_a_failed_run_is_reported_and_retried_after_a_backoff(
     assert second.fields["temporary"] is True
     assert second.fields["failures"] == 2
     assert loop.refreshed == []
+
+
+REFUSED = BranchOutcome(
+    "trueup/app",
+    (),
+    False,
+    None,
+    None,
+    error="pushing to branch 'trueup/app' was refused by the server",
+    error_class="PushRejectedError",
+)
+SIDECAR = BranchOutcome("trueup/sidecar", (CHANGE,), True, "c" * 40, "p" * 40)
+
+
+async def test_a_failed_policy_branch_is_reported_and_backs_off_while_the_others_report(
+    loop: Loop, tmp_path: Path
+) -> None:
+    loop.outcomes.append(result(REFUSED, SIDECAR))
+    cfg = config(tmp_path)
+    loop.updater.watch(cfg, cfg.image_updates)
+    await until(lambda: bool(loop.of(Kind.IMAGE_UPDATE_FAILED)), "a failed branch")
+
+    [failed] = loop.of(Kind.IMAGE_UPDATE_FAILED)
+    assert failed.level is Level.ERROR
+    assert "branch trueup/app: pushing to branch 'trueup/app' was refused" in failed.message
+    assert failed.fields["branch"] == "trueup/app"
+    assert failed.fields["error_class"] == "PushRejectedError"
+    assert failed.fields["temporary"] is False
+    [updated] = loop.of(Kind.IMAGE_UPDATED)
+    assert updated.fields["branch"] == "trueup/sidecar"
+    assert loop.refreshed == [], "no commit on the followed branch"
+    # The next run comes after the backoff (1 s here), not after the 10 min interval.
+    await loop.clock.advance(1)
+    await until(lambda: loop.runs == 2, "a retry after the backoff")
