@@ -82,10 +82,10 @@ def fleet_config(fleet: Fleet) -> str:
 
 
 def reconciles_during(daemon: Daemon, seconds: float) -> int:
-    """Successful reconciles the daemon logged during the next ``seconds``."""
-    before = len(daemon.durations)
+    """Reconciles (applied or compared) the daemon ended during the next ``seconds``."""
+    before = daemon.reconciles()
     time.sleep(seconds)
-    return len(daemon.durations) - before
+    return daemon.reconciles() - before
 
 
 async def poll(url: str, until: float, latencies: list[float]) -> None:
@@ -181,9 +181,9 @@ def run(bench_dir: Path, fleet: Fleet, kubeconfig: Path, args: argparse.Namespac
         _progress("every app reconciled; reconciles alone")
         results.alone_reconciles = reconciles_during(daemon, args.window)
         _progress(f"reconciles while {args.pollers} clients poll GET {PAGE}")
-        before = len(daemon.durations)
+        before = daemon.reconciles()
         asyncio.run(polled_window(daemon.url, args.pollers, args.window, results))
-        results.polled_reconciles = len(daemon.durations) - before
+        results.polled_reconciles = daemon.reconciles() - before
         _progress(f"event fan-out to {args.subscribers} subscribers")
         asyncio.run(fan_out(daemon.url, args.subscribers, args.window, results))
     finally:

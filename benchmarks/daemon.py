@@ -53,7 +53,7 @@ import yaml
 
 from benchmarks.report import machine_facts, write_section
 from benchmarks.sync import SSAPPLY, trueup_command
-from benchmarks.workload import configmap, deployment, secret, service
+from benchmarks.workload import Object, configmap, deployment, secret, service
 from trueup.devcluster import DevCluster, ensure_binary
 from trueup.objects import ObjectId
 
@@ -232,6 +232,19 @@ class Daemon:
                 total += float(line.rsplit(" ", 1)[1])
         return total
 
+    def reconciles(self) -> int:
+        """Reconciles that ended applied or compared, by the daemon's
+        ``trueup_reconciles_total``: an interval that finds nothing to do only compares,
+        and logs nothing."""
+        text = httpx.get(self.url + "/metrics", timeout=30).text
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith("trueup_reconciles_total{") and (
+                'result="succeeded"' in line or 'result="compared"' in line
+            ):
+                total += float(line.rsplit(" ", 1)[1])
+        return int(total)
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -382,9 +395,9 @@ class Bench:
         self.progress(f"steady state: {seconds:.0f} s with nothing changing")
         pid = daemon.process.pid
         cpu, requests = proc_cpu(pid), daemon.metric("trueup_kubernetes_requests_total")
-        reconciles = len(daemon.durations)
+        reconciles = daemon.reconciles()
         time.sleep(seconds)
-        results.steady_reconciles = len(daemon.durations) - reconciles
+        results.steady_reconciles = daemon.reconciles() - reconciles
         minutes = seconds / 60
         results.steady_seconds = seconds
         results.steady_cpu_per_min = (proc_cpu(pid) - cpu) / minutes
@@ -399,7 +412,7 @@ class Bench:
         work = self.fleet.work(repo)
         path = work / "apps" / f"app-{app:04d}" / "configmap.yaml"
         obj = configmap(app)
-        name = obj["metadata"]["name"]  # type: ignore[index]
+        name = obj["metadata"]["name"]
         namespace = self.fleet.namespace(repo)
         get = [
             "kubectl",
@@ -428,13 +441,13 @@ class Bench:
         reader: ConfigMapReader,
         work: Path,
         path: Path,
-        obj: dict[str, object],
+        obj: Object,
         count: int,
     ) -> None:
         repo = 0
         for n in range(count):
             value = f"push-{n}"
-            obj["data"]["LOG_LEVEL"] = value  # type: ignore[index]
+            obj["data"]["LOG_LEVEL"] = value
             path.write_text(yaml.safe_dump(obj, sort_keys=False))
             _git("commit", "--quiet", "-am", f"Log level {value}", cwd=work)
             _git("push", "--quiet", str(self.fleet.bare(repo)), "main", cwd=work)
@@ -460,8 +473,8 @@ class Bench:
             # fight, which trueup reports and backs off from (see daemon/drift.py).
             app = 1 + n % max(self.fleet.apps - 1, 1)
             namespace = self.fleet.namespace(self.fleet.repo_of(app))
-            name = str(configmap(app)["metadata"]["name"])  # type: ignore[index]
-            original = str(configmap(app)["data"]["LOG_LEVEL"])  # type: ignore[index]
+            name = str(configmap(app)["metadata"]["name"])
+            original = str(configmap(app)["data"]["LOG_LEVEL"])
             reader = ConfigMapReader(self.kubeconfig, namespace, name)
             try:
                 patch = json.dumps({"data": {"LOG_LEVEL": f"drift-{n}"}})

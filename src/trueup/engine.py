@@ -378,6 +378,7 @@ class Engine:
         deadline = asyncio.timeout(options.deadline)
         notes: tuple[str, ...] = ()
         inventory: tuple[InventoryEntry, ...] | None = None
+        known: apply.Known = {}
         try:
             async with deadline:
                 # A pinned App (``trueup rollback``) reconciles its pinned revision: the pin
@@ -422,7 +423,7 @@ class Engine:
                         await log.progress(self._clock(), revision=revision, commit=shown)
                 if log is not None and log.attempt.id is not None:
                     await self.store.record_inputs(log.attempt.id, _inputs_of(rendered))
-                report, inventory = await self._reconcile(
+                report, inventory, known = await self._reconcile(
                     app, revision, rendered, objects, only, options, progress, deadline.when()
                 )
                 report = replace(
@@ -459,7 +460,7 @@ class Engine:
             only=only,
         )
         if options.ref is None:  # a ref under review says nothing of the App's state
-            await self._record(app, report, log, None, began, identity, inventory)
+            await self._record(app, report, log, None, began, identity, inventory, known)
         return report
 
     async def _dependencies(self, app: App) -> list[DependencyState]:
@@ -501,13 +502,16 @@ class Engine:
         options: SyncOptions,
         progress: Progress,
         deadline: float | None,
-    ) -> tuple[SyncReport, tuple[InventoryEntry, ...] | None]:
+    ) -> tuple[SyncReport, tuple[InventoryEntry, ...] | None, apply.Known]:
         """Plan, apply, prune and check health of the desired ``objects`` (of them, only
         the ``only`` ones in a partial sync, which prunes nothing).
 
         Also returns the inventory still to record (with the attempt, in one transaction:
         ``_record``); None when there is none (a dry run), or when it was recorded already,
-        before a wait for health that may take long.
+        before a wait for health that may take long. And, from a dry run of the whole App,
+        what it found unchanged that the inventory did not know yet (content hash and
+        resourceVersion): noted, the next comparison skips their dry-run as an apply's
+        would.
         """
         target, owner = self.target(app), await self.owner(app)
         origins = rendered.origins_of(objects)  # by the ids of every desired object
@@ -543,7 +547,8 @@ class Engine:
             target, HookPhase.PRE, hooks_of(hooks, HookPhase.PRE), hook_options, progress
         )
         if pre.failure is not None:  # nothing of the chart is applied after a failed pre hook
-            return SyncReport(app.metadata.name, revision, pre.changes, failure=pre.failure), None
+            failed = SyncReport(app.metadata.name, revision, pre.changes, failure=pre.failure)
+            return failed, None, {}
         if not options.dry_run:
             await self._remember_intent(app, objects, inventory)
         applied = await apply.apply_stages(
@@ -571,7 +576,14 @@ class Engine:
             post = await run_hooks(
                 target, HookPhase.POST, hooks_of(hooks, HookPhase.POST), hook_options, progress
             )
-        after = None
+        after, noted = None, {}
+        if options.dry_run and not only:
+            stored = {e.id: (e.content_hash, e.resource_version) for e in inventory}
+            noted = {
+                oid: now
+                for oid, now in applied.known.items()
+                if oid in stored and stored[oid] != now
+            }
         if not options.dry_run:
             after = _next_inventory(objects, only, inventory, applied, pruned, prune_plan)
             if _waits(app, options, applied):
@@ -592,7 +604,7 @@ class Engine:
             plan=Plan(owner, stages, prune_plan),
             failure=applied.failure or pruned.failure or post.failure or unhealthy,
         )
-        return report, after
+        return report, after, noted
 
     async def _plan_prune(
         self,
@@ -736,9 +748,11 @@ class Engine:
         began: float,
         target: str,
         inventory: tuple[InventoryEntry, ...] | None = None,
+        known: apply.Known | None = None,
     ) -> None:
-        """Step 6, record: complete the attempt (none in a dry run), and note the comparison
-        and the new ``inventory`` (None: none to note), all in one transaction.
+        """Step 6, record: complete the attempt (none in a dry run), and note the comparison,
+        the new ``inventory`` (None: none to note) and what a dry run found ``known``, all
+        in one transaction.
 
         The result is ``failed`` whenever the report carries a failure (a wait that timed
         out or found an object Degraded included), so record, exit code and status agree.
@@ -763,9 +777,13 @@ class Engine:
                 health=report.health.value,
             )
         if log is None:
-            if inventory is not None or confirmation is not None:
+            if inventory is not None or confirmation is not None or known:
                 outcome = Outcome(
-                    name, inventory=inventory, target=target, confirmation=confirmation
+                    name,
+                    inventory=inventory,
+                    target=target,
+                    confirmation=confirmation,
+                    known=known or {},
                 )
                 await self.store.record_outcome(outcome)
             return

@@ -181,7 +181,7 @@ async def summaries_of(
         removed=[name for name in removed if name in names],
         heads=heads,
     )
-    schedules = await store.schedules()
+    schedules = await store.schedules(names)
     applied_of = await store.last_successful_attempts(names)
     summaries = {}
     for row in rows:

@@ -86,7 +86,8 @@ class _Collector:
         self.live[oid] = done.live
         if done.diff is not None:
             self.diffs[oid] = done.diff
-        if not self.options.dry_run:
+        if not self.options.dry_run or done.change.action is Action.UNCHANGED:
+            # A dry-run that found the object unchanged knows as much as an apply would.
             self.known[oid] = (content_hash(obj), resource_version(done.live))
 
     def result(self) -> ApplyResult:

@@ -75,7 +75,7 @@ async def status_data(
     # 1,000 Apps is a handful of reads.
     by_hand = await store.suspensions()
     pins = await store.pins()
-    planned = await store.schedules()
+    planned = await store.schedules(names)
     lasts = await store.last_attempts(names)
     goods = await store.last_successful_attempts(names)
     confirmed = await store.confirmations(names)

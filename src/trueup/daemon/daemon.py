@@ -85,6 +85,11 @@ class _AppState:
     """Objects found drifted by the last look (0 until drift is looked for)."""
     health: HealthStatus | None = None
     """The health the last health event reported (None: none reported yet)."""
+    settled: str | None = None
+    """The revision this daemon last applied to the whole App with success, the App then
+    Healthy; None before that and after a failure. An interval reconcile of an App settled
+    at the revision to apply compares first and records an attempt only when something
+    differs (see :meth:`Daemon._reconcile`)."""
 
 
 def _no_progress(_message: str) -> None:
@@ -436,13 +441,16 @@ class Daemon:
             applied = await self._store.last_successful(name)
             pin = (await self._store.pins()).get(name)
             same_render = self._same_render.get(name) if pin is None else None
+            # A pinned app's revision to apply is its pin, whatever Git says now.
+            revision = (
+                pin.revision
+                if pin is not None
+                else self.poller.revision(engine.config.source_of(app).id)
+            )
             mode = mode_for(
                 auto_sync=app.spec.auto_sync,
                 self_heal=app.spec.self_heal,
-                # A pinned app's revision to apply is its pin, whatever Git says now.
-                current_revision=pin.revision
-                if pin is not None
-                else self.poller.revision(engine.config.source_of(app).id),
+                current_revision=revision,
                 applied_revision=applied.revision if applied else None,
                 spec_changed=CONFIG_CHANGED in reasons,
                 same_render=same_render,
@@ -454,19 +462,25 @@ class Daemon:
                 deadline=app.spec.timeout.total_seconds(),
                 live_cache=self.drift.watches,
             )
-            if set(reasons) <= {DRIFT, INTERVAL} and DRIFT in reasons and mode is Mode.APPLY:
-                # A watch event asked (the interval may be merged in): compare first, so that
-                # a change that is not drift (a field Git does not declare, an annotation a
-                # controller sets) records no attempt.
+            watched = set(reasons) <= {DRIFT, INTERVAL} and mode is Mode.APPLY
+            if watched and (DRIFT in reasons or (revision and state.settled == revision)):
+                # A watch event asked (the interval may be merged in), or the interval of an
+                # App settled at this revision: compare first, so that a change that is not
+                # drift (a field Git does not declare, an annotation a controller sets) and
+                # an interval that finds nothing to do record no attempt (the comparison is
+                # recorded: status's "confirmed at").
                 compare = replace(options, dry_run=True)
                 compared = await engine.sync(name, compare, _no_progress)
                 if compared.failure is None and _differs(compared):
                     # Once more: a controller writing the object between the live read and
                     # the dry-run (a new Deployment's first status) looks like a difference.
                     compared = await engine.sync(name, compare, _no_progress)
-                if compared.failure is not None or not _differs(compared):
+                quiet = compared.failure is None and not _differs(compared)
+                if quiet or (compared.failure is not None and DRIFT in reasons):
                     mode, report = Mode.COMPARE, compared
                 else:
+                    # A difference is applied; a failed comparison of the interval is tried
+                    # as an apply, so that its failure is recorded as an attempt.
                     report = await engine.sync(name, options, _no_progress)
             else:
                 report = await engine.sync(name, options, _no_progress)
@@ -477,6 +491,9 @@ class Daemon:
         self._reads[name] = report.reads
         self._note_differing(name, report, mode)
         result = self._report(app, report, trigger, duration, mode)
+        if mode is Mode.APPLY and not report.only:
+            healthy = result is Result.SUCCEEDED and report.health is HealthStatus.HEALTHY
+            state.settled = report.revision if healthy else None
         if DRIFT in reasons and report.plan is not None:
             drifted = self._report_drift(name, report, mode)
             state.drifted = drifted if mode is Mode.COMPARE else 0
@@ -561,6 +578,9 @@ class Daemon:
         elif health is HealthStatus.HEALTHY and state.health is HealthStatus.DEGRADED:
             kind = Kind.RECOVERED
         state.health = health
+        if health is not HealthStatus.HEALTHY:
+            # No longer settled: its next interval applies and records what it finds.
+            state.settled = None
         self._emit(kind, f"health is {health.value}", app=name, level=level, health=health.value)
         task = asyncio.create_task(self._record_health(name, health))
         self._fanning.add(task)

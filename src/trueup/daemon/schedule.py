@@ -22,7 +22,9 @@ class Result(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     COMPARED = "compared"
-    """``autoSync: false``: compared with Git, nothing applied."""
+    """Compared with Git, nothing applied: ``autoSync: false``, ``selfHeal: false`` with
+    nothing new, a watch event that was not drift, or an interval that found the App as
+    Git says."""
     SKIPPED = "skipped"
     """Suspended: nothing tried, and no timer set until it is resumed."""
 

@@ -31,11 +31,11 @@ async def mark_interrupted(
     Safe to run from several processes at once: an attempt is marked by one of them only.
     """
     marked = []
-    me = Owner.current()
-    for attempt in await store.running_attempts():
+    # This process's own attempts run on: the store leaves them out (a daemon has several
+    # running at any moment), and no pid is looked up in /proc for them.
+    for attempt in await store.running_attempts(not_owned_by=str(Owner.current())):
         owner = Owner.parse(attempt.owner)
-        # This process's own attempts run on: no need to look its pid up in /proc.
-        if owner is None or owner == me or not gone(owner):
+        if owner is None or not gone(owner):
             continue
         interrupted = dataclasses.replace(
             attempt,

@@ -87,6 +87,16 @@ class MemoryStore:
         # so it goes first and a failure leaves everything as it was.
         if outcome.inventory is not None:
             await self.replace_inventory(outcome.app, outcome.inventory, target=outcome.target)
+        if outcome.known and outcome.app in self._inventories:
+            known = outcome.known
+            self._inventories[outcome.app] = tuple(
+                dataclasses.replace(
+                    entry, content_hash=known[entry.id][0], resource_version=known[entry.id][1]
+                )
+                if entry.id in known
+                else entry
+                for entry in self._inventories[outcome.app]
+            )
         if outcome.confirmation is not None:
             await self.record_confirmation(outcome.confirmation)
         if outcome.attempt is None:
@@ -99,10 +109,10 @@ class MemoryStore:
         await self.settle_reverts(dataclasses.replace(outcome.attempt, id=attempt_id))
         return attempt_id
 
-    async def running_attempts(self) -> list[Attempt]:
-        """Every running attempt, oldest first."""
+    async def running_attempts(self, *, not_owned_by: str | None = None) -> list[Attempt]:
+        """Every running attempt (of owners other than ``not_owned_by``), oldest first."""
         self._check_open()
-        return [a for a in self._attempts if not a.result.finished]
+        return [a for a in self._attempts if not a.result.finished and a.owner != not_owned_by]
 
     async def history(self, app: str, limit: int = 100) -> list[Attempt]:
         """Up to ``limit`` attempts of ``app``, newest first."""
@@ -270,10 +280,11 @@ class MemoryStore:
         self._check_open()
         self._schedules[schedule.app] = schedule
 
-    async def schedules(self) -> dict[str, Schedule]:
-        """The daemon's plan for every app, by app name."""
+    async def schedules(self, apps: Collection[str] | None = None) -> dict[str, Schedule]:
+        """The daemon's plan for every app (of ``apps`` only, when given), by app name."""
         self._check_open()
-        return {app: self._schedules[app] for app in sorted(self._schedules)}
+        wanted = self._schedules.keys() if apps is None else set(apps) & self._schedules.keys()
+        return {app: self._schedules[app] for app in sorted(wanted)}
 
     async def suspensions(self) -> dict[str, Suspension]:
         """Every suspension, by app name."""

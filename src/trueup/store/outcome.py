@@ -10,8 +10,10 @@ recorded as ``interrupted``, with the inventory its start wrote).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from trueup.objects import ObjectId
 from trueup.store.model import Attempt, Confirmation, InventoryEntry
 
 
@@ -32,6 +34,11 @@ class Outcome:
     """The App's last comparison with its target from now on."""
     reads: frozenset[str] = frozenset()
     """What the attempt's render read; empty: nothing is remembered."""
+    known: Mapping[ObjectId, tuple[str, str]] = field(default_factory=dict)
+    """What a comparison found unchanged: each object's desired content hash and live
+    ``resourceVersion``, noted on the App's inventory entry of that object (an entry is
+    only updated, never added or removed; ids without one are passed over). Written after
+    ``inventory``, so with a new inventory it updates the new entries."""
 
     def __post_init__(self) -> None:
         for name, record_app in (

@@ -58,8 +58,9 @@ class Store(Protocol):
         """
         ...
 
-    async def running_attempts(self) -> list[Attempt]:
-        """Every attempt of every app whose result is still ``running``, oldest first."""
+    async def running_attempts(self, *, not_owned_by: str | None = None) -> list[Attempt]:
+        """Every attempt of every app whose result is still ``running`` (but those whose
+        ``owner`` is ``not_owned_by``), oldest first."""
         ...
 
     async def history(self, app: str, limit: int = 100) -> list[Attempt]:
@@ -223,8 +224,9 @@ class Store(Protocol):
         """Remember ``schedule`` as the daemon's plan for its app, replacing the previous."""
         ...
 
-    async def schedules(self) -> dict[str, Schedule]:
-        """The daemon's plan for every app it planned for, by app name (in name order)."""
+    async def schedules(self, apps: Collection[str] | None = None) -> dict[str, Schedule]:
+        """The daemon's plan for every app it planned for (of ``apps`` only, when given), by
+        app name (in name order)."""
         ...
 
     async def record_reads(self, attempt_id: int, reads: Iterable[str]) -> None:

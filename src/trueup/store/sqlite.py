@@ -16,7 +16,7 @@ import json
 import secrets
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -26,6 +26,7 @@ from typing import Any, Self, TypeVar
 
 from trueup.changeset import ObjectChange
 from trueup.errors import StoreError, TemporaryError, TrueupError
+from trueup.objects import ObjectId
 from trueup.store import rows
 from trueup.store.image_scans import ImageScan, read_image_scans, write_image_scan
 from trueup.store.migrate import migrate
@@ -60,7 +61,11 @@ _NEWEST_ATTEMPTS = (
     _ATTEMPT + " WHERE app = ?1 AND (?2 IS NULL OR result = ?2)"
     " AND (?4 = 0 OR only_objects = '') ORDER BY started_at DESC, id DESC LIMIT ?3"
 )
-_RUNNING_ATTEMPTS = _ATTEMPT + " WHERE result = 'running' ORDER BY id"
+# ?1: an owner whose attempts are left out (NULL: none). The partial index attempts_running
+# makes this a walk over the running attempts only.
+_RUNNING_ATTEMPTS = (
+    _ATTEMPT + " WHERE result = 'running' AND (?1 IS NULL OR owner != ?1) ORDER BY id"
+)
 # The id of the newest (whole, succeeded) attempt of each App of ?1, a JSON list of names:
 # one index lookup per App (attempts_by_app_newest, attempts_by_app_result), not a scan.
 _LAST_IDS = (
@@ -82,7 +87,8 @@ _CONFIRMATIONS_OF = (
 )
 _CHANGES_OF_RUNNING_ATTEMPTS = (
     "SELECT attempt_id, api_group, kind, namespace, name, action, reason FROM attempt_changes"
-    " WHERE attempt_id IN (SELECT id FROM attempts WHERE result = 'running')"
+    " WHERE attempt_id IN"
+    " (SELECT id FROM attempts WHERE result = 'running' AND (?1 IS NULL OR owner != ?1))"
     " ORDER BY attempt_id, position"
 )
 _INSERT_CHANGES = (
@@ -121,6 +127,11 @@ _REVERTS = (
 _INSERT_REVERT = (
     "INSERT INTO reverts (app, source, branch, paths, revision, commit_sha, parent_sha, by,"
     " at, applied_at, applied_revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SCHEDULES = "SELECT app, owner, next_at, drifted, updated_at FROM schedules ORDER BY app"
+_SCHEDULES_OF = (
+    "SELECT app, owner, next_at, drifted, updated_at FROM schedules"
+    " WHERE app IN (SELECT value FROM json_each(?1)) ORDER BY app"
 )
 _PINS = (
     "SELECT app, revision, commit_sha, by, at, reason, chart_version, chart_digest,"
@@ -221,6 +232,19 @@ def _write_inventory(conn: sqlite3.Connection, app: str, new: list[tuple[Any, ..
         "INSERT INTO inventory (app, api_group, kind, namespace, name, api_version,"
         " content_hash, resource_version, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         new,
+    )
+
+
+def _write_known(
+    conn: sqlite3.Connection, app: str, known: Mapping[ObjectId, tuple[str, str]]
+) -> None:
+    conn.executemany(
+        "UPDATE inventory SET content_hash = ?, resource_version = ? WHERE app = ?"
+        " AND api_group = ? AND kind = ? AND namespace = ? AND name = ?",
+        [
+            (content, version, app, oid.group, oid.kind, oid.namespace, oid.name)
+            for oid, (content, version) in known.items()
+        ],
     )
 
 
@@ -347,6 +371,8 @@ class SqliteStore:
             with _transaction(conn, write=True):
                 if new is not None:
                     _write_inventory(conn, outcome.app, new)
+                if outcome.known:
+                    _write_known(conn, outcome.app, outcome.known)
                 if outcome.confirmation is not None:
                     _write_confirmation(conn, outcome.confirmation)
                 attempt = outcome.attempt
@@ -363,13 +389,16 @@ class SqliteStore:
 
         return await self._run(work)
 
-    async def running_attempts(self) -> list[Attempt]:
-        """Every running attempt of every app, oldest first."""
+    async def running_attempts(self, *, not_owned_by: str | None = None) -> list[Attempt]:
+        """Every running attempt of every app (of owners other than ``not_owned_by``),
+        oldest first."""
 
         def work(conn: sqlite3.Connection) -> list[Attempt]:
             with _transaction(conn, write=False):
-                found = conn.execute(_RUNNING_ATTEMPTS).fetchall()
-                changes = conn.execute(_CHANGES_OF_RUNNING_ATTEMPTS).fetchall()
+                found = conn.execute(_RUNNING_ATTEMPTS, (not_owned_by,)).fetchall()
+                if not found:
+                    return []
+                changes = conn.execute(_CHANGES_OF_RUNNING_ATTEMPTS, (not_owned_by,)).fetchall()
             return _with_changes(found, changes)
 
         return await self._run(work)
@@ -605,11 +634,16 @@ class SqliteStore:
 
         await self._run(work)
 
-    async def schedules(self) -> dict[str, Schedule]:
-        """The daemon's plan for every app, by app name."""
-        sql = "SELECT app, owner, next_at, drifted, updated_at FROM schedules ORDER BY app"
+    async def schedules(self, apps: Collection[str] | None = None) -> dict[str, Schedule]:
+        """The daemon's plan for every app (of ``apps`` only, when given: one index lookup
+        each), by app name."""
+        parameters: tuple[str, ...] = ()
+        if apps is None:
+            sql = _SCHEDULES
+        else:
+            sql, parameters = _SCHEDULES_OF, (json.dumps(sorted(set(apps))),)
         return await self._run(
-            lambda conn: {r[0]: rows.schedule_from_row(r) for r in conn.execute(sql)}
+            lambda conn: {r[0]: rows.schedule_from_row(r) for r in conn.execute(sql, parameters)}
         )
 
     async def suspensions(self) -> dict[str, Suspension]:

@@ -94,6 +94,25 @@ class Served:
         """GET ``path`` from the daemon's listener."""
         return httpx.get(self.url + path, timeout=10)
 
+    def reconciles(self, result: str) -> int:
+        """How many reconciles ended with ``result`` (``succeeded``, ``compared``, ...), by
+        the daemon's ``trueup_reconciles_total``: an interval that finds nothing to do
+        only compares and logs nothing."""
+        total = 0.0
+        for line in self.get("/metrics").text.splitlines():
+            if line.startswith("trueup_reconciles_total{") and f'result="{result}"' in line:
+                total += float(line.rsplit(" ", 1)[1])
+        return int(total)
+
+    def wait_reconciles(self, result: str, count: int) -> None:
+        """Wait until ``count`` reconciles more than now ended with ``result``."""
+        goal = self.reconciles(result) + count
+        deadline = time.monotonic() + WAIT
+        while self.reconciles(result) < goal:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"fewer than {count} reconciles more ended {result}")
+            time.sleep(0.1)
+
     def stop(self, signum: int = signal.SIGTERM) -> int:
         """Signal the daemon to stop and return its exit code."""
         self.process.send_signal(signum)

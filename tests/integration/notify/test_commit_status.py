@@ -82,12 +82,8 @@ def test_two_clusters_post_distinct_contexts_once_per_state_and_a_failure_is_rep
             "a success status from both clusters",
             lambda: {c for c, s in states(sha).items() if s[-1] == "success"} == contexts,
         )
-        # Three more reconciles of the same commit, each reporting a healthy App.
-        mark = served.mark()
-        for _ in range(3):
-            served.reconciled(after=mark)
-            mark = served.mark()
-        served.reconciled(after=mark)
+        # Three more reconciles of the same commit at its interval, the App healthy.
+        served.wait_reconciles("compared", 3)
         for context in contexts:
             assert states(sha)[context] in (["success"], ["pending", "success"])
 

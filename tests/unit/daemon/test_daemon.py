@@ -61,7 +61,7 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 
 @asynccontextmanager
-async def running(harness: Harness, **options: float) -> AsyncIterator[Running]:
+async def running(harness: Harness) -> AsyncIterator[Running]:
     clock = ManualClock()
     bus = EventBus()
     path = harness.config_file()
@@ -70,7 +70,7 @@ async def running(harness: Harness, **options: float) -> AsyncIterator[Running]:
         harness.store,
         harness.source,
         harness.targets,
-        options=DaemonOptions(concurrency=2, grace_period=5, watch_period=1, **options),
+        options=DaemonOptions(concurrency=2, grace_period=5, watch_period=1),
         bus=bus,
         metrics=Metrics(),
         clock=clock,
@@ -141,18 +141,72 @@ async def test_a_new_commit_is_applied_at_the_next_poll_of_its_source(harness: H
         assert (await harness.store.last_attempt("web")).trigger == "daemon:revision"  # type: ignore[union-attr]
 
 
-async def test_an_app_is_reconciled_again_after_its_interval(harness: Harness) -> None:
+def reconciles(run: Running, result: str, app: str = "web") -> float:
+    """How many reconciles of ``app`` ended with ``result``, by the daemon's metric."""
+    value: float = run.daemon.metrics.reconciles.labels(app, result)._value.get()
+    return value
+
+
+async def test_an_interval_that_finds_nothing_to_do_records_only_its_comparison(
+    harness: Harness,
+) -> None:
     harness.source_spec = {"interval": "1h"}
     harness.app("web", namespace="shop", interval="2m")
     harness.commit({"web/cm.yaml": configmap("web")})
     async with running(harness) as run:
         await until(lambda: settled(run, harness, 1), "first apply done and rescheduled")
+        first = await harness.store.confirmation("web")
+        assert first is not None
         await run.clock.advance(119)
         await asyncio.sleep(0.05)
-        assert attempts(harness)() == 1
+        assert reconciles(run, "compared") == 0
         await run.clock.advance(1)
-        await until(lambda: attempts(harness)() == 2, "interval reconcile")
-        assert (await harness.store.last_attempt("web")).trigger == "daemon:interval"  # type: ignore[union-attr]
+        await until(lambda: reconciles(run, "compared") == 1, "interval reconcile")
+        # The App is as Git says: no attempt in its history, the comparison noted for
+        # status ("confirmed at"), and the next interval planned.
+        assert attempts(harness)() == 1
+        later = await harness.store.confirmation("web")
+        assert later is not None
+        assert later.confirmed_at > first.confirmed_at
+        assert later.in_sync
+        await until(lambda: settled(run, harness, 1), "rescheduled")
+        await run.clock.advance(120)
+        await until(lambda: reconciles(run, "compared") == 2, "the next interval")
+        assert attempts(harness)() == 1
+
+
+async def test_an_app_that_is_not_healthy_is_applied_at_each_interval_until_it_is(
+    harness: Harness,
+) -> None:
+    harness.source_spec = {"interval": "1h"}
+    harness.app("web", namespace="shop", interval="2m")
+    harness.commit({"web/cm.yaml": configmap("web")})
+    async with running(harness) as run:
+        await until(lambda: settled(run, harness, 1), "first apply done and rescheduled")
+        await until(lambda: run.daemon.ready, "watches listed")
+
+        def ready(status: str) -> None:
+            live = harness.live("ConfigMap", "shop", "web")
+            assert live is not None
+            harness.target.put(
+                {**live, "status": {"conditions": [{"type": "Ready", "status": status}]}}
+            )
+
+        ready("False")
+        await until(lambda: bool(run.of(Kind.DEGRADED)), "the degraded event")
+        # Degraded: the interval applies and records the attempt, as for an App never settled.
+        await run.clock.advance(120)
+        await until(lambda: attempts(harness)() == 2, "the interval's apply")
+        ready("True")
+        await until(lambda: bool(run.of(Kind.RECOVERED)), "the recovered event")
+        await until(lambda: settled(run, harness, 2), "rescheduled")
+        await run.clock.advance(120)
+        await until(lambda: attempts(harness)() == 3, "applied once more, now Healthy")
+        # Settled again: the next interval only compares.
+        await until(lambda: settled(run, harness, 3), "rescheduled")
+        await run.clock.advance(120)
+        await until(lambda: reconciles(run, "compared") == 1, "the next interval")
+        assert attempts(harness)() == 3
 
 
 async def test_a_suspended_app_is_left_alone_until_it_is_resumed(harness: Harness) -> None:
@@ -252,7 +306,7 @@ async def test_an_invalid_configuration_keeps_the_last_good_one_running(harness:
         await until(lambda: bool(run.of(Kind.CONFIG_REFUSED)), "refused")
         assert "last good" in run.of(Kind.CONFIG_REFUSED)[0].message
         await run.clock.advance(60)
-        await until(lambda: attempts(harness)() == 2, "the old configuration still runs")
+        await until(lambda: reconciles(run, "compared") == 1, "the old configuration still runs")
 
 
 async def test_without_self_heal_drift_is_reported_and_only_a_new_revision_applied(
@@ -369,7 +423,11 @@ async def test_a_health_change_is_reported_as_degraded_and_then_recovered(
             status = {"conditions": [{"type": "Ready", "status": ready, "message": "checked"}]}
             harness.target.put({**live, "status": status})
             kind = Kind.DEGRADED if ready == "False" else Kind.RECOVERED
-            await until(lambda kind=kind: bool(run.of(kind)), f"the {kind} event")
+
+            def reported(kind: Kind = kind) -> bool:
+                return bool(run.of(kind))
+
+            await until(reported, f"the {kind} event")
         [degraded], [recovered] = run.of(Kind.DEGRADED), run.of(Kind.RECOVERED)
         assert (degraded.app, degraded.level, degraded.fields["health"]) == (
             "web",

@@ -248,6 +248,8 @@ class StoreContract:
         [running] = await store.history("shop")
         assert running.result is AttemptResult.RUNNING
         assert await store.running_attempts() == [running]
+        assert await store.running_attempts(not_owned_by=running.owner) == []
+        assert await store.running_attempts(not_owned_by=running.owner + "-other") == [running]
         done = attempt(
             changes=(ObjectChange(WEB, Action.CREATED),),
             result=AttemptResult.FAILED,
@@ -487,6 +489,8 @@ class StoreContract:
         await store.record_schedule(Schedule("auth", DAEMON, T0, 0, T0))
         assert list(await store.schedules()) == ["auth", "shop"]
         assert (await store.schedules())["shop"] == suspended
+        assert await store.schedules(["shop", "nobody"]) == {"shop": suspended}
+        assert await store.schedules([]) == {}
         await store.forget("shop")
         assert list(await store.schedules()) == ["auth"]
 

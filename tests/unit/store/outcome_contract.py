@@ -74,10 +74,9 @@ class OutcomeStoreContract:
         assert await store.inventory("shop") == tuple(sorted(inventory))
         assert await store.inventory_target("shop") == TARGET
         assert await store.confirmation("shop") == confirmation()
-        assert await store.reads(running_id) == {
-            "apps/shop/deployment.yaml",
-            "base/kustomization.yaml",
-        }
+        assert await store.reads(running_id) == frozenset(
+            {"apps/shop/deployment.yaml", "base/kustomization.yaml"}
+        )
         assert await store.running_attempts() == []
         reverts = {r.id: r for r in [*await store.reverts("shop"), *await store.reverts("billing")]}
         assert reverts[pending].applied_at == finished.finished_at
@@ -102,7 +101,7 @@ class OutcomeStoreContract:
             (running_id, AttemptResult.INTERRUPTED),
             (new_id, AttemptResult.SUCCEEDED),
         ]
-        assert await store.reads(new_id) == {"apps/shop"}
+        assert await store.reads(new_id) == frozenset({"apps/shop"})
         assert await store.reads(running_id) is None
 
     async def test_an_outcome_with_an_object_listed_twice_writes_nothing_at_all(
@@ -152,6 +151,23 @@ class OutcomeStoreContract:
 
         assert await store.inventory("shop") == ()
         assert await store.inventory_target("shop") == ""
+
+    async def test_what_a_comparison_knows_updates_inventory_entries_and_adds_none(
+        self, store: Store
+    ) -> None:
+        before = (InventoryEntry(WEB, "apps/v1", "h1", "7"), InventoryEntry(SVC, "v1"))
+        await store.replace_inventory("shop", before, target=TARGET)
+        await store.replace_inventory("billing", [InventoryEntry(WEB, "apps/v1")], target=TARGET)
+
+        known = {WEB: ("h1", "9"), NS: ("h3", "2")}  # NS: not in the inventory
+        await store.record_outcome(Outcome("shop", confirmation=confirmation(), known=known))
+
+        assert await store.inventory("shop") == tuple(
+            sorted((InventoryEntry(WEB, "apps/v1", "h1", "9"), InventoryEntry(SVC, "v1")))
+        )
+        assert await store.inventory("billing") == (InventoryEntry(WEB, "apps/v1"),)
+        assert await store.inventory_target("shop") == TARGET
+        assert await store.confirmation("shop") == confirmation()
 
 
 def test_an_outcome_refuses_records_of_another_app() -> None:
