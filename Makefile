@@ -49,7 +49,7 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
 typecheck: setup
-	@echo "==> types (mypy --strict)"
+	@echo "==> types (mypy --strict: src, tests and benchmarks, as pyproject.toml lists)"
 	$(BIN)/mypy
 
 layers: setup

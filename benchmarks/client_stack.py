@@ -58,6 +58,9 @@ HEADERS = {
 Send = Callable[[str, bytes], Awaitable[int]]
 """Sends one PATCH to a path with its query and body; answers the status code."""
 
+Stack = tuple[Send, Callable[[], Awaitable[None]]]
+"""A send function and the close of what it sends through."""
+
 
 def bodies(prefix: str, count: int) -> list[tuple[str, bytes]]:
     """(path, body) of ``count`` new ConfigMaps named after ``prefix``."""
@@ -84,7 +87,9 @@ async def drive(send: Send, work: list[tuple[str, bytes]], concurrency: int) -> 
         await asyncio.gather(*(one(f"{path}?{query}", body) for path, body in work))
 
 
-def httpx_stack(connection: ClusterConnection, concurrency: int, *, tuned: bool, own: bool):
+def httpx_stack(
+    connection: ClusterConnection, concurrency: int, *, tuned: bool, own: bool
+) -> Stack:
     """A send function over an httpx client, and its close."""
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=concurrency)
     context = connection.ssl_context()
@@ -122,7 +127,7 @@ def httpx_stack(connection: ClusterConnection, concurrency: int, *, tuned: bool,
     return send, client.aclose
 
 
-def own_stack(connection: ClusterConnection, concurrency: int):
+def own_stack(connection: ClusterConnection, concurrency: int) -> Stack:
     """A send function over :class:`Http1Transport` without httpx's client."""
     transport = Http1Transport(connection.ssl_context(), keepalive=concurrency)
 
@@ -150,7 +155,7 @@ async def run_target(connection: ClusterConnection, work: list[tuple[str, bytes]
             await asyncio.gather(*(one(obj, dry_run) for obj in objects))
 
 
-def httpcore_stack(connection: ClusterConnection, concurrency: int, *, http2: bool):
+def httpcore_stack(connection: ClusterConnection, concurrency: int, *, http2: bool) -> Stack:
     """A send function over httpcore's pool without httpx."""
     pool = httpcore.AsyncConnectionPool(
         ssl_context=connection.ssl_context(),
@@ -170,7 +175,7 @@ def httpcore_stack(connection: ClusterConnection, concurrency: int, *, http2: bo
 
 
 async def run_async(
-    make: Callable[[], tuple[Send, Callable[[], Awaitable[None]]]],
+    make: Callable[[], Stack],
     work: list[tuple[str, bytes]],
     concurrency: int,
 ) -> None:
@@ -181,7 +186,9 @@ async def run_async(
         await close()
 
 
-def run_threads(connection: ClusterConnection, work: list[tuple[str, bytes]], concurrency: int):
+def run_threads(
+    connection: ClusterConnection, work: list[tuple[str, bytes]], concurrency: int
+) -> None:
     """The same requests with ``http.client`` in ``concurrency`` threads, a connection each."""
     url = urlsplit(connection.server)
     context = connection.ssl_context()
@@ -226,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
             if cluster is not None:
                 state = cluster.up(lambda message: print(f"• {message}"))
                 apiserver = next(p.pid for p in state.processes if p.name == "kube-apiserver")
-            kubeconfig = args.kubeconfig or cluster.kubeconfig
+            kubeconfig = args.kubeconfig if cluster is None else cluster.kubeconfig
             measure(load_kubeconfig(str(kubeconfig)), args, apiserver)
         finally:
             if cluster is not None:

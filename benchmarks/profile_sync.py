@@ -137,18 +137,23 @@ def startup_seconds(repeat: int = 3) -> tuple[float, float]:
 @contextlib.contextmanager
 def counted_requests(counts: dict[str, int]) -> Iterator[None]:
     """Count the requests sent to the API server, by method and dry-run or not."""
-    from trueup.targets.kubernetes.http1 import Http1Transport
+    from trueup.targets.kubernetes.http1 import Answer, Http1Transport, Origin, Timeouts
 
     send = Http1Transport.exchange
 
     async def counting(
-        self: Http1Transport, origin: Any, method: str, target: str, *rest: Any
-    ) -> Any:
-        body = rest[1]
+        self: Http1Transport,
+        origin: Origin,
+        method: str,
+        target: str,
+        fields: bytes,
+        body: bytes,
+        timeouts: Timeouts,
+    ) -> Answer:
         dry = "dryRun=" in target.partition("?")[2] or b'"dryRun"' in body
         key = f"{method}{' (dry-run)' if dry else ''}"
         counts[key] = counts.get(key, 0) + 1
-        return await send(self, origin, method, target, *rest)
+        return await send(self, origin, method, target, fields, body, timeouts)
 
     Http1Transport.exchange = counting  # type: ignore[method-assign]
     try:

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from tests.integration.engine.helpers import APP, World
+from trueup.objects import Object
 
 pytestmark = pytest.mark.cluster
 
@@ -19,7 +20,7 @@ def test_build_prints_objects_in_the_order_sync_applies_them(world: World) -> No
     as_yaml = world.cli("build", APP)
     as_table = world.cli("build", APP, "-o", "table")
 
-    def ids(objects: list[dict[str, str]]) -> list[str]:
+    def ids(objects: list[Object]) -> list[str]:
         return [
             f"{o['kind']}/{o['metadata'].get('namespace', '')}/{o['metadata']['name']}"
             for o in objects

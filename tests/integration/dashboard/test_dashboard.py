@@ -161,8 +161,12 @@ def test_an_operator_watches_syncs_and_rolls_back_and_nothing_planted_runs(
         browser.wait(roll_back_to_fixed, "the rollback button of the fixed revision")
         browser.click("#confirm-rollback")
         browser.wait(lambda: browser.all("#rollback-result"), "the rollback's result")
-        browser.wait(lambda: world.live("configmap", "settings")["data"]["color"] == "blue",
-                     "the ConfigMap rolled back")  # fmt: skip
+
+        def rolled_back() -> bool:
+            live = world.live("configmap", "settings")
+            return live is not None and live["data"]["color"] == "blue"
+
+        browser.wait(rolled_back, "the ConfigMap rolled back")
         browser.wait(
             lambda: (
                 (row := browser.all("#history tbody tr"))

@@ -266,7 +266,11 @@ def test_a_storm_of_events_ends_with_every_row_and_count_as_the_server_has_them(
     # Every other page agrees with the server too.
     for page in range(1, 10):
         browser.click("#pager button:last-child")
-        browser.wait(lambda p=page: f"page {p + 1} of 10" in browser.text("#pager"), "a page")
+
+        def on_page(p: int = page) -> bool:
+            return f"page {p + 1} of 10" in browser.text("#pager")
+
+        browser.wait(on_page, "a page")
         rows = [expected_row(a) for a in apps[page * 100 : (page + 1) * 100]]
         assert browser.js(ROWS) == rows
 

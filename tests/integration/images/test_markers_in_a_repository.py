@@ -61,7 +61,7 @@ script: |
 
 def apply_markers(checkout: Path) -> list[tuple[str, int, str]]:
     """Apply every file under ``apps``; return the problems as ``(file, line, kind)``."""
-    problems = []
+    problems: list[tuple[str, int, str]] = []
     for folder, _dirs, names in os.walk(checkout / "apps"):
         for name in sorted(n for n in names if may_hold_markers(n)):
             path = Path(folder, name)

@@ -27,9 +27,10 @@ def repository(tmp_path: Path) -> Path:
     return root.resolve()
 
 
-def _helm(binary: Path, chart: str = "charts/webapp", **spec: object) -> HelmRender:
+def _helm(binary: Path, chart: str = "charts/webapp", /, **spec: object) -> HelmRender:
     # model_construct: the render must refuse what the config loader would also refuse.
-    return HelmRender(str(binary), HelmSpec.model_construct(chart=chart, **spec), "shop", "prod")
+    unchecked = HelmSpec.model_construct(_fields_set=None, chart=chart, **spec)
+    return HelmRender(str(binary), unchecked, "shop", "prod")
 
 
 def _default(**spec: object) -> dict[str, object]:

@@ -30,6 +30,7 @@ from tests.servers.git_http import GitHttpServer
 from trueup.config import load_config
 from trueup.errors import ConfigError, TrueupError
 from trueup.rollback import revert as revert_module
+from trueup.rollback.restore import restorer
 from trueup.rollback.revert import ConfirmationError, revert_app, revert_event
 from trueup.store import SqliteStore
 
@@ -299,7 +300,7 @@ async def test_a_concurrent_push_is_retried_and_the_revert_survives_it(
     shared.sync("shop")
     v2 = shared.commit("Paint it red", {"base/settings.yaml": BASE_V2["base/settings.yaml"]})
     shared.sync("shop")
-    real = revert_module.restorer
+    real = restorer
     calls: list[Path] = []
 
     def racing(then: Path, paths: tuple[str, ...]) -> Any:

@@ -37,7 +37,7 @@ async def test_a_hostile_ref_is_refused_before_git_contacts_the_server(
     with pytest.raises(ValueError, match="not"):
         GitRef(**fields)
     # A ref that skipped the checks when it was made is refused by the fetch all the same.
-    ref = GitRef.model_construct(**fields)
+    ref = GitRef.model_construct(_fields_set=None, **fields)
     with pytest.raises(SourceError):
         await GitFetcher(tmp_path).fetch(over_https(git_https, git_repo, ref))
     assert git_https.requests == []

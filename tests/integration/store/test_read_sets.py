@@ -51,7 +51,9 @@ async def test_an_attempt_s_read_set_comes_back_normalised(store: Store) -> None
 
     await store.record_reads(attempt_id, ["./apps/shop/", "base", "charts/web/values.yaml"])
 
-    assert await store.reads(attempt_id) == {"apps/shop", "base", "charts/web/values.yaml"}
+    assert await store.reads(attempt_id) == frozenset(
+        {"apps/shop", "base", "charts/web/values.yaml"}
+    )
     assert await store.reads(attempt_id + 99) is None
 
 
@@ -68,7 +70,7 @@ async def test_the_newest_read_set_of_each_app_is_current(store: Store) -> None:
         "blog": frozenset({"apps/blog", "base"}),
         "shop": frozenset({"apps/shop", "base-v2"}),
     }
-    assert await store.reads(old) == {"apps/shop", "base"}  # history keeps the old one
+    assert await store.reads(old) == frozenset({"apps/shop", "base"})  # history keeps the old one
 
 
 async def test_a_read_set_of_no_attempt_is_refused(store: Store) -> None:

@@ -28,6 +28,7 @@ from trueup.errors import (
 from trueup.objects import ObjectId
 from trueup.targets import ResourceInfo, WatchEventType
 from trueup.targets.kubernetes import KubernetesTarget, is_immutable_field_error, load_kubeconfig
+from trueup.targets.kubernetes.http1 import Http1Transport
 from trueup.targets.retry import Backoff
 
 pytestmark = [pytest.mark.anyio, pytest.mark.cluster]
@@ -88,7 +89,8 @@ async def test_discovery_maps_built_in_kinds_over_keep_alive_http1(
         "", "v1", "Namespace", "namespaces", namespaced=False
     )
     # Discovery's connections are kept, and the next request goes over one of them.
-    pool = target._wire._idle  # type: ignore[attr-defined]
+    assert isinstance(target._wire, Http1Transport)
+    pool = target._wire._idle
     kept = sum(len(idle) for idle in pool.values())
     assert kept >= 1
     await target.capabilities()

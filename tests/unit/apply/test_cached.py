@@ -89,7 +89,9 @@ async def test_an_object_cached_in_another_version_is_read_from_the_target() -> 
         target, [configmap("seen")], Cache({"ConfigMap"}, (other_version,))
     )
 
-    assert live[ObjectId("", "ConfigMap", "default", "seen")]["data"] == {"a": "live"}
+    seen = live[ObjectId("", "ConfigMap", "default", "seen")]
+    assert seen is not None
+    assert seen["data"] == {"a": "live"}
     assert not absent
 
 

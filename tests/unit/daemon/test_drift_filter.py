@@ -4,8 +4,9 @@ Kubernetes' own components write."""
 from __future__ import annotations
 
 from trueup.daemon.drift import meaningful
+from trueup.objects import Object
 
-BASE = {
+BASE: Object = {
     "apiVersion": "apps/v1",
     "kind": "Deployment",
     "metadata": {"name": "web", "resourceVersion": "1", "annotations": {"team": "shop"}},
@@ -13,11 +14,11 @@ BASE = {
 }
 
 
-def changed(**parts: object) -> dict[str, object]:
-    obj = {**BASE, "metadata": {**BASE["metadata"]}}  # type: ignore[dict-item]
+def changed(**parts: object) -> Object:
+    obj: Object = {**BASE, "metadata": {**BASE["metadata"]}}
     for key, value in parts.items():
         if key in ("annotations", "labels", "resourceVersion", "generation", "managedFields"):
-            obj["metadata"][key] = value  # type: ignore[index]
+            obj["metadata"][key] = value
         else:
             obj[key] = value
     return obj

@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.daemon.test_feed import event, recorded, stored
 from trueup.daemon.feed import EventFeed
-from trueup.store import MemoryStore
+from trueup.store import EventRecord, MemoryStore
 
 pytestmark = pytest.mark.anyio
 
@@ -18,7 +18,7 @@ async def test_everything_waiting_comes_in_one_batch_and_silence_is_an_empty_one
     feed = EventFeed(store, page=2)
     await stored(store, *(event(n) for n in range(3)))
     subscription = feed.open(after_id=0)
-    replayed = []
+    replayed: list[EventRecord] = []
     while len(replayed) < 3:
         batch = await subscription.next(within=5)
         assert batch, "the replay"

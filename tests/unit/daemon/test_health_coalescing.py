@@ -18,7 +18,7 @@ from trueup.daemon import drift
 from trueup.daemon.backoff import Backoff
 from trueup.daemon.clock import ManualClock
 from trueup.daemon.drift import DriftTracker
-from trueup.health import HealthStatus
+from trueup.health import HealthStatus, aggregate
 from trueup.objects import object_id
 from trueup.store import InventoryEntry
 from trueup.targets.base import WatchEvent, WatchEventType
@@ -61,7 +61,7 @@ async def test_a_burst_of_status_updates_is_judged_once_and_reports_the_final_he
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     judged: list[int] = []
-    real_aggregate = drift.aggregate
+    real_aggregate = aggregate
 
     def counting(statuses: Any) -> HealthStatus:
         judged.append(1)

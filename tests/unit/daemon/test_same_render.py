@@ -48,7 +48,9 @@ async def test_drift_stays_reported_after_a_sync_outside_the_daemon_at_a_middle_
         await move(run, harness, {"web/cm.yaml": web, "api/cm.yaml": configmap("api", n="2")})
         assert (await harness.sync("web", trigger="cli:alice")).ok
         await move(run, harness, {"web/cm.yaml": web, "api/cm.yaml": configmap("api", n="3")})
-        b = (await harness.store.last_successful("web")).revision  # type: ignore[union-attr]
+        at_b = await harness.store.last_successful("web")
+        assert at_b is not None
+        b = at_b.revision
         assert attempts(harness)() == 2
         live = harness.live("ConfigMap", "shop", "web")
         assert live is not None
@@ -61,4 +63,6 @@ async def test_drift_stays_reported_after_a_sync_outside_the_daemon_at_a_middle_
         assert edited is not None
         assert edited["data"] == {"color": "edited-by-hand"}  # reported, not reverted
         assert attempts(harness)() == 2
-        assert (await harness.store.last_successful("web")).revision == b  # type: ignore[union-attr]
+        last = await harness.store.last_successful("web")
+        assert last is not None
+        assert last.revision == b

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import pytest
 
@@ -36,6 +36,7 @@ pytestmark = pytest.mark.anyio
 CONFIGMAPS = ResourceInfo("", "v1", "ConfigMap", "configmaps", namespaced=True)
 DEPLOYMENTS = ResourceInfo("apps", "v1", "Deployment", "deployments", namespaced=True)
 BACKOFF = Backoff(base=1, cap=8)
+AnyTarget = TypeVar("AnyTarget", bound=MemoryTarget)
 
 
 class Half:
@@ -57,7 +58,7 @@ class Spy(MemoryTarget):
         self.inject: list[WatchEvent] = []
         """Events the next watch sends first (bookmarks, events the memory target never sends)."""
 
-    async def watch(  # type: ignore[override]
+    async def watch(
         self,
         resource: ResourceInfo,
         namespace: str | None = None,
@@ -172,6 +173,10 @@ def cm(name: str, namespace: str = "shop") -> ObjectId:
     return ObjectId("", "ConfigMap", namespace, name)
 
 
+@overload
+def cluster() -> MemoryTarget: ...
+@overload
+def cluster(target: AnyTarget) -> AnyTarget: ...
 def cluster(target: MemoryTarget | None = None) -> MemoryTarget:
     target = target or MemoryTarget(identity="ctx@https://127.0.0.1:6443")
     for name in ("shop", "billing"):
@@ -401,7 +406,11 @@ async def test_failures_back_off_exponentially_then_the_watch_recovers() -> None
     target.fail("watch", TargetUnavailableError("connection refused"), times=3)
     async with watching(target, CONFIGMAPS) as w:
         for n in (1, 2, 3):
-            await until(lambda n=n: len(w.failures) == n, f"failure {n}")
+
+            def failed(n: int = n) -> bool:
+                return len(w.failures) == n
+
+            await until(failed, f"failure {n}")
             await settle()
             assert len(w.failures) == n  # nothing more until the clock moves
             await w.clock.advance(w.failures[-1].retry_in)

@@ -17,7 +17,7 @@ from trueup.config import load_config
 from trueup.engine import Engine, SyncOptions, SyncReport
 from trueup.inputs.render_cache import RenderCache, render_key
 from trueup.objects import Object
-from trueup.render import Rendered, RenderOptions
+from trueup.render import Rendered, RenderOptions, render_async
 from trueup.render.sops_keys import SopsKeys
 from trueup.source import Artifact
 
@@ -34,7 +34,7 @@ def shop(harness: Harness) -> None:
 def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The path of every render the engine really runs, in order."""
     seen: list[str] = []
-    real = engine_module.render_async
+    real = render_async
 
     async def counting(root: Path, path: str, options: RenderOptions) -> Rendered:
         seen.append(path)

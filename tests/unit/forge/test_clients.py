@@ -8,6 +8,7 @@ header fails here).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 
 import httpx
 import pytest
@@ -190,8 +191,8 @@ async def test_only_pull_requests_closed_without_a_merge_are_listed_as_closed(
     for branch, merged in [("update/app", True), ("update/app", False), ("other", False)]:
         pull = forge_stub.seed_pull(kind.value, REPOS[kind], branch)
         forge_stub._call(
-            lambda n=pull.number, m=merged: state.edit_pull(
-                kind.value, REPOS[kind], n, open=False, merged=m
+            partial(
+                state.edit_pull, kind.value, REPOS[kind], pull.number, open=False, merged=merged
             )
         )
     forge_stub.seed_pull(kind.value, REPOS[kind], "update/app")

@@ -108,7 +108,9 @@ def test_a_ref_is_judged_alike_by_configuration_and_fetch(
     fields = {kind.value: value}
 
     in_config = config_verdict({"url": URL, "ref": fields})
-    at_fetch = source_verdict(GitRepository(URL, GitRef.model_construct(**fields)))
+    at_fetch = source_verdict(
+        GitRepository(URL, GitRef.model_construct(_fields_set=None, **fields))
+    )
 
     if refusal is None:
         assert (in_config, at_fetch) == (None, None)

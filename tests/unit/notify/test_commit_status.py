@@ -196,12 +196,11 @@ async def test_a_restarted_notifier_does_not_post_the_state_the_forge_shows_alre
         notifier = notifier_for(bus, config, installation="west")
         notifier.start()
         bus.publish(reconciled("Healthy"))
-        await until(
-            lambda start=before: any(
-                "list statuses github" in line for line in forge_stub.lines[start:]
-            ),
-            "a look at the forge",
-        )
+
+        def looked(start: int = before) -> bool:
+            return any("list statuses github" in line for line in forge_stub.lines[start:])
+
+        await until(looked, "a look at the forge")
         await notifier.stop(grace=5.0)
     github = forge_stub.statuses("github", "org/deploy", SHA_A)
     assert [(s.context, s.state) for s in github] == [("trueup/east/web", "success")]
@@ -214,7 +213,7 @@ async def test_a_refused_token_drops_the_status_with_a_reason_that_hides_the_tok
         f"stringData: {{token: {forge_stub.token}}}", "stringData: {token: wrong-token-4417}"
     )
     config = load(tmp_path, text)
-    bus, heard = EventBus(), []
+    bus, heard = EventBus(), list[Event]()
     bus.listen(heard.append)
     notifier = notifier_for(bus, config, installation="west")
     notifier.start()

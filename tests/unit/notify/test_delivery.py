@@ -103,7 +103,7 @@ async def run_until(clock: ManualClock, done: Callable[[], bool], *, step: float
 
 
 async def test_temporary_failures_are_retried_after_a_growing_jittered_backoff() -> None:
-    clock, drops = ManualClock(), []  # type: ignore[var-annotated]
+    clock, drops = ManualClock(), Drops()
     sender = FakeSender(clock, outcome_of(503), outcome_of(502), Outcome(Result.DELIVERED))
     queue = queue_of(sender, clock, drops, backoff=Backoff(base=2.0, cap=60.0))
     queue.offer(note(1))
@@ -116,7 +116,7 @@ async def test_temporary_failures_are_retried_after_a_growing_jittered_backoff()
 
 
 async def test_after_the_bound_a_notification_is_dropped_saying_why() -> None:
-    clock, drops = ManualClock(), []  # type: ignore[var-annotated]
+    clock, drops = ManualClock(), Drops()
     sender = FakeSender(clock, outcome_of(500))
     queue = queue_of(sender, clock, drops, attempts=3)
     queue.offer(note(1))
@@ -128,7 +128,7 @@ async def test_after_the_bound_a_notification_is_dropped_saying_why() -> None:
 
 
 async def test_a_redirect_or_a_refusal_is_not_retried() -> None:
-    clock, drops = ManualClock(), []  # type: ignore[var-annotated]
+    clock, drops = ManualClock(), Drops()
     sender = FakeSender(clock, outcome_of(302), outcome_of(400))
     queue = queue_of(sender, clock, drops)
     queue.offer(note(1))
@@ -141,7 +141,7 @@ async def test_a_redirect_or_a_refusal_is_not_retried() -> None:
 
 
 async def test_retry_after_is_waited_out_when_longer_than_the_backoff() -> None:
-    clock, drops = ManualClock(), []  # type: ignore[var-annotated]
+    clock, drops = ManualClock(), Drops()
     sender = FakeSender(clock, outcome_of(429, "30"), Outcome(Result.DELIVERED))
     queue = queue_of(sender, clock, drops)
     queue.offer(note(1))
@@ -151,7 +151,7 @@ async def test_retry_after_is_waited_out_when_longer_than_the_backoff() -> None:
 
 
 async def test_the_rate_limit_lets_a_burst_through_then_one_a_second() -> None:
-    clock, drops = ManualClock(), []  # type: ignore[var-annotated]
+    clock, drops = ManualClock(), Drops()
     sender = FakeSender(clock)
     queue = queue_of(sender, clock, drops, per_second=1.0, burst=2)
     for n in range(5):
@@ -162,7 +162,7 @@ async def test_the_rate_limit_lets_a_burst_through_then_one_a_second() -> None:
 
 
 async def test_a_full_queue_drops_its_oldest_waiting_notification() -> None:
-    clock, drops = ManualClock(), []  # type: ignore[var-annotated]
+    clock, drops = ManualClock(), Drops()
     sender = FakeSender(clock)
     sender.hold = asyncio.Event()
     queue = queue_of(sender, clock, drops, queue_size=2)

@@ -118,7 +118,7 @@ def test_another_installation_can_name_its_own_manager() -> None:
 
 def test_managers_without_a_time_come_after_those_with_one() -> None:
     path = FieldPath(("data", "color"))
-    owns = {"f:data": {"f:color": {}}}
+    owns: dict[str, Any] = {"f:data": {"f:color": {}}}
     live = configmap(
         {"color": "red"},
         [entry("old-tool", None, owns), entry("kubectl-edit", "2026-12-02T07:00:00+00:00", owns)],

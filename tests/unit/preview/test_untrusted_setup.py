@@ -12,6 +12,7 @@ import pytest
 from tests.unit.engine.harness import Harness, configmap
 from trueup.inputs import render_setup
 from trueup.inputs.options import UNREAD_SECRET
+from trueup.objects import Object, ObjectId
 from trueup.render import RenderLimits
 
 pytestmark = pytest.mark.anyio
@@ -33,9 +34,9 @@ def seed(harness: Harness) -> list[str]:
     asked: list[str] = []
     original = harness.target.get
 
-    async def get(ref: object) -> object:
+    async def get(ref: Object | ObjectId) -> Object | None:
         asked.append(str(ref))
-        return await original(ref)  # type: ignore[arg-type]
+        return await original(ref)
 
     harness.target.get = get  # type: ignore[method-assign]
     return asked

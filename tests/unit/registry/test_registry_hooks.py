@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from trueup.config import HookEvent, ReceiverType, load_config
-from trueup.webhooks import Outcome, image_repositories_to_refresh, verify
+from trueup.config import HookEvent, LoadedConfig, ReceiverType, load_config
+from trueup.webhooks import Outcome, Verdict, image_repositories_to_refresh, verify
 
 TOKEN = "registry-hook-token-7f2e"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -29,7 +29,9 @@ def envelope(*events: dict[str, object]) -> bytes:
     return json.dumps({"events": list(events)}).encode()
 
 
-def check(headers: dict[str, str], body: bytes, events: tuple[HookEvent, ...] = (HookEvent.PUSH,)):  # type: ignore[no-untyped-def]
+def check(
+    headers: dict[str, str], body: bytes, events: tuple[HookEvent, ...] = (HookEvent.PUSH,)
+) -> Verdict:
     return verify(ReceiverType.REGISTRY, TOKEN.encode(), headers, body, events)
 
 
@@ -110,7 +112,7 @@ stringData: {token: registry-hook-token-7f2e}
 """
 
 
-def load(tmp_path: Path, receiver: str):  # type: ignore[no-untyped-def]
+def load(tmp_path: Path, receiver: str) -> LoadedConfig:
     path = tmp_path / "trueup.yaml"
     path.write_text(
         CONFIG + "---\napiVersion: trueup.dev/v1alpha1\nkind: Receiver\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable
 
 import httpx
@@ -43,12 +44,11 @@ def session(
     docker: str | None = None,
     clock: Callable[[], float] | None = None,
 ) -> RegistrySession:
-    extra = {"clock": clock} if clock else {}
     return RegistrySession(
         parse_image(image),
         credentials=parse_docker_config(docker) if docker else None,
         transport=httpx.MockTransport(handler),
-        **extra,
+        clock=clock or time.monotonic,
     )
 
 

@@ -60,7 +60,7 @@ def test_a_bad_ref_is_refused_even_when_built_without_checks(
 ) -> None:
     with pytest.raises(ValueError, match=error):
         GitRef(**fields)
-    unchecked = GitRef.model_construct(**fields)
+    unchecked = GitRef.model_construct(_fields_set=None, **fields)
     with pytest.raises(SourceError, match=error):
         validate_repository(GitRepository("https://h/r.git", unchecked), allow_file=False)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import pytest
@@ -387,6 +387,7 @@ class TargetContract:
         modified = await next_event()
         await target.delete(configmap(namespace, "after"))
         deleted = await next_event()
+        assert isinstance(events, AsyncGenerator)  # as every target's watch is
         await events.aclose()
 
         assert [(e.type, e.object["metadata"]["name"]) for e in seen] == [
@@ -417,6 +418,7 @@ class TargetContract:
             event = await anext(events)
             while event.type is WatchEventType.BOOKMARK:
                 event = await anext(events)
+        assert isinstance(events, AsyncGenerator)
         await events.aclose()
 
         assert (event.type, event.object["metadata"]["name"]) == (WatchEventType.ADDED, "new")

@@ -22,6 +22,7 @@ from trueup.targets.kubernetes.exec_credentials import (
     ExecCredentials,
     ExecPlugin,
 )
+from trueup.targets.kubernetes.http1 import Http1Transport
 
 pytestmark = pytest.mark.anyio
 
@@ -270,8 +271,9 @@ async def test_a_plugin_that_hangs_is_stopped_after_the_timeout() -> None:
         await ExecCredentials(plugin, timeout=0.2).token()
 
 
-class _Recorder(httpx.AsyncBaseTransport):
+class _Recorder(Http1Transport):
     def __init__(self, credential: ExecCredential | None, log: list[_Recorder]) -> None:
+        super().__init__(None)
         self.credential = credential
         self.closed = False
         log.append(self)

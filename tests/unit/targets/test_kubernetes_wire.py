@@ -83,14 +83,19 @@ def gzipped(body: bytes) -> Answer:
 
 @asynccontextmanager
 async def api(
-    *answers: Answer | None, **connection: str
+    *answers: Answer | None, token: str | None = None, token_file: str | None = None
 ) -> AsyncIterator[tuple[Server, KubernetesTarget]]:
     """A scripted API server on loopback and a target talking to it (no retries)."""
     server = Server(list(answers))
     listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
     server.port = listener.sockets[0].getsockname()[1]
     target = KubernetesTarget(
-        ClusterConnection(server=f"http://127.0.0.1:{server.port}", namespace="team", **connection),
+        ClusterConnection(
+            server=f"http://127.0.0.1:{server.port}",
+            namespace="team",
+            token=token,
+            token_file=token_file,
+        ),
         backoff=Backoff(attempts=1),
         timeout=2.0,
     )

@@ -52,4 +52,4 @@ def test_content_length_is_checked_before_the_body_is_read(
     verdict = content_length_verdict(headers)
     assert (verdict.outcome if verdict is not None else None) is outcome
     if verdict is not None:
-        assert verdict.status == {Outcome.TOO_LARGE: 413, Outcome.BAD_REQUEST: 400}[outcome]
+        assert verdict.status == {Outcome.TOO_LARGE: 413, Outcome.BAD_REQUEST: 400}[verdict.outcome]
