@@ -12,7 +12,9 @@ throughput is then its capacity. Once every App has been reconciled:
 2. **reconciles while clients poll**: the same window while ``--pollers`` clients each call
    ``GET /api/apps`` (the first page, 100 Apps) as fast as answers come; the latency of
    every call (p50, p95) and the throughput's ratio to the first window;
-3. **event fan-out**: ``--subscribers`` clients follow ``GET /api/events``; for each event
+3. **event fan-out**: ``--subscribers`` clients follow ``GET /api/events`` while
+   :data:`SYNCERS` clients ask for one App's sync after another (``POST
+   /api/apps/{name}/sync``: each a reconcile that publishes its events); for each event
    the time from the moment the daemon stamped it until each subscriber had it (p50, p95),
    and whether every subscriber got every event of the window (those stamped from the
    moment all were connected, for ``--window`` seconds: each subscriber reads on until it
@@ -47,8 +49,12 @@ from trueup.devcluster import DevCluster
 
 BEGIN = "<!-- benchmarks.api: begin -->"
 END = "<!-- benchmarks.api: end -->"
-INTERVAL = "10s"
-"""Every App's interval: shorter than one pass over 1,000 Apps, so reconciles never stop."""
+INTERVAL = "2s"
+"""Every App's interval: shorter than one pass over 1,000 Apps takes, so reconciles never
+stop (an interval that finds an App as Git says only compares: some 100 a second)."""
+SYNCERS = 4
+"""Clients asking for syncs during the fan-out window, each one after the other: the
+events streamed (an interval that only compares publishes none)."""
 PAGE = "/api/apps?limit=100"
 DRAIN = 30.0
 """Seconds a subscriber reads on after the fan-out window for the window's last events
@@ -70,6 +76,8 @@ class Results:
     stream_events: int = 0
     stream_complete: int = 0
     """Subscribers that received every event of the fan-out window."""
+    syncs: int = 0
+    """Syncs asked for during the fan-out window (the events' source)."""
 
 
 def fleet_config(fleet: Fleet) -> str:
@@ -132,9 +140,29 @@ async def follow(
                     return
 
 
-async def fan_out(url: str, subscribers: int, seconds: float, results: Results) -> None:
+async def sync_apps(url: str, apps: int, until: float) -> int:
+    """Ask for the sync of one App after another (:data:`SYNCERS` at once) until ``until``;
+    how many were answered."""
+    names = [f"app-{n:04d}" for n in range(apps)]
+    turn = iter(range(1 << 62))
+    answered = 0
+
+    async def syncer(client: httpx.AsyncClient) -> None:
+        nonlocal answered
+        while time.time() < until:
+            response = await client.post(f"/api/apps/{names[next(turn) % apps]}/sync", json={})
+            response.raise_for_status()
+            answered += 1
+
+    async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+        await asyncio.gather(*(syncer(client) for _ in range(SYNCERS)))
+    return answered
+
+
+async def fan_out(url: str, subscribers: int, seconds: float, results: Results, apps: int) -> None:
     """The window opens once every subscriber is connected (a hundred connections take
-    seconds on a busy machine) and lasts ``seconds``; its events are those stamped in it."""
+    seconds on a busy machine) and lasts ``seconds``, syncs asked all along; its events
+    are those stamped in it."""
     readies = [asyncio.Event() for _ in range(subscribers)]
     gots: list[list[tuple[int, float, float]]] = [[] for _ in range(subscribers)]
     end: asyncio.Future[float] = asyncio.get_running_loop().create_future()
@@ -147,7 +175,7 @@ async def fan_out(url: str, subscribers: int, seconds: float, results: Results) 
         ]
         await asyncio.gather(*(ready.wait() for ready in readies))
         connected = time.time()
-        await asyncio.sleep(seconds)
+        results.syncs = await sync_apps(url, apps, connected + seconds)
         end.set_result(time.time())
         await asyncio.gather(*tasks)
     closed = end.result()
@@ -185,7 +213,7 @@ def run(bench_dir: Path, fleet: Fleet, kubeconfig: Path, args: argparse.Namespac
         asyncio.run(polled_window(daemon.url, args.pollers, args.window, results))
         results.polled_reconciles = daemon.reconciles() - before
         _progress(f"event fan-out to {args.subscribers} subscribers")
-        asyncio.run(fan_out(daemon.url, args.subscribers, args.window, results))
+        asyncio.run(fan_out(daemon.url, args.subscribers, args.window, results, fleet.apps))
     finally:
         daemon.stop()
     return results
@@ -209,6 +237,8 @@ def report(r: Results, facts: dict[str, str], command: str) -> str:
         f"| `GET {PAGE}` calls answered | {len(r.api_latencies):,} |",
         f"| `GET {PAGE}` p50 / p95 | {percentile(r.api_latencies, 0.5) * 1000:.0f} ms / "
         f"{percentile(r.api_latencies, 0.95) * 1000:.0f} ms |",
+        f"| syncs asked through `POST /api/apps/{{name}}/sync` by {SYNCERS} clients meanwhile "
+        f"| {r.syncs:,} |",
         f"| events streamed to {r.subscribers} subscribers of `/api/events` "
         f"| {r.stream_events:,} ({r.stream_complete} subscribers got every one) |",
         f"| event stamped to delivered, p50 / p95 | "
