@@ -243,13 +243,19 @@ class LiveWatches:
                 watch.version = None
             except Exception as e:  # the loop outlives any one failure
                 await self._failed(watch, e)
+                # Listed again, not resumed: what changed while it failed is learnt from the
+                # list, so a watch that keeps failing (refused while lists are allowed, say)
+                # never leaves the cache, and every comparison made from it, behind.
+                watch.version = None
 
     def _list(self, watch: _Watch, listed: ObjectList) -> None:
         """Replace what ``watch`` knows with ``listed``, reporting each difference."""
         version = listed.resource_version
         known, relist = watch.objects, watch.synced
         watch.objects = {object_id(obj): obj for obj in listed}
-        watch.version, watch.fresh, watch.synced, watch.failures = version, True, True, 0
+        # The failures go on counting until a watch works again: a list that succeeds
+        # between failing watches must not reset the backoff.
+        watch.version, watch.fresh, watch.synced = version, True, True
         changes = [
             self._change(watch, LiveChangeType.ADDED, obj, known.get(oid), relisted=relist)
             for oid, obj in watch.objects.items()
@@ -286,6 +292,7 @@ class LiveWatches:
             if isinstance(events, AsyncGenerator):  # close its connection now, not when collected
                 await events.aclose()
         watch.fresh = False
+        watch.failures = 0  # it was watched until the target ended it: it works again
         if not delivered:  # a target that ends empty watches at once must not spin the loop
             await self._clock.sleep(self._backoff.delay(1, self._rand))
 

@@ -421,7 +421,33 @@ async def test_failures_back_off_exponentially_then_the_watch_recovers() -> None
 
         target.put(configmap("a", "web"))
         await until(lambda: len(w.changes) == 1, "a change after recovering")
-        assert w.calls("list") == ["ConfigMap"]  # resumed, not relisted
+        # Listed again after each failure (the lists succeeding did not reset the backoff).
+        assert w.calls("list") == ["ConfigMap"] * 4
+
+
+async def test_a_watch_that_keeps_failing_learns_changes_from_lists() -> None:
+    target = cluster()
+    target.put(configmap("edited", "web", color="blue"))
+    target.fail("watch", TargetUnavailableError("watch is forbidden"), times=None)
+    async with watching(target, CONFIGMAPS) as w:
+        await until(lambda: len(w.failures) == 1, "the first failure")
+        assert w.watches.synced
+        assert [c.type for c in w.changes] == [LiveChangeType.ADDED]  # the first list's
+        del w.changes[:]
+        target.put(configmap("edited", "web", color="red"))
+        await settle()
+        assert w.changes == []  # no watch: nothing seen yet
+
+        await w.clock.advance(w.failures[-1].retry_in)
+        await until(lambda: len(w.changes) == 1, "the change, from the list after the failure")
+
+        [change] = w.changes
+        assert (change.type, change.relisted) == (LiveChangeType.MODIFIED, True)
+        edited = w.watches.live(target.identity, cm("edited"))
+        assert edited is not None
+        assert edited["data"] == {"color": "red"}
+        await until(lambda: len(w.failures) == 2, "the watch failing again")
+        assert [f.retry_in for f in w.failures] == [0.75, 1.5], "the backoff still grows"
 
 
 async def test_a_kind_is_synced_only_once_its_first_list_succeeded() -> None:
