@@ -70,7 +70,7 @@ async def _list_merge_requests(call: Call) -> web.Response:
     pulls = call.state.pulls_in(FORGE, call.repo, wanted.get(query.get("state", "all"), "all"))
     if "source_branch" in query:
         pulls = [p for p in pulls if p.head == query["source_branch"]]
-    call.line = f"list merge requests gitlab {call.repo}"
+    call.line = f"list merge requests gitlab {call.repo} ({query.get('state', 'all')})"
     return paged(call, [_merge_request(call, p) for p in pulls], "per_page", 20)
 
 

@@ -58,7 +58,7 @@ def routes(forge: str) -> list[Route]:
             owner, _, branch = head.rpartition(":")
             same_owner = not owner or owner.lower() == call.repo.split("/")[0].lower()
             pulls = [p for p in pulls if same_owner and p.head == branch]
-        call.line = f"list pulls {forge} {call.repo}"
+        call.line = f"list pulls {forge} {call.repo} ({wanted})"
         return paged(call, [_pull(call, p) for p in pulls], size, 30)
 
     async def create_pull(call: Call) -> web.Response:

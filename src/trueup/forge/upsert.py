@@ -81,7 +81,14 @@ async def upsert_comment(forge: Forge, head: str, key: str, body: str) -> Commen
 
 
 async def upsert_pull_request(
-    forge: Forge, head: str, base: str, title: str, body: str, *, key: str | None = None
+    forge: Forge,
+    head: str,
+    base: str,
+    title: str,
+    body: str,
+    *,
+    key: str | None = None,
+    declined_checked: bool = False,
 ) -> PullRequestResult:
     """Open a pull request from ``head`` into ``base``, or, when one from ``head`` is open
     already, give it ``title`` and ``body`` (never a second one for the same branch).
@@ -90,11 +97,16 @@ async def upsert_pull_request(
     carries the marker of ``key``, and a pull request from ``head`` that someone closed
     without merging while it carried that same marker is taken as their answer: nothing is
     opened, and the action is ``declined``. A change with another key opens a new one.
+    ``declined_checked``: the caller has just found none such (:func:`declined_pull_request`
+    answered None for ``key``), so the closed pull requests are not listed again.
     """
     text = marked(key, body) if key is not None else body
     pull = await forge.open_pull_request(head)
     if pull is None:
-        if key is not None and (closed := await _closed_with(forge, head, key)) is not None:
+        closed = None
+        if key is not None and not declined_checked:
+            closed = await _closed_with(forge, head, key)
+        if closed is not None:
             return PullRequestResult(closed, "declined")
         return PullRequestResult(
             await forge.create_pull_request(head, base, title, text), "created"

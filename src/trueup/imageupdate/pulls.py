@@ -44,6 +44,8 @@ class Pulls:
     ) -> None:
         self._update, self._pull, self._config, self._transport = update, pull, config, transport
         self._forge: Forge | None = None
+        self._not_declined: set[tuple[str, str]] = set()
+        """(branch, image-set key) that :meth:`declined` found not declined in this run."""
 
     def _open(self) -> Forge:
         if self._forge is not None:
@@ -63,7 +65,11 @@ class Pulls:
     async def declined(self, branch: str, changes: Sequence[Change]) -> ForgePullRequest | None:
         """The pull request from ``branch`` a person closed unmerged while it proposed these
         very images (None when none did, or while one from ``branch`` is open)."""
-        return await declined_pull_request(self._open(), branch, change_key(changes))
+        key = change_key(changes)
+        declined = await declined_pull_request(self._open(), branch, key)
+        if declined is None:
+            self._not_declined.add((branch, key))
+        return declined
 
     async def upsert(
         self, branch: str, base: str, changes: Sequence[Change], commit: str
@@ -73,7 +79,10 @@ class Pulls:
         title = pull_request_title(update, self._pull.title, branch, changes)
         body = pull_request_body(update, changes, commit)
         key = change_key(changes)
-        return await upsert_pull_request(self._open(), branch, base, title, body, key=key)
+        checked = (branch, key) in self._not_declined  # asked before this push: not again
+        return await upsert_pull_request(
+            self._open(), branch, base, title, body, key=key, declined_checked=checked
+        )
 
     async def aclose(self) -> None:
         """Close the forge client, when one was opened."""

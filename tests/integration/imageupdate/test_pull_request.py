@@ -269,3 +269,21 @@ async def test_one_refused_policy_branch_does_not_stop_the_others(
     assert "branch trueup/app was not written (PushRejectedError)" in said
     assert "pre-receive hook declined" in said
     assert setup.head("trueup/sidecar") == written.commit
+
+
+@pytest.mark.parametrize("forge", ["github", "gitlab", "gitea"])
+async def test_the_closed_pull_requests_are_listed_once_per_pushed_branch(
+    setup: Setup, forge_stub: ForgeStub, forge: str
+) -> None:
+    # Before the push, the run asks whether these images were declined; the pull request
+    # opened after it does not list the closed ones again.
+    configure(setup, forge_stub, forge, "trueup/images")
+    setup.push_tags("1.1.0")
+    config = await setup.scan()
+    listed = len(forge_stub.lines)
+
+    result = await run_update(setup.update, config, setup.store)
+
+    assert [(b.pushed, b.pull_action) for b in result.branches] == [(True, "created")]
+    closed = [line for line in forge_stub.lines[listed:] if line.endswith("(closed)")]
+    assert len(closed) == 1, forge_stub.lines[listed:]
