@@ -59,6 +59,20 @@ def load(tmp_path: Path, text: str) -> LoadedConfig:
     return config
 
 
+def started(
+    tmp_path: Path, text: str, sender: HostSender
+) -> tuple[EventBus, ManualClock, Metrics, Notifier]:
+    """A notifier started on the configuration ``text``, sending through ``sender``, with a
+    bus, a clock and metrics of its own."""
+    bus, clock, metrics = EventBus(), ManualClock(), Metrics()
+    config = load(tmp_path, text)
+    notifier = Notifier(
+        bus, lambda: config, clock=clock, rand=_Half(), sender=sender, metrics=metrics
+    )
+    notifier.start()
+    return bus, clock, metrics, notifier
+
+
 class HostSender:
     """Answers per host; requests to a held host wait until released."""
 
@@ -203,13 +217,8 @@ def success(revision: str, *changed: str, health: str = "Healthy") -> Event:
 async def test_a_repeated_success_is_not_sent_but_counted_and_news_is_sent(
     tmp_path: Path,
 ) -> None:
-    bus, clock, sender = EventBus(), ManualClock(), HostSender()
-    config = load(tmp_path, SUCCESS_ALERTS)
-    metrics = Metrics()
-    notifier = Notifier(
-        bus, lambda: config, clock=clock, rand=_Half(), sender=sender, metrics=metrics
-    )
-    notifier.start()
+    sender = HostSender()
+    bus, clock, metrics, notifier = started(tmp_path, SUCCESS_ALERTS, sender)
     for event in [
         success("r1"),  # first seen, applied nothing (a restart's first interval run)
         success("r1", "Deployment/shop/web"),  # applied a change
@@ -242,14 +251,9 @@ async def test_a_repeated_success_is_not_sent_but_counted_and_news_is_sent(
 
 
 async def test_a_notification_given_up_on_is_counted_as_failed(tmp_path: Path) -> None:
-    bus, clock, sender = EventBus(), ManualClock(), HostSender()
+    sender = HostSender()
     sender.answers["chat.example.com"] = outcome_of(400)
-    config = load(tmp_path, SUCCESS_ALERTS)
-    metrics = Metrics()
-    notifier = Notifier(
-        bus, lambda: config, clock=clock, rand=_Half(), sender=sender, metrics=metrics
-    )
-    notifier.start()
+    bus, clock, metrics, notifier = started(tmp_path, SUCCESS_ALERTS, sender)
     bus.publish(failure(1))
     await settle(clock, 5)
 
@@ -302,13 +306,8 @@ def received(sender: HostSender) -> list[tuple[str, str]]:
 async def test_a_failure_retried_is_sent_once_until_it_changes_or_the_app_recovers(
     tmp_path: Path,
 ) -> None:
-    bus, clock, sender = EventBus(), ManualClock(), HostSender()
-    config = load(tmp_path, FAILURE_ALERTS)
-    metrics = Metrics()
-    notifier = Notifier(
-        bus, lambda: config, clock=clock, rand=_Half(), sender=sender, metrics=metrics
-    )
-    notifier.start()
+    sender = HostSender()
+    bus, clock, metrics, notifier = started(tmp_path, FAILURE_ALERTS, sender)
     for event in [
         broken(),  # sent to both
         broken(),  # the daemon's retries: repeats
