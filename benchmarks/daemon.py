@@ -223,12 +223,15 @@ class Daemon:
                     self.durations.append(float(event.get("duration_s", 0)))
                     self.last_synced_at = time.monotonic()
 
-    def metric(self, name: str) -> float:
-        """The sum of every series of metric ``name`` at the daemon's /metrics."""
+    def metric(self, name: str, *labels: str) -> float:
+        """The sum of every series of metric ``name`` at the daemon's /metrics (of those
+        whose labels hold one of ``labels``, e.g. ``result="compared"``, when given)."""
         text = httpx.get(self.url + "/metrics", timeout=30).text
         total = 0.0
         for line in text.splitlines():
-            if line.startswith(name) and not line.startswith("#"):
+            if not line.startswith(name) or line.startswith("#"):
+                continue
+            if not labels or any(label in line for label in labels):
                 total += float(line.rsplit(" ", 1)[1])
         return total
 
@@ -236,14 +239,8 @@ class Daemon:
         """Reconciles that ended applied or compared, by the daemon's
         ``trueup_reconciles_total``: an interval that finds nothing to do only compares,
         and logs nothing."""
-        text = httpx.get(self.url + "/metrics", timeout=30).text
-        total = 0.0
-        for line in text.splitlines():
-            if line.startswith("trueup_reconciles_total{") and (
-                'result="succeeded"' in line or 'result="compared"' in line
-            ):
-                total += float(line.rsplit(" ", 1)[1])
-        return int(total)
+        succeeded, compared = 'result="succeeded"', 'result="compared"'
+        return int(self.metric("trueup_reconciles_total{", succeeded, compared))
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
